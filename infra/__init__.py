@@ -1,0 +1,1 @@
+"""Composition root, settings, logging, the local server launcher and the CLI."""

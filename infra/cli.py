@@ -1,0 +1,24 @@
+"""The ``ledgerline`` command line: the one entry point that wires every process together.
+
+Each command group lives in its own ``infra/cli_*.py`` module; this module only mounts them.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from infra import cli_auth, cli_db, cli_dev, cli_serve
+
+app = typer.Typer(
+    name="ledgerline",
+    help="Ledgerline: event-sourced payments backend.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(cli_dev.app, name="dev", help="Start and stop the local servers.")
+app.add_typer(cli_db.app, name="db", help="Event store schema.")
+app.add_typer(cli_auth.app, name="auth", help="Development tokens.")
+app.add_typer(cli_serve.app, name="serve", help="Run the HTTP services.")
+
+if __name__ == "__main__":
+    app()

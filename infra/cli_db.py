@@ -1,0 +1,7 @@
+"""`ledgerline db` commands (placeholder until implemented)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)

@@ -1,0 +1,106 @@
+"""Ledgerline configuration: one pydantic-settings class read from ``LEDGERLINE_*`` variables.
+
+Nothing else in the code base reads ``os.environ``. Defaults point at the local stack that
+``ledgerline dev up`` starts (ports chosen away from the servers' usual ones so a developer's own
+PostgreSQL or Kafka does not collide with ours).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "ledgerline-dev-secret-do-not-use-in-production"
+
+
+class Settings(BaseSettings):
+    """Every knob of every Ledgerline process."""
+
+    model_config = SettingsConfigDict(env_prefix="LEDGERLINE_", extra="ignore")
+
+    env: Literal["dev", "test", "production"] = "dev"
+    data_dir: Path = Path(".local")
+    bind_host: str = "127.0.0.1"
+
+    # PostgreSQL (event store)
+    postgres_port: int = 55432
+    postgres_database: str = "ledgerline"
+    postgres_user: str = "postgres"
+    database_url_override: str | None = Field(default=None, alias="LEDGERLINE_DATABASE_URL")
+    db_pool_min_size: int = 2
+    db_pool_max_size: int = 20
+    db_pool_timeout_s: float = 10.0
+
+    # Kafka
+    kafka_port: int = 59092
+    kafka_controller_port: int = 59093
+    kafka_bootstrap_override: str | None = Field(
+        default=None, alias="LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS"
+    )
+    kafka_topic: str = "ledgerline.events"
+    kafka_partitions: int = 6
+
+    # MongoDB-protocol server
+    mongo_port: int = 57017
+    mongo_url_override: str | None = Field(default=None, alias="LEDGERLINE_MONGO_URL")
+    mongo_database: str = "ledgerline"
+
+    # Elasticsearch-API server
+    elasticsearch_port: int = 59200
+    elasticsearch_url_override: str | None = Field(
+        default=None, alias="LEDGERLINE_ELASTICSEARCH_URL"
+    )
+
+    # HTTP services
+    write_api_port: int = 8000
+    read_api_port: int = 8001
+    max_body_bytes: int = 64 * 1024
+    command_retry_attempts: int = 5
+
+    # Auth
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_algorithm: Literal["HS256"] = "HS256"
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+    dev_token_ttl_s: int = 3600
+
+    # Logging
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] | None = None
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_production(self) -> Settings:
+        if self.env == "production" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            raise ValueError("LEDGERLINE_JWT_SECRET must be set in production")
+        return self
+
+    @cached_property
+    def database_url(self) -> str:
+        if self.database_url_override:
+            return self.database_url_override
+        return (
+            f"postgresql://{self.postgres_user}@127.0.0.1:{self.postgres_port}"
+            f"/{self.postgres_database}"
+        )
+
+    @cached_property
+    def kafka_bootstrap_servers(self) -> str:
+        return self.kafka_bootstrap_override or f"127.0.0.1:{self.kafka_port}"
+
+    @cached_property
+    def mongo_url(self) -> str:
+        return self.mongo_url_override or f"mongodb://127.0.0.1:{self.mongo_port}/"
+
+    @cached_property
+    def elasticsearch_url(self) -> str:
+        return self.elasticsearch_url_override or f"http://127.0.0.1:{self.elasticsearch_port}"
+
+    @property
+    def effective_log_format(self) -> Literal["json", "console"]:
+        if self.log_format:
+            return self.log_format
+        return "json" if self.env == "production" else "console"

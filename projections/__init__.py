@@ -1,0 +1,1 @@
+"""Projection relay and projectors (issue 3)."""

@@ -1,0 +1,1 @@
+"""Query API (issue 3)."""
