@@ -1,0 +1,36 @@
+"""Connection pools for the event store.
+
+Connections run in autocommit mode: every append is one SQL statement (data-modifying CTEs write
+the idempotency record, unique claims and events together), which PostgreSQL runs atomically in
+its own transaction. That saves the BEGIN and COMMIT round trips a client-side transaction costs.
+"""
+
+from __future__ import annotations
+
+from psycopg_pool import ConnectionPool
+
+
+def open_pool(
+    conninfo: str,
+    *,
+    min_size: int = 2,
+    max_size: int = 10,
+    timeout: float = 10.0,
+    search_path: str | None = None,
+    name: str = "event_store",
+) -> ConnectionPool:
+    """Open a pool of autocommit connections and wait until the first one is ready."""
+    kwargs: dict[str, object] = {"autocommit": True}
+    if search_path is not None:
+        kwargs["options"] = f"-c search_path={search_path}"
+    pool = ConnectionPool(
+        conninfo,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=timeout,
+        kwargs=kwargs,
+        name=name,
+        open=False,
+    )
+    pool.open(wait=True, timeout=timeout)
+    return pool

@@ -1,0 +1,90 @@
+"""The event store's schema, created by code: ``migrate()`` is idempotent and safe to run from
+several processes at once (a transaction-scoped advisory lock serialises concurrent runs)."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg import sql
+
+from event_store.errors import StoreUnavailable
+
+_MIGRATION_LOCK = 0x1ED6E911E  # arbitrary constant shared by every Ledgerline process
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS events (
+    position        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The writing transaction's id, assigned by default so no writer can forget it. Commit-order
+    -- readers sort by (tx_id, position); see event_store/commit_order.py.
+    tx_id           xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    event_id        uuid NOT NULL DEFAULT gen_random_uuid(),
+    stream_id       uuid NOT NULL,
+    stream_type     text NOT NULL,
+    version         bigint NOT NULL CHECK (version >= 0),
+    type            text NOT NULL,
+    schema_version  integer NOT NULL DEFAULT 1 CHECK (schema_version > 0),
+    -- Ledgerline's own events are JSON (data). Events written through the eventsourcing
+    -- adapter carry the library's opaque serialised state instead (possibly compressed or
+    -- encrypted by its mapper), which must round-trip byte for byte.
+    data            jsonb,
+    state           bytea,
+    metadata        jsonb NOT NULL DEFAULT '{}'::jsonb,
+    recorded_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT events_stream_version_key UNIQUE (stream_id, version),
+    CONSTRAINT events_one_payload CHECK ((data IS NULL) <> (state IS NULL))
+);
+CREATE INDEX IF NOT EXISTS events_commit_order_idx ON events (tx_id, position);
+CREATE UNIQUE INDEX IF NOT EXISTS events_event_id_key ON events (event_id);
+
+CREATE OR REPLACE FUNCTION ledgerline_events_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'events is append-only: % is not allowed', TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE OR REPLACE TRIGGER events_no_update_delete
+    BEFORE UPDATE OR DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION ledgerline_events_append_only();
+CREATE OR REPLACE TRIGGER events_no_truncate
+    BEFORE TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION ledgerline_events_append_only();
+
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    scope        text NOT NULL,
+    key          text NOT NULL,
+    fingerprint  text NOT NULL,
+    response     jsonb NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (scope, key)
+);
+
+CREATE TABLE IF NOT EXISTS unique_claims (
+    kind      text NOT NULL,
+    value     text NOT NULL,
+    owner_id  uuid NOT NULL,
+    PRIMARY KEY (kind, value)
+);
+
+CREATE TABLE IF NOT EXISTS checkpoints (
+    consumer    text PRIMARY KEY,
+    tx_id       xid8 NOT NULL,
+    position    bigint NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+def migrate(conninfo: str, *, schema: str | None = None) -> None:
+    """Create or update the schema. ``schema`` puts the tables in a named PostgreSQL schema
+    (tests use one per case); connections must then set the same ``search_path``."""
+    try:
+        with psycopg.connect(conninfo, autocommit=False) as conn:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            if schema is not None:
+                conn.execute(
+                    sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema))
+                )
+                conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
+            conn.execute(_DDL.encode())
+    except psycopg.OperationalError as error:
+        raise StoreUnavailable(str(error)) from error

@@ -1,0 +1,278 @@
+"""The event store: atomic appends across streams with optimistic concurrency, stream reads and
+idempotency look-ups. Commit-order reading lives in ``commit_order.py``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import psycopg
+import psycopg.errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from event_store.errors import (
+    ConcurrencyConflict,
+    EventStoreError,
+    IdempotencyKeyTaken,
+    StoreUnavailable,
+    UniqueClaimTaken,
+)
+from event_store.records import (
+    IdempotencyRecord,
+    NewEvent,
+    RecordedEvent,
+    UniqueClaim,
+)
+from event_store.rows import EVENT_COLUMNS, to_recorded_event
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON; money is int so nothing here ever needs a float."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class InsertRow:
+    """One events row as the append statement takes it (either JSON data or opaque state)."""
+
+    stream_id: UUID
+    stream_type: str
+    version: int
+    type: str
+    schema_version: int
+    data: str | None
+    state: bytes | None
+    metadata: str
+
+
+_INSERT_EVENTS = """
+INSERT INTO events (stream_id, stream_type, version, type, schema_version, data, state, metadata)
+SELECT s, st, v, t, sv, d::jsonb, b, m::jsonb
+FROM unnest(%(s)s::uuid[], %(st)s::text[], %(v)s::int8[], %(t)s::text[], %(sv)s::int4[],
+            %(d)s::text[], %(b)s::bytea[], %(m)s::text[])
+     WITH ORDINALITY AS e(s, st, v, t, sv, d, b, m, n)
+ORDER BY n
+RETURNING position, tx_id::text::int8, event_id, recorded_at
+"""
+
+_IDEMPOTENCY_CTE = """
+idempotency AS (
+    INSERT INTO idempotency_keys (scope, key, fingerprint, response)
+    VALUES (%(i_scope)s, %(i_key)s, %(i_fingerprint)s, %(i_response)s::jsonb)
+)"""
+
+_CLAIMS_CTE = """
+claims AS (
+    INSERT INTO unique_claims (kind, value, owner_id)
+    SELECT * FROM unnest(%(c_kind)s::text[], %(c_value)s::text[], %(c_owner)s::uuid[])
+)"""
+
+_RELEASES_CTE = """
+releases AS (
+    DELETE FROM unique_claims AS u
+    USING unnest(%(r_kind)s::text[], %(r_value)s::text[], %(r_owner)s::uuid[]) AS r(k, v, o)
+    WHERE u.kind = r.k AND u.value = r.v AND u.owner_id = r.o
+)"""
+
+
+def build_append_statement(
+    rows: Sequence[InsertRow],
+    idempotency: IdempotencyRecord | None,
+    claims: Sequence[UniqueClaim],
+    releases: Sequence[UniqueClaim],
+) -> tuple[str, dict[str, Any]]:
+    """One statement for the whole append, so it commits atomically in autocommit mode."""
+    params: dict[str, Any] = {
+        "s": [r.stream_id for r in rows],
+        "st": [r.stream_type for r in rows],
+        "v": [r.version for r in rows],
+        "t": [r.type for r in rows],
+        "sv": [r.schema_version for r in rows],
+        "d": [r.data for r in rows],
+        "b": [r.state for r in rows],
+        "m": [r.metadata for r in rows],
+    }
+    ctes: list[str] = []
+    if idempotency is not None:
+        # First CTE: a concurrent repeat of the same key waits here on the primary key and
+        # then fails, before it has appended anything.
+        ctes.append(_IDEMPOTENCY_CTE)
+        params |= {
+            "i_scope": idempotency.scope,
+            "i_key": idempotency.key,
+            "i_fingerprint": idempotency.fingerprint,
+            "i_response": dumps(idempotency.response),
+        }
+    if releases:
+        ctes.append(_RELEASES_CTE)
+        params |= {
+            "r_kind": [c.kind for c in releases],
+            "r_value": [c.value for c in releases],
+            "r_owner": [c.owner_id for c in releases],
+        }
+    if claims:
+        ctes.append(_CLAIMS_CTE)
+        params |= {
+            "c_kind": [c.kind for c in claims],
+            "c_value": [c.value for c in claims],
+            "c_owner": [c.owner_id for c in claims],
+        }
+    statement = ("WITH " + ",".join(ctes) + "\n" if ctes else "") + _INSERT_EVENTS
+    return statement, params
+
+
+def translate_unique_violation(
+    error: psycopg.errors.UniqueViolation, idempotency: IdempotencyRecord | None
+) -> EventStoreError:
+    """Name the conflict by the constraint PostgreSQL reports."""
+    constraint = error.diag.constraint_name
+    if constraint == "idempotency_keys_pkey" and idempotency is not None:
+        return IdempotencyKeyTaken(idempotency.scope, idempotency.key)
+    if constraint == "unique_claims_pkey":
+        detail = error.diag.message_detail or ""
+        kind = detail.split("=(", 1)[-1].split(",", 1)[0] if "=(" in detail else "value"
+        return UniqueClaimTaken(kind)
+    stream_id, version = _parse_stream_conflict(error.diag.message_detail or "")
+    return ConcurrencyConflict(stream_id, version)
+
+
+def _parse_stream_conflict(detail: str) -> tuple[UUID | None, int | None]:
+    # detail looks like: Key (stream_id, version)=(5b1e…, 3) already exists.
+    try:
+        values = detail.split("=(", 1)[1].split(")", 1)[0]
+        stream, version = (part.strip() for part in values.split(","))
+        return UUID(stream), int(version)
+    except (IndexError, ValueError):
+        return None, None
+
+
+class EventStore:
+    """Appends and reads events in the ``events`` table through a pool of autocommit
+    connections (see ``event_store.connection.open_pool``)."""
+
+    def __init__(self, pool: ConnectionPool) -> None:
+        self._pool = pool
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """Borrow a connection; driver failures become ``StoreUnavailable``."""
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except PoolTimeout as error:
+            raise StoreUnavailable("no database connection available") from error
+        except psycopg.OperationalError as error:
+            raise StoreUnavailable(str(error)) from error
+
+    def append(
+        self,
+        events: Sequence[NewEvent],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+        claims: Sequence[UniqueClaim] = (),
+        releases: Sequence[UniqueClaim] = (),
+    ) -> list[RecordedEvent]:
+        """Append events to one or more streams in one transaction, or nothing at all.
+
+        Raises ``ConcurrencyConflict`` if any stream already has one of the versions,
+        ``IdempotencyKeyTaken`` if the idempotency record exists, ``UniqueClaimTaken`` if a
+        claimed value is held by someone else.
+        """
+        rows = [
+            InsertRow(
+                stream_id=e.stream_id,
+                stream_type=e.stream_type,
+                version=e.version,
+                type=e.type,
+                schema_version=e.schema_version,
+                data=dumps(e.data),
+                state=None,
+                metadata=dumps(e.metadata),
+            )
+            for e in events
+        ]
+        results = self.insert_rows(rows, idempotency=idempotency, claims=claims, releases=releases)
+        return [
+            RecordedEvent(
+                position=position,
+                tx_id=tx_id,
+                event_id=event_id,
+                stream_id=e.stream_id,
+                stream_type=e.stream_type,
+                version=e.version,
+                type=e.type,
+                schema_version=e.schema_version,
+                data=e.data,
+                metadata=e.metadata,
+                recorded_at=recorded_at,
+            )
+            for e, (position, tx_id, event_id, recorded_at) in zip(events, results, strict=True)
+        ]
+
+    def insert_rows(
+        self,
+        rows: Sequence[InsertRow],
+        *,
+        idempotency: IdempotencyRecord | None = None,
+        claims: Sequence[UniqueClaim] = (),
+        releases: Sequence[UniqueClaim] = (),
+    ) -> list[tuple[int, int, UUID, datetime]]:
+        """Low-level append shared with the eventsourcing adapter; returns, per row in order,
+        (position, tx_id, event_id, recorded_at)."""
+        if not rows:
+            return []
+        statement, params = build_append_statement(rows, idempotency, claims, releases)
+        with self.connection() as conn:
+            try:
+                cursor = conn.execute(statement.encode(), params)
+            except psycopg.errors.UniqueViolation as error:
+                raise translate_unique_violation(error, idempotency) from error
+            results = cursor.fetchall()
+        return sorted(results)
+
+    def read_stream(
+        self,
+        stream_id: UUID,
+        *,
+        after_version: int = 0,
+        up_to_version: int | None = None,
+        up_to_time: datetime | None = None,
+    ) -> list[RecordedEvent]:
+        """A stream's events in version order, optionally cut at a version or a time."""
+        query = f"SELECT {EVENT_COLUMNS} FROM events WHERE stream_id = %s AND version > %s"
+        params: list[Any] = [stream_id, after_version]
+        if up_to_version is not None:
+            query += " AND version <= %s"
+            params.append(up_to_version)
+        if up_to_time is not None:
+            query += " AND recorded_at <= %s"
+            params.append(up_to_time)
+        query += " ORDER BY version"
+        with self.connection() as conn:
+            rows = conn.execute(query.encode(), params).fetchall()
+        return [to_recorded_event(row) for row in rows]
+
+    def find_idempotency(self, scope: str, key: str) -> IdempotencyRecord | None:
+        """The committed outcome of an earlier request with this key, if any."""
+        with self.connection() as conn:
+            row = conn.execute(
+                b"SELECT fingerprint, response FROM idempotency_keys WHERE scope = %s AND key = %s",
+                (scope, key),
+            ).fetchone()
+        if row is None:
+            return None
+        return IdempotencyRecord(scope=scope, key=key, fingerprint=row[0], response=row[1])
+
+    def claim_owner(self, kind: str, value: str) -> UUID | None:
+        """Which aggregate holds a unique value, if any."""
+        with self.connection() as conn:
+            row = conn.execute(
+                b"SELECT owner_id FROM unique_claims WHERE kind = %s AND value = %s",
+                (kind, value),
+            ).fetchone()
+        return None if row is None else row[0]

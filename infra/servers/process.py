@@ -1,0 +1,234 @@
+"""Process plumbing shared by the local servers: spawning, pid files, polling, stopping, ports.
+
+Servers run detached (their own session) so that `ledgerline dev up` can exit and leave them
+running, and so that `dev down` in another process can find them again through a pid file.
+Everything that waits does so by polling a condition against a deadline, never by sleeping a
+fixed time and hoping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO
+
+import psutil
+
+LOCALHOST = "127.0.0.1"
+POLL_INTERVAL_S = 0.05
+
+
+class DeadlineExceeded(Exception):
+    """A polled condition did not become true before its deadline."""
+
+
+def deadline_in(seconds: float) -> float:
+    """A deadline on the monotonic clock, `seconds` from now."""
+    return time.monotonic() + seconds
+
+
+def seconds_left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
+
+
+def poll_until(
+    condition: Callable[[], bool],
+    deadline: float,
+    *,
+    interval_s: float = POLL_INTERVAL_S,
+    abort: Callable[[], str | None] | None = None,
+) -> None:
+    """Return once `condition()` is true; raise DeadlineExceeded after `deadline`.
+
+    `abort` is checked before each attempt; a non-None result (a reason) stops the wait early
+    with DeadlineExceeded(reason) — used to notice that a server process has already died.
+    """
+    while True:
+        if abort is not None and (reason := abort()) is not None:
+            raise DeadlineExceeded(reason)
+        if condition():
+            return
+        if time.monotonic() >= deadline:
+            raise DeadlineExceeded("timed out")
+        time.sleep(min(interval_s, seconds_left(deadline)))
+
+
+def spawn(
+    argv: Sequence[str],
+    log_path: Path,
+    *,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    user: str | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start `argv` in a new session with stdout and stderr appended to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        return subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env=env,
+            user=user,
+            start_new_session=True,
+        )
+
+
+def run_logged(
+    argv: Sequence[str],
+    log_path: Path,
+    *,
+    timeout_s: float,
+    user: str | None = None,
+    env: dict[str, str] | None = None,
+) -> int:
+    """Run a short helper command to completion, its output appended to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        _log_line(log, "$ " + " ".join(argv))
+        try:
+            completed = subprocess.run(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                user=user,
+                env=env,
+                timeout=timeout_s,
+                check=False,
+                start_new_session=True,
+            )
+        except subprocess.TimeoutExpired:
+            _log_line(log, f"timed out after {timeout_s:.0f}s")
+            return -1
+        return completed.returncode
+
+
+def _log_line(log: IO[bytes], text: str) -> None:
+    log.write(f"[ledgerline] {text}\n".encode())
+    log.flush()
+
+
+def write_pid_file(path: Path, pid: int) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"{pid}\n")
+    tmp.replace(path)
+
+
+def read_pid_file(path: Path) -> int | None:
+    try:
+        return int(path.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def process_alive(pid: int, marker: str) -> bool:
+    """Is `pid` a live (non-zombie) process whose command line mentions `marker`?
+
+    The marker (the server's data directory) guards against a stale pid file whose pid has
+    since been reused by an unrelated process.
+    """
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return marker in " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def wait_gone(pid: int, deadline: float) -> bool:
+    """Wait until `pid` has exited (reaping it if it is our child); True if it did."""
+    try:
+        psutil.Process(pid).wait(timeout=seconds_left(deadline))
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.TimeoutExpired:
+        return False
+    return True
+
+
+def terminate(pid: int, timeout_s: float) -> None:
+    """SIGTERM `pid`, wait up to `timeout_s`, then SIGKILL its whole process group."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    if wait_gone(pid, deadline_in(timeout_s)):
+        return
+    kill_hard(pid)
+
+
+def kill_hard(pid: int) -> None:
+    """SIGKILL `pid` and, when it leads its own session, every process in its group."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    wait_gone(pid, deadline_in(5.0))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that the OS reports as free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOCALHOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def port_in_use(port: int, host: str = LOCALHOST) -> bool:
+    """Would a server fail to bind `host:port`? (SO_REUSEADDR, as servers use it.)"""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return True
+        return False
+
+
+def port_accepts(port: int, host: str = LOCALHOST, timeout_s: float = 0.5) -> bool:
+    """Does something accept TCP connections on `host:port`?"""
+    try:
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+_ERROR_WORDS = ("FATAL", "PANIC", "ERROR", "error:", "Error", "Exception", "refused", "failed")
+
+
+def failure_reason(log_path: Path, since_offset: int, default: str) -> str:
+    """The most telling line a failed start wrote to its log (after `since_offset`)."""
+    try:
+        with log_path.open("rb") as log:
+            log.seek(since_offset)
+            text = log.read().decode(errors="replace")
+    except FileNotFoundError:
+        return default
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("[ledgerline]") and "GLIBC" not in line
+    ]
+    # Java and Python put the cause at the top/bottom of a stack trace; skip the frames.
+    lines = [line for line in lines if not line.startswith(("at ", "File ", "^", "~"))]
+    telling = [line for line in lines if any(word in line for word in _ERROR_WORDS)]
+    chosen = telling[-1] if telling else (lines[-1] if lines else default)
+    return chosen if len(chosen) <= 300 else chosen[:297] + "..."
+
+
+def log_size(log_path: Path) -> int:
+    try:
+        return log_path.stat().st_size
+    except FileNotFoundError:
+        return 0
