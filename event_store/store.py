@@ -53,8 +53,8 @@ class InsertRow:
 _INSERT_EVENTS = """
 INSERT INTO events (stream_id, stream_type, version, type, schema_version, data, state, metadata)
 SELECT s, st, v, t, sv, d::jsonb, b, m::jsonb
-FROM unnest(%(s)s::uuid[], %(st)s::text[], %(v)s::int8[], %(t)s::text[], %(sv)s::int4[],
-            %(d)s::text[], %(b)s::bytea[], %(m)s::text[])
+FROM unnest(%(s)b::uuid[], %(st)b::text[], %(v)b::int8[], %(t)b::text[], %(sv)b::int4[],
+            %(d)b::text[], %(b)b::bytea[], %(m)b::text[])
      WITH ORDINALITY AS e(s, st, v, t, sv, d, b, m, n)
 ORDER BY n
 RETURNING position, tx_id::text::int8, event_id, recorded_at
@@ -69,13 +69,13 @@ idempotency AS (
 _CLAIMS_CTE = """
 claims AS (
     INSERT INTO unique_claims (kind, value, owner_id)
-    SELECT * FROM unnest(%(c_kind)s::text[], %(c_value)s::text[], %(c_owner)s::uuid[])
+    SELECT * FROM unnest(%(c_kind)b::text[], %(c_value)b::text[], %(c_owner)b::uuid[])
 )"""
 
 _RELEASES_CTE = """
 releases AS (
     DELETE FROM unique_claims AS u
-    USING unnest(%(r_kind)s::text[], %(r_value)s::text[], %(r_owner)s::uuid[]) AS r(k, v, o)
+    USING unnest(%(r_kind)b::text[], %(r_value)b::text[], %(r_owner)b::uuid[]) AS r(k, v, o)
     WHERE u.kind = r.k AND u.value = r.v AND u.owner_id = r.o
 )"""
 
@@ -183,6 +183,8 @@ class EventStore:
         ``IdempotencyKeyTaken`` if the idempotency record exists, ``UniqueClaimTaken`` if a
         claimed value is held by someone else.
         """
+        # The events of one command usually share one metadata dict: serialise it once.
+        metadata_json: dict[int, str] = {}
         rows = [
             InsertRow(
                 stream_id=e.stream_id,
@@ -192,7 +194,8 @@ class EventStore:
                 schema_version=e.schema_version,
                 data=dumps(e.data),
                 state=None,
-                metadata=dumps(e.metadata),
+                metadata=metadata_json.get(id(e.metadata))
+                or metadata_json.setdefault(id(e.metadata), dumps(e.metadata)),
             )
             for e in events
         ]

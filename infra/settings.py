@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     write_api_port: int = 8000
     read_api_port: int = 8001
     max_body_bytes: int = 64 * 1024
-    command_retry_attempts: int = 5
+    command_retry_budget_s: float = 5.0
 
     # Auth
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

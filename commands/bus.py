@@ -1,0 +1,136 @@
+"""The command bus: runs a handler against fresh state and appends its events atomically.
+
+Idempotency: a request with an ``Idempotency-Key`` first looks for a committed record; the record
+is written in the same statement as the events, so "appended" and "remembered" cannot disagree.
+Two concurrent repeats both decide, but only one append can insert the record; the other fails on
+the record's primary key before appending anything and answers from the winner's record.
+
+Concurrency: a conflicting append (another writer took the version) is retried against fresh
+state until a time budget runs out, unless the caller pinned a version with ``If-Match``, in
+which case the conflict is the caller's to resolve (412).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+import structlog
+
+from commands.context import CommandContext
+from commands.errors import (
+    Conflict,
+    EmailTaken,
+    IdempotencyKeyReused,
+    ServiceUnavailable,
+    VersionMismatch,
+)
+from commands.event_mapping import event_metadata, to_new_event
+from commands.handlers import HANDLERS
+from commands.result import CommandResult
+from commands.session import Session
+from domain.registry import event_type_name
+from event_store.errors import (
+    ConcurrencyConflict,
+    IdempotencyKeyTaken,
+    StoreUnavailable,
+    UniqueClaimTaken,
+)
+from event_store.records import IdempotencyRecord
+from event_store.store import EventStore
+
+log = structlog.get_logger(__name__)
+
+
+class CommandBus:
+    """Executes commands; the only writer of the event store in the write API."""
+
+    def __init__(self, store: EventStore, *, retry_budget_s: float = 5.0) -> None:
+        self._store = store
+        self._retry_budget_s = retry_budget_s
+
+    def execute(self, command: Any, ctx: CommandContext) -> CommandResult:
+        try:
+            return self._execute(command, ctx)
+        except StoreUnavailable as error:
+            log.warning("event_store_unavailable", error=str(error))
+            raise ServiceUnavailable("the event store is unavailable; retry later") from error
+
+    def _execute(self, command: Any, ctx: CommandContext) -> CommandResult:
+        handler = HANDLERS[type(command)]
+        if ctx.idempotency_key is not None:
+            earlier = self._store.find_idempotency(ctx.idempotency_scope, ctx.idempotency_key)
+            if earlier is not None:
+                return self._replay(earlier, ctx)
+        deadline = time.monotonic() + self._retry_budget_s
+        attempt = 0
+        while True:
+            session = Session(self._store, expected_version=ctx.expected_version)
+            outcome = handler(command, session, ctx.principal)
+            events = session.collect_events()
+            result = CommandResult(
+                id=outcome.target.id,
+                version=outcome.target.version,
+                events=[event_type_name(e) for e in events],
+                created=outcome.created,
+            )
+            metadata = event_metadata(
+                {
+                    "correlation_id": ctx.correlation_id,
+                    "causation_id": ctx.causation_id,
+                    "user_id": None
+                    if ctx.principal.user_id is None
+                    else str(ctx.principal.user_id),
+                    "idempotency_key": ctx.idempotency_key,
+                    "command": type(command).__name__,
+                }
+            )
+            try:
+                self._store.append(
+                    [to_new_event(e, metadata) for e in events],
+                    idempotency=self._idempotency_record(ctx, result),
+                    claims=session.claims,
+                    releases=session.releases,
+                )
+            except ConcurrencyConflict as conflict:
+                if ctx.expected_version is not None:
+                    raise VersionMismatch(ctx.expected_version, None) from conflict
+                attempt += 1
+                if time.monotonic() >= deadline:
+                    raise Conflict("too many concurrent changes; retry later") from conflict
+                # Jittered exponential backoff keeps racing writers from colliding in lockstep.
+                time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+                continue
+            except IdempotencyKeyTaken:
+                assert ctx.idempotency_key is not None
+                winner = self._store.find_idempotency(ctx.idempotency_scope, ctx.idempotency_key)
+                assert winner is not None, "a committed idempotency record cannot vanish"
+                return self._replay(winner, ctx)
+            except UniqueClaimTaken as taken:
+                raise EmailTaken() from taken
+            log.info(
+                "command_executed",
+                command=type(command).__name__,
+                aggregate_id=str(result.id),
+                version=result.version,
+                retries=attempt,
+            )
+            return result
+
+    @staticmethod
+    def _idempotency_record(ctx: CommandContext, result: CommandResult) -> IdempotencyRecord | None:
+        if ctx.idempotency_key is None:
+            return None
+        return IdempotencyRecord(
+            scope=ctx.idempotency_scope,
+            key=ctx.idempotency_key,
+            fingerprint=ctx.request_fingerprint or "",
+            response=result.to_record(),
+        )
+
+    @staticmethod
+    def _replay(record: IdempotencyRecord, ctx: CommandContext) -> CommandResult:
+        if record.fingerprint != (ctx.request_fingerprint or ""):
+            raise IdempotencyKeyReused()
+        return CommandResult.from_record(record.response, replayed=True)

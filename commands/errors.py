@@ -1,0 +1,57 @@
+"""Errors the command layer raises; the HTTP layer maps each ``code`` to a status."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+from uuid import UUID
+
+
+class CommandError(Exception):
+    """Base class; ``code`` names the problem type."""
+
+    code: ClassVar[str] = "command-error"
+
+
+class NotFound(CommandError):
+    code = "not-found"
+
+    def __init__(self, kind: str, id: UUID) -> None:
+        super().__init__(f"{kind} {id} does not exist")
+        self.kind = kind
+        self.id = id
+
+
+class Forbidden(CommandError):
+    code = "forbidden"
+
+
+class VersionMismatch(CommandError):
+    code = "version-mismatch"
+
+    def __init__(self, expected: int, actual: int | None) -> None:
+        super().__init__(f"expected version {expected}, found {actual}")
+        self.expected = expected
+        self.actual = actual
+
+
+class IdempotencyKeyReused(CommandError):
+    code = "idempotency-key-reused"
+
+    def __init__(self) -> None:
+        super().__init__("this Idempotency-Key was already used with a different request")
+
+
+class EmailTaken(CommandError):
+    code = "email-taken"
+
+    def __init__(self) -> None:
+        super().__init__("a user with this email already exists")
+
+
+class Conflict(CommandError):
+    code = "concurrency-conflict"
+
+
+class ServiceUnavailable(CommandError):
+    code = "service-unavailable"
+    retry_after_s: int = 1

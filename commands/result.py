@@ -1,0 +1,36 @@
+"""What a successful command returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    """The aggregate the command addressed, its new version, and the events appended."""
+
+    id: UUID
+    version: int
+    events: list[str] = field(default_factory=list)
+    created: bool = False
+    replayed: bool = False
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "version": self.version,
+            "events": list(self.events),
+            "created": self.created,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any], *, replayed: bool) -> CommandResult:
+        return cls(
+            id=UUID(record["id"]),
+            version=int(record["version"]),
+            events=list(record["events"]),
+            created=bool(record["created"]),
+            replayed=replayed,
+        )
