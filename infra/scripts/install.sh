@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs what Ledgerline needs on a fresh machine: a Python 3.11 virtualenv with the project and
+# its dev tools, and (if missing) a Java runtime and Maven for the Kafka broker. Idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
+    echo "installing Java and Maven (needed to run Apache Kafka locally)"
+    apt-get update -qq && apt-get install -y -qq default-jre-headless maven >/dev/null
+fi
+
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
+if [ ! -x .venv/bin/python ]; then
+    "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.ledgerline-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[dev]'
+    touch "$stamp"
+fi

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Installs everything and runs the checks CI runs: lint, format, types, then the test suite
+# (which starts its own PostgreSQL, Kafka, MongoDB-protocol and Elasticsearch-API servers).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash infra/scripts/install.sh
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+.venv/bin/mypy domain commands event_store
+.venv/bin/pytest -q "$@"
