@@ -49,6 +49,18 @@ CREATE OR REPLACE TRIGGER events_no_truncate
     BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION ledgerline_events_append_only();
 
+-- Wakes tailing readers (the relay) on commit; NOTIFY is delivered only if the append commits.
+CREATE OR REPLACE FUNCTION ledgerline_events_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('ledgerline_events', '');
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER events_notify
+    AFTER INSERT ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION ledgerline_events_notify();
+
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     scope        text NOT NULL,
     key          text NOT NULL,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from infra import cli_auth, cli_db, cli_dev, cli_serve
+from infra import cli_auth, cli_db, cli_dev, cli_relay, cli_serve
 
 app = typer.Typer(
     name="ledgerline",
@@ -19,6 +19,7 @@ app.add_typer(cli_dev.app, name="dev", help="Start and stop the local servers.")
 app.add_typer(cli_db.app, name="db", help="Event store schema.")
 app.add_typer(cli_auth.app, name="auth", help="Development tokens.")
 app.add_typer(cli_serve.app, name="serve", help="Run the HTTP services.")
+app.command("relay")(cli_relay.relay)
 
 if __name__ == "__main__":
     app()

@@ -51,5 +51,5 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "co
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("kafka", "uvicorn.access"):
+    for noisy in ("kafka", "uvicorn.access", "httpx", "elastic_transport"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

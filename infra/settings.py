@@ -55,6 +55,10 @@ class Settings(BaseSettings):
         default=None, alias="LEDGERLINE_ELASTICSEARCH_URL"
     )
 
+    # Read models
+    search_index_prefix: str = "ledgerline"
+    min_version_wait_s: float = 5.0
+
     # HTTP services
     write_api_port: int = 8000
     read_api_port: int = 8001

@@ -1,0 +1,1 @@
+"""The write API: HTTP routes that turn requests into commands for the command bus."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -70,6 +71,7 @@ def spawn(
     """Start `argv` in a new session with stdout and stderr appended to `log_path`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
+        _log_line(log, "$ " + " ".join(argv))
         return subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
@@ -148,11 +150,18 @@ def process_alive(pid: int, marker: str) -> bool:
 
 def wait_gone(pid: int, deadline: float) -> bool:
     """Wait until `pid` has exited (reaping it if it is our child); True if it did."""
+
+    def gone() -> bool:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it if it is our child, or it lingers as a zombie
+        try:
+            return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+        except psutil.NoSuchProcess:
+            return True
+
     try:
-        psutil.Process(pid).wait(timeout=seconds_left(deadline))
-    except psutil.NoSuchProcess:
-        return True
-    except psutil.TimeoutExpired:
+        poll_until(gone, deadline)
+    except DeadlineExceeded:
         return False
     return True
 
@@ -204,15 +213,24 @@ def port_accepts(port: int, host: str = LOCALHOST, timeout_s: float = 0.5) -> bo
         return False
 
 
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*m")
+# A leading timestamp (PostgreSQL also adds zone and pid) says nothing about why a start failed.
+_TIMESTAMP = re.compile(
+    r"^.*?\[?\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:[.,]\d+)?Z?\]?(?: [A-Z]{2,5} \[\d+\])? "
+)
 _ERROR_WORDS = ("FATAL", "PANIC", "ERROR", "error:", "Error", "Exception", "refused", "failed")
 
 
-def failure_reason(log_path: Path, since_offset: int, default: str) -> str:
-    """The most telling line a failed start wrote to its log (after `since_offset`)."""
+def failure_reason(log_path: Path, since_offset: int, default: str, *, first: bool = False) -> str:
+    """The most telling line a failed start wrote to its log (after `since_offset`).
+
+    That is the last error-looking line (servers log the fatal one last), or with `first` the
+    first one (Maven puts the cause first, then boilerplate about -e and -X).
+    """
     try:
         with log_path.open("rb") as log:
             log.seek(since_offset)
-            text = log.read().decode(errors="replace")
+            text = _ANSI_ESCAPE.sub("", log.read().decode(errors="replace"))
     except FileNotFoundError:
         return default
     lines = [
@@ -223,7 +241,9 @@ def failure_reason(log_path: Path, since_offset: int, default: str) -> str:
     # Java and Python put the cause at the top/bottom of a stack trace; skip the frames.
     lines = [line for line in lines if not line.startswith(("at ", "File ", "^", "~"))]
     telling = [line for line in lines if any(word in line for word in _ERROR_WORDS)]
-    chosen = telling[-1] if telling else (lines[-1] if lines else default)
+    candidates = telling or lines[-1:] or [default]
+    chosen = candidates[0] if first else candidates[-1]
+    chosen = _TIMESTAMP.sub("", chosen, count=1)
     return chosen if len(chosen) <= 300 else chosen[:297] + "..."
 
 

@@ -1,0 +1,193 @@
+"""The local stack: builds the four servers from Settings, starts, stops and reports on them.
+
+This is what ``ledgerline dev up/down/status`` run, and what the launcher tests run in
+"throwaway" mode (a fresh temporary data directory and free ports chosen by the OS). Servers
+start in parallel (Kafka's JVM dominates); stopping works from any process because it goes
+through the pid files under ``DATA_DIR/run/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import structlog
+
+from infra.servers import (
+    ElasticsearchServer,
+    KafkaServer,
+    ManagedServer,
+    MongoServer,
+    PostgresServer,
+    ServerStartError,
+    ServerStatus,
+    StartOutcome,
+    free_port,
+)
+from infra.settings import Settings
+
+log = structlog.get_logger()
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+SERVER_NAMES: tuple[str, ...] = ("postgres", "kafka", "mongo", "elasticsearch")
+
+
+def build_servers(
+    settings: Settings, only: Iterable[str] | None = None, *, kafka_cache_dir: Path | None = None
+) -> dict[str, ManagedServer]:
+    """The servers named in `only` (all four by default), configured from `settings`."""
+    names = _checked_names(only)
+    root = settings.data_dir
+    factories: dict[str, Callable[[], ManagedServer]] = {
+        "postgres": lambda: PostgresServer(
+            root, settings.postgres_port, database=settings.postgres_database
+        ),
+        "kafka": lambda: KafkaServer(
+            root,
+            settings.kafka_port,
+            settings.kafka_controller_port,
+            cache_dir=kafka_cache_dir,
+            partitions=settings.kafka_partitions,
+        ),
+        "mongo": lambda: MongoServer(root, settings.mongo_port),
+        "elasticsearch": lambda: ElasticsearchServer(root, settings.elasticsearch_port),
+    }
+    return {name: factories[name]() for name in names}
+
+
+def _checked_names(only: Iterable[str] | None) -> list[str]:
+    if only is None:
+        return list(SERVER_NAMES)
+    wanted = set(only)
+    unknown = sorted(wanted - set(SERVER_NAMES))
+    if unknown:
+        raise ValueError(
+            f"unknown server {', '.join(unknown)}; choose from {', '.join(SERVER_NAMES)}"
+        )
+    return [name for name in SERVER_NAMES if name in wanted]
+
+
+@dataclass
+class RunningStack:
+    """Servers that answer, with how each start went and how long it took (seconds)."""
+
+    servers: dict[str, ManagedServer]
+    outcomes: dict[str, StartOutcome] = field(default_factory=dict)
+    start_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def postgres(self) -> PostgresServer:
+        return _typed(self.servers["postgres"], PostgresServer)
+
+    @property
+    def kafka(self) -> KafkaServer:
+        return _typed(self.servers["kafka"], KafkaServer)
+
+    @property
+    def mongo(self) -> MongoServer:
+        return _typed(self.servers["mongo"], MongoServer)
+
+    @property
+    def elasticsearch(self) -> ElasticsearchServer:
+        return _typed(self.servers["elasticsearch"], ElasticsearchServer)
+
+    def stop(self) -> None:
+        _in_parallel(lambda server: server.stop(), self.servers.values())
+
+
+def _typed(server: ManagedServer, kind: type[T]) -> T:
+    assert isinstance(server, kind)
+    return server
+
+
+def start_stack(
+    settings: Settings, only: Iterable[str] | None = None, *, kafka_cache_dir: Path | None = None
+) -> RunningStack:
+    """Start (or find running) the servers; all-or-nothing for the ones this call started.
+
+    Raises the ServerStartError of the first server (in SERVER_NAMES order) that failed, after
+    stopping the servers this call had started, so a failed ``dev up`` leaves nothing behind.
+    """
+    servers = build_servers(settings, only, kafka_cache_dir=kafka_cache_dir)
+    stack = RunningStack(servers)
+
+    def start(server: ManagedServer) -> ServerStartError | None:
+        began = time.monotonic()
+        try:
+            stack.outcomes[server.name] = server.start()
+        except ServerStartError as exc:
+            return exc
+        stack.start_seconds[server.name] = time.monotonic() - began
+        log.debug(
+            "server_up",
+            server=server.name,
+            outcome=stack.outcomes[server.name].value,
+            seconds=round(stack.start_seconds[server.name], 2),
+        )
+        return None
+
+    errors = [error for error in _in_parallel(start, servers.values()) if error is not None]
+    if errors:
+        started = [servers[name] for name, o in stack.outcomes.items() if o is StartOutcome.STARTED]
+        _in_parallel(lambda server: server.stop(), started)
+        raise errors[0]
+    return stack
+
+
+def stop_stack(settings: Settings, only: Iterable[str] | None = None) -> dict[str, bool]:
+    """Stop the servers recorded in the pid files; maps name -> whether it was running."""
+    servers = build_servers(settings, only)
+    stopped = _in_parallel(lambda server: server.stop(), servers.values())
+    return dict(zip(servers, stopped, strict=True))
+
+
+def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[ServerStatus]:
+    """Whether each server is running (pid file) and answering (a real request)."""
+    servers = build_servers(settings, only)
+    return _in_parallel(lambda server: server.status(), servers.values())
+
+
+def throwaway_settings(data_dir: Path) -> Settings:
+    """Settings for a private stack in `data_dir` on ports the OS reports free right now."""
+    return Settings(
+        data_dir=data_dir,
+        postgres_port=free_port(),
+        kafka_port=free_port(),
+        kafka_controller_port=free_port(),
+        mongo_port=free_port(),
+        elasticsearch_port=free_port(),
+    )
+
+
+@contextmanager
+def throwaway_stack(
+    only: Iterable[str] | None = None, *, kafka_cache_dir: Path | None = None
+) -> Iterator[RunningStack]:
+    """A fresh stack in a temporary directory, stopped and deleted on exit."""
+    data_dir = Path(tempfile.mkdtemp(prefix="ledgerline-stack-"))
+    try:
+        stack = start_stack(throwaway_settings(data_dir), only, kafka_cache_dir=kafka_cache_dir)
+        try:
+            yield stack
+        finally:
+            stack.stop()
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _in_parallel(action: Callable[[T], R], items: Iterable[T]) -> list[R]:
+    """Run `action` on every item at once (servers start and stop independently)."""
+    items = list(items)
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=len(items), thread_name_prefix="devstack") as pool:
+        return list(pool.map(action, items))

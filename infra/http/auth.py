@@ -1,0 +1,144 @@
+"""JWT bearer authentication: token verification, dev-token minting and the principal
+dependencies (``CurrentPrincipal``, ``OptionalPrincipal``) the routes declare.
+
+Only authentication lives here. Whether a principal may act on an aggregate depends on the
+aggregate's state, so authorisation happens in the command bus (which raises ``Forbidden``).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Annotated, Any
+from uuid import UUID
+
+import jwt
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from commands.context import ANONYMOUS, ROLES, Principal
+from infra.http.app_state import SettingsDep
+from infra.settings import Settings
+
+_REALM = 'Bearer realm="ledgerline"'
+
+
+class Unauthenticated(Exception):
+    """No usable bearer token; rendered as a 401 problem with a ``WWW-Authenticate`` challenge."""
+
+    def __init__(self, detail: str, *, invalid_token: bool = True) -> None:
+        super().__init__(detail)
+        self.challenge = f'{_REALM}, error="invalid_token"' if invalid_token else _REALM
+
+
+def decode_token(settings: Settings, token: str) -> Principal:
+    """Verify ``token`` and turn its claims into a principal, or raise ``Unauthenticated``."""
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            # A fixed list: the token's own "alg" header never chooses (this refuses alg=none).
+            algorithms=[settings.jwt_algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={"require": ["exp", "sub"]},
+        )
+    except jwt.ExpiredSignatureError as error:
+        raise Unauthenticated("The token has expired.") from error
+    except jwt.InvalidSignatureError as error:
+        raise Unauthenticated("The token signature is invalid.") from error
+    except jwt.InvalidAlgorithmError as error:
+        raise Unauthenticated("The token algorithm is not accepted.") from error
+    except jwt.MissingRequiredClaimError as error:
+        raise Unauthenticated(f"The token lacks the {error.claim!r} claim.") from error
+    except jwt.InvalidTokenError as error:
+        raise Unauthenticated("The token is malformed or invalid.") from error
+    return Principal(user_id=_user_id(claims.get("sub")), roles=_roles(claims.get("roles")))
+
+
+def _user_id(sub: object) -> UUID:
+    try:
+        return UUID(str(sub))
+    except ValueError as error:
+        raise Unauthenticated("The token subject is not a user id.") from error
+
+
+def _roles(claim: object) -> frozenset[str]:
+    if not isinstance(claim, list) or not claim:
+        raise Unauthenticated("The token's roles claim must be a non-empty list.")
+    if not all(isinstance(role, str) for role in claim):
+        raise Unauthenticated("The token's roles must be strings.")
+    unknown = set(claim) - ROLES
+    if unknown:
+        raise Unauthenticated(f"The token carries unknown roles: {', '.join(sorted(unknown))}.")
+    return frozenset(claim)
+
+
+def mint_token(settings: Settings, sub: UUID | str, roles: Iterable[str], ttl_s: int) -> str:
+    """Sign a token for ``sub`` with ``roles`` valid ``ttl_s`` seconds; ``ValueError`` on bad
+    input. Used by ``ledgerline auth token`` and by tests."""
+    try:
+        user_id = sub if isinstance(sub, UUID) else UUID(sub)
+    except ValueError as error:
+        raise ValueError(f"sub must be a UUID, got {sub!r}") from error
+    role_list = sorted(set(roles))
+    if not role_list:
+        raise ValueError("at least one role is required")
+    unknown = set(role_list) - ROLES
+    if unknown:
+        raise ValueError(
+            f"unknown role(s): {', '.join(sorted(unknown))}; expected {', '.join(sorted(ROLES))}"
+        )
+    if isinstance(ttl_s, bool) or not isinstance(ttl_s, int) or ttl_s <= 0:
+        raise ValueError(f"ttl must be a positive number of seconds, got {ttl_s!r}")
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": str(user_id),
+        "roles": role_list,
+        "iat": now,
+        "exp": now + ttl_s,
+        "jti": str(uuid.uuid4()),
+    }
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    return jwt.encode(
+        claims, settings.jwt_secret.get_secret_value(), algorithm=settings.jwt_algorithm
+    )
+
+
+# auto_error=False: a missing token must become our 401 problem, not FastAPI's own error.
+_bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="A Ledgerline JWT.")
+_Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    if credentials is not None:
+        return credentials.credentials
+    if request.headers.get("authorization"):
+        raise Unauthenticated("The Authorization header must carry a Bearer token.")
+    return None
+
+
+async def current_principal(
+    request: Request, credentials: _Credentials, settings: SettingsDep
+) -> Principal:
+    """The authenticated principal; 401 without a valid bearer token."""
+    token = _token(request, credentials)
+    if token is None:
+        raise Unauthenticated("A bearer token is required.", invalid_token=False)
+    return decode_token(settings, token)
+
+
+async def optional_principal(
+    request: Request, credentials: _Credentials, settings: SettingsDep
+) -> Principal:
+    """The principal if a token is sent (an invalid one is still a 401), else anonymous."""
+    token = _token(request, credentials)
+    return ANONYMOUS if token is None else decode_token(settings, token)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+OptionalPrincipal = Annotated[Principal, Depends(optional_principal)]

@@ -1,0 +1,60 @@
+"""Prometheus metrics of an HTTP service: requests by route template and status, and commands by
+type and outcome.
+
+Each app owns a ``CollectorRegistry`` (rather than the process-global one) so tests can build
+many apps in one process without duplicate-metric errors.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class HttpMetrics:
+    """The metrics one HTTP service exposes on ``/metrics``."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.requests = Counter(
+            "ledgerline_http_requests",
+            "HTTP requests served, by method, route template and status.",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.request_latency = Histogram(
+            "ledgerline_http_request_duration_seconds",
+            "HTTP request latency, by method, route template and status.",
+            ["method", "route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.commands = Counter(
+            "ledgerline_commands",
+            "Commands executed, by command type and outcome (ok, replayed or an error code).",
+            ["command", "outcome"],
+            registry=self.registry,
+        )
+        self.command_latency = Histogram(
+            "ledgerline_command_duration_seconds",
+            "Command execution latency, by command type.",
+            ["command"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count one finished request."""
+        labels = {"method": method, "route": route, "status": str(status)}
+        self.requests.labels(**labels).inc()
+        self.request_latency.labels(**labels).observe(seconds)
+
+    def observe_command(self, command: str, outcome: str, seconds: float) -> None:
+        """Count one executed command."""
+        self.commands.labels(command=command, outcome=outcome).inc()
+        self.command_latency.labels(command=command).observe(seconds)
+
+    def render(self) -> bytes:
+        """The registry in the Prometheus text exposition format."""
+        return generate_latest(self.registry)

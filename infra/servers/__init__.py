@@ -1,0 +1,24 @@
+"""Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch API.
+
+One module per server; ``base`` holds the shared life cycle and ``process`` the plumbing.
+``infra.devstack`` composes them into the stack that ``ledgerline dev up`` starts.
+"""
+
+from infra.servers.base import ManagedServer, ServerStartError, ServerStatus, StartOutcome
+from infra.servers.elasticsearch import ElasticsearchServer
+from infra.servers.kafka import KafkaServer
+from infra.servers.mongo import MongoServer
+from infra.servers.postgres import PostgresServer
+from infra.servers.process import free_port
+
+__all__ = [
+    "ElasticsearchServer",
+    "KafkaServer",
+    "ManagedServer",
+    "MongoServer",
+    "PostgresServer",
+    "ServerStartError",
+    "ServerStatus",
+    "StartOutcome",
+    "free_port",
+]

@@ -1,0 +1,162 @@
+"""The projector processes: ``run_projector(settings, kind, stop)`` wires a runner from settings
+(clients, collections or indices, topics, consumer) and runs it until ``stop`` is set.
+
+``open_projector(options)`` is the same wiring as a context manager, for tests and tools that
+need the runner itself (its assignment, its stats).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import structlog
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
+from kafka.errors import KafkaError
+from pymongo import MongoClient
+
+from infra.settings import Settings
+from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
+from projections.mongo_projection import MONGO_PROJECTION
+from projections.mongo_sink import MongoCollections, MongoSink, ensure_mongo_collections
+from projections.operations import Document, SinkUnavailable
+from projections.runner import ProjectorRunner, RunnerConfig, Sink, consumer_config
+from projections.search_projection import SEARCH_PROJECTION
+from projections.search_sink import SearchSink, ensure_search_indices
+from projections.topics import ensure_topics
+
+log = structlog.get_logger(__name__)
+
+ProjectorKind = Literal["mongo", "search"]
+DEFAULT_GROUP_IDS: dict[str, str] = {"mongo": "ledgerline-mongo", "search": "ledgerline-search"}
+T = TypeVar("T")
+
+
+class SetupInterrupted(Exception):
+    """``stop`` was set while the projector waited for its servers to come up."""
+
+
+@dataclass(frozen=True)
+class ProjectorOptions:
+    kind: ProjectorKind
+    bootstrap_servers: str
+    topic: str
+    group_id: str
+    partitions: int = 6
+    mongo_url: str = "mongodb://127.0.0.1:27017/"
+    mongo_database: str = "ledgerline"
+    mongo_collections: MongoCollections = field(default_factory=MongoCollections)
+    elasticsearch_url: str = "http://127.0.0.1:9200"
+    search_prefix: str = "ledgerline"
+    consumer_overrides: Mapping[str, Any] = field(default_factory=dict)
+    max_records: int = 500
+    max_backoff_s: float = 5.0
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings, kind: ProjectorKind, group_id: str | None = None
+    ) -> ProjectorOptions:
+        return cls(
+            kind=kind,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            topic=settings.kafka_topic,
+            group_id=group_id or DEFAULT_GROUP_IDS[kind],
+            partitions=settings.kafka_partitions,
+            mongo_url=settings.mongo_url,
+            mongo_database=settings.mongo_database,
+            elasticsearch_url=settings.elasticsearch_url,
+            search_prefix=settings.search_index_prefix,
+        )
+
+
+def run_projector(
+    settings: Settings,
+    kind: ProjectorKind,
+    stop: threading.Event,
+    *,
+    group_id: str | None = None,
+) -> None:
+    """Project the event topic into MongoDB (``mongo``) or Elasticsearch (``search``) until
+    ``stop`` is set. Server outages are waited out; anything else propagates."""
+    options = ProjectorOptions.from_settings(settings, kind, group_id)
+    try:
+        with open_projector(options, stop) as runner:
+            runner.run(stop)
+    except SetupInterrupted:
+        log.info("projector_stopped_during_setup", projector=kind)
+
+
+@contextmanager
+def open_projector(
+    options: ProjectorOptions, stop: threading.Event | None = None
+) -> Iterator[ProjectorRunner]:
+    """A subscribed runner with its clients; everything is closed on exit."""
+    stop = stop or threading.Event()
+    with ExitStack() as stack:
+        dlq_topic = dead_letter_topic(options.topic)
+        _until_up(
+            stop,
+            "kafka",
+            lambda: ensure_topics(
+                options.bootstrap_servers, {options.topic: options.partitions, dlq_topic: 1}
+            ),
+        )
+        sink = _open_sink(options, stop, stack)
+        consumer = KafkaConsumer(
+            **consumer_config(
+                options.bootstrap_servers, options.group_id, **options.consumer_overrides
+            )
+        )
+        dead_letters = DeadLetterQueue(
+            lambda: make_dead_letter_producer(options.bootstrap_servers), dlq_topic
+        )
+        runner = ProjectorRunner(
+            consumer,
+            sink,
+            MONGO_PROJECTION if options.kind == "mongo" else SEARCH_PROJECTION,
+            dead_letters,
+            RunnerConfig(
+                topic=options.topic,
+                group_id=options.group_id,
+                max_records=options.max_records,
+                max_backoff_s=options.max_backoff_s,
+            ),
+        )
+        stack.callback(runner.close)
+        yield runner
+
+
+def _open_sink(options: ProjectorOptions, stop: threading.Event, stack: ExitStack) -> Sink:
+    if options.kind == "mongo":
+        mongo: MongoClient[Document] = MongoClient(
+            options.mongo_url, serverSelectionTimeoutMS=5_000, connectTimeoutMS=5_000
+        )
+        stack.callback(mongo.close)
+        database = mongo[options.mongo_database]
+        _until_up(
+            stop, "mongo", lambda: ensure_mongo_collections(database, options.mongo_collections)
+        )
+        return MongoSink(database, options.mongo_collections)
+    search = Elasticsearch(options.elasticsearch_url, request_timeout=10, max_retries=0)
+    stack.callback(search.close)
+    indices = _until_up(
+        stop, "elasticsearch", lambda: ensure_search_indices(search, options.search_prefix)
+    )
+    return SearchSink(search, indices)
+
+
+def _until_up(stop: threading.Event, server: str, setup: Callable[[], T]) -> T:
+    """Run ``setup`` until the server answers (capped backoff); SetupInterrupted on stop."""
+    backoff = 0.2
+    while True:
+        try:
+            return setup()
+        except (SinkUnavailable, KafkaError) as error:
+            log.warning("projector_waiting_for_server", server=server, error=repr(error))
+            if stop.wait(backoff):
+                raise SetupInterrupted(server) from error
+            backoff = min(5.0, backoff * 2)

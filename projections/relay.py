@@ -1,0 +1,197 @@
+"""The relay: tails the event store in commit order and publishes every event to Kafka.
+
+Order of operations per batch: read after the checkpoint, send every event (key = stream id, so
+a stream's events stay in one partition, in order), wait until the broker acknowledged all of
+them (acks=all, idempotent producer), and only then store the new checkpoint. A crash between
+acknowledgement and checkpoint republishes the batch: delivery is at-least-once and consumers
+deduplicate by stream version and event id.
+
+When Kafka is unreachable the batch is retried with capped exponential backoff; nothing moves
+the checkpoint until the broker has the events, so nothing is lost, and writers are unaffected
+because they never talk to Kafka.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+import structlog
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+
+from event_store.commit_order import checkpoint_of, read_committed
+from event_store.errors import StoreUnavailable
+from event_store.records import Checkpoint, RecordedEvent
+from event_store.store import EventStore
+from projections.checkpoints import CheckpointStore
+from projections.envelope import encode_envelope, to_envelope
+
+log = structlog.get_logger(__name__)
+
+NOTIFY_CHANNEL = "ledgerline_events"
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    topic: str
+    consumer_name: str = "relay"
+    batch_size: int = 500
+    idle_wait_s: float = 0.5  # upper bound between polls when no NOTIFY arrives
+    max_backoff_s: float = 5.0
+
+
+def make_producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
+    config: dict[str, Any] = {
+        "bootstrap_servers": bootstrap_servers,
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 2,
+        "max_block_ms": 10_000,
+        "request_timeout_ms": 10_000,
+        "delivery_timeout_ms": 30_000,
+        "client_id": "ledgerline-relay",
+    } | overrides
+    return KafkaProducer(**config)
+
+
+def publish(producer: KafkaProducer, topic: str, events: list[RecordedEvent]) -> None:
+    """Send a batch and block until the broker acknowledged every event."""
+    futures = []
+    for event in events:
+        envelope = to_envelope(event)
+        headers = [("event_type", event.type.encode())]
+        correlation_id = event.metadata.get("correlation_id")
+        if correlation_id:
+            headers.append(("correlation_id", str(correlation_id).encode()))
+        futures.append(
+            producer.send(
+                topic,
+                key=str(event.stream_id).encode(),
+                value=encode_envelope(envelope),
+                headers=headers,
+            )
+        )
+    producer.flush()
+    for future in futures:
+        future.get(timeout=0)  # raises the delivery error, if any
+
+
+class Relay:
+    """Moves events from the store to Kafka; ``run`` loops until ``stop`` is set."""
+
+    def __init__(
+        self,
+        store: EventStore,
+        config: RelayConfig,
+        producer_factory: Callable[[], KafkaProducer],
+    ) -> None:
+        self._store = store
+        self._checkpoints = CheckpointStore(store)
+        self._config = config
+        self._producer_factory = producer_factory
+        self._producer: KafkaProducer | None = None
+        self.checkpoint = Checkpoint()
+        self.published = 0
+
+    def run_once(self) -> int:
+        """Publish one batch; returns how many events it published."""
+        events = read_committed(self._store, self.checkpoint, self._config.batch_size)
+        if not events:
+            return 0
+        if self._producer is None:
+            self._producer = self._producer_factory()
+        publish(self._producer, self._config.topic, events)
+        checkpoint = checkpoint_of(events[-1])
+        self._checkpoints.save(self._config.consumer_name, checkpoint)
+        self.checkpoint = checkpoint
+        self.published += len(events)
+        log.debug("relay_published", events=len(events), position=checkpoint.position)
+        return len(events)
+
+    def run(
+        self, stop: threading.Event, wake: Callable[[float, threading.Event], None] | None = None
+    ) -> None:
+        """Loop until ``stop``: publish while there is work, otherwise wait for a wake-up."""
+        self.checkpoint = self._checkpoints.load(self._config.consumer_name)
+        log.info("relay_started", topic=self._config.topic, checkpoint=self.checkpoint)
+        backoff = 0.0
+        wait = wake or (lambda seconds, stop: stop.wait(seconds) and None)
+        try:
+            while not stop.is_set():
+                try:
+                    published = self.run_once()
+                    backoff = 0.0
+                except (KafkaError, StoreUnavailable) as error:
+                    backoff = min(self._config.max_backoff_s, max(0.1, backoff * 2))
+                    log.warning(
+                        "relay_retrying",
+                        error=repr(error),
+                        backoff_s=backoff,
+                        checkpoint=self.checkpoint,
+                    )
+                    self._close_producer()
+                    stop.wait(backoff)
+                    continue
+                if published == 0:
+                    wait(self._config.idle_wait_s, stop)
+        finally:
+            self._close_producer()
+            log.info("relay_stopped", published=self.published)
+
+    def _close_producer(self) -> None:
+        if self._producer is not None:
+            with contextlib.suppress(KafkaError):
+                self._producer.close(timeout=1)
+            self._producer = None
+
+
+class NotifyListener:
+    """Wakes the relay when a writer commits (a trigger NOTIFYs on every append), so an idle
+    system publishes within milliseconds instead of waiting for the next poll.
+
+    A notification sent before LISTEN took effect is never delivered, so after (re)connecting
+    ``wait`` returns at once and the caller reads again; a broken connection is replaced the same
+    way, with the poll timeout as the fallback in between."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = conninfo
+        self._conn: psycopg.Connection[Any] | None = None
+        self._connect()
+
+    def _connect(self) -> bool:
+        try:
+            self._conn = psycopg.connect(self._conninfo, autocommit=True)
+            self._conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        except psycopg.OperationalError as error:
+            log.warning("relay_listen_failed", error=str(error))
+            self.close()
+            return False
+        return True
+
+    def wait(self, timeout_s: float, stop: threading.Event) -> None:
+        """Return on a notification, on ``stop``, or after ``timeout_s``."""
+        if self._conn is None:
+            if not self._connect():
+                stop.wait(timeout_s)
+            return
+        deadline = time.monotonic() + timeout_s
+        try:
+            # Short slices so that a stop request is honoured promptly.
+            while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+                for _ in self._conn.notifies(timeout=min(left, 0.2), stop_after=1):
+                    return
+        except psycopg.OperationalError as error:
+            log.warning("relay_listen_failed", error=str(error))
+            self.close()
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(psycopg.Error):
+                self._conn.close()
+            self._conn = None

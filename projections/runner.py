@@ -1,0 +1,372 @@
+"""The projector runner: a Kafka consumer-group member that folds event batches into a sink.
+
+Per poll (up to ``max_records`` records):
+1. decode every record; an undecodable one is poison;
+2. load the current documents of the batch's streams (from the cache of documents this member
+   wrote while owning their partition, else from the sink), fold the batch (``projections.fold``:
+   duplicates skipped by stream version, a failing event rejected as poison), write the result
+   through the sink;
+3. publish the poison records to the dead-letter topic and wait for the broker's ack;
+4. only then commit ``last offset + 1`` of every partition in the batch.
+A sink or broker that does not answer (``SinkUnavailable``, ``KafkaError``) is not poison: the
+same step is retried with capped exponential backoff, nothing is committed past an unwritten
+event, nothing is dropped. ``run`` returns when ``stop`` is set; anything unexpected propagates
+(a crashed projector must crash loudly and be restarted by its supervisor). The consumer is
+always closed on the way out, without committing.
+
+Rebalancing: offsets are committed after every batch, so a revoked partition has nothing pending;
+the rebalance listener drops the revoked partitions' cached documents (the next owner may change
+them) and forgets offsets whose commit failed (committing them now would rewind the new owner).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import structlog
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import (
+    CommitFailedError,
+    IllegalGenerationError,
+    KafkaError,
+    RebalanceInProgressError,
+    UnknownMemberIdError,
+)
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from projections.cache import DocumentCache
+from projections.dead_letter import DeadLetter, DeadLetterQueue, describe_error
+from projections.envelope import decode_envelope
+from projections.fold import FoldResult, fold_batch
+from projections.operations import Document, Envelope, Projection, SinkUnavailable
+
+log = structlog.get_logger(__name__)
+_stdlib_log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Batch = Mapping[TopicPartition, Sequence[ConsumerRecord]]
+
+
+class Sink(Protocol):
+    def load(self, streams: Mapping[str, str]) -> dict[str, Document]:
+        """Current documents of ``streams`` (stream id -> stream type); absent ones omitted."""
+        ...
+
+    def write(self, result: FoldResult) -> set[str]:
+        """Apply a folded batch; return the stream ids whose document write did not apply."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    topic: str
+    group_id: str
+    max_records: int = 500
+    poll_timeout_ms: int = 500
+    initial_backoff_s: float = 0.1
+    max_backoff_s: float = 5.0
+    cache_entries: int = 100_000
+    progress_every_s: float = 30.0
+
+
+@dataclass
+class RunnerStats:
+    records: int = 0
+    applied: int = 0
+    skipped: int = 0
+    dead_lettered: int = 0
+    batches: int = 0
+
+
+def consumer_config(bootstrap_servers: str, group_id: str, **overrides: Any) -> dict[str, Any]:
+    """KafkaConsumer settings of a projector: manual commits, start at the beginning."""
+    return {
+        "bootstrap_servers": bootstrap_servers,
+        "group_id": group_id,
+        "client_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": 10_000,
+        "heartbeat_interval_ms": 1_000,
+        "max_poll_interval_ms": 300_000,
+        "max_poll_records": 500,
+    } | overrides
+
+
+def decode_record(record: ConsumerRecord) -> Envelope:
+    """The envelope in ``record``; ValueError if it is not a usable one."""
+    if record.value is None:
+        raise ValueError("record has no value")
+    envelope = decode_envelope(record.value)
+    version = envelope["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"envelope version {version!r} is not a positive int")
+    for key in ("stream_id", "stream_type", "type", "event_id"):
+        if not isinstance(envelope[key], str) or not envelope[key]:
+            raise ValueError(f"envelope {key} {envelope[key]!r} is not a non-empty string")
+    if not isinstance(envelope["data"], dict):
+        raise ValueError("envelope data is not an object")
+    return envelope
+
+
+def correlation_id_of(record: ConsumerRecord, envelope: Envelope | None) -> str | None:
+    if envelope is not None:
+        metadata = envelope.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("correlation_id"):
+            return str(metadata["correlation_id"])
+    for key, value in record.headers or []:
+        if key == "correlation_id" and value:
+            return bytes(value).decode(errors="replace")
+    return None
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ProjectorRunner) -> None:
+        self._runner = runner
+
+    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._runner._on_revoked(set(revoked))
+
+    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._runner._on_assigned(set(assigned))
+
+    def on_partitions_lost(self, lost: set[TopicPartition]) -> None:
+        self._runner._on_revoked(set(lost))
+
+
+class ProjectorRunner:
+    """Owns ``consumer`` (subscribes it, closes it) and drives ``projection`` into ``sink``."""
+
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        sink: Sink,
+        projection: Projection,
+        dead_letters: DeadLetterQueue,
+        config: RunnerConfig,
+    ) -> None:
+        self._consumer = consumer
+        self._sink = sink
+        self._projection = projection
+        self._dead_letters = dead_letters
+        self._config = config
+        self._cache = DocumentCache(config.cache_entries)
+        self._assignment: frozenset[TopicPartition] = frozenset()
+        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._lock = threading.Lock()
+        self.stats = RunnerStats()
+        self._closed = False
+        self._log = log.bind(projector=projection.name, group_id=config.group_id)
+        consumer.subscribe([config.topic], listener=_Listener(self))
+
+    @property
+    def assignment(self) -> frozenset[TopicPartition]:
+        """Partitions this member owns right now (as the last rebalance left them)."""
+        return self._assignment
+
+    # -- main loop --------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        self._log.info("projector_started", topic=self._config.topic)
+        last_progress = time.monotonic()
+        try:
+            while not stop.is_set():
+                batch = self._consumer.poll(
+                    timeout_ms=self._config.poll_timeout_ms,
+                    max_records=self._config.max_records,
+                )
+                if not batch:
+                    continue
+                offsets = self.process(batch, stop)
+                if offsets is None:  # stopped while waiting for a server: commit nothing
+                    break
+                self._commit(offsets)
+                if time.monotonic() - last_progress >= self._config.progress_every_s:
+                    last_progress = time.monotonic()
+                    self._log.info("projector_progress", **vars(self.stats))
+        finally:
+            self.close()
+            self._log.info("projector_stopped", **vars(self.stats))
+
+    def close(self) -> None:
+        """Close the consumer (committing nothing) and the dead-letter producer; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._consumer.close(autocommit=False)
+        finally:
+            self._dead_letters.close()
+
+    def process(
+        self, batch: Batch, stop: threading.Event
+    ) -> dict[TopicPartition, OffsetAndMetadata] | None:
+        """Project and write one polled batch and dead-letter its poison records. Returns the
+        offsets to commit, or None if ``stop`` was set while a server was unavailable."""
+        records = [record for partition_records in batch.values() for record in partition_records]
+        envelopes: list[Envelope] = []
+        origins: list[ConsumerRecord] = []
+        poison: list[tuple[DeadLetter, Envelope | None]] = []
+        for record in records:
+            try:
+                envelopes.append(decode_record(record))
+                origins.append(record)
+            except (ValueError, KeyError) as error:
+                poison.append((DeadLetter(record, error), None))
+        try:
+            result = self._retrying(stop, "sink", lambda: self._project(envelopes, origins))
+            poison.extend(
+                (DeadLetter(origins[r.index], r.error), envelopes[r.index]) for r in result.rejected
+            )
+            if poison:
+                self._log_dead_letters(poison)
+                letters = [letter for letter, _ in poison]
+                self._retrying(stop, "dead_letter_topic", lambda: self._dead_letters.send(letters))
+        except _Stopped:
+            self._log.warning("projector_stopped_while_retrying")
+            return None
+
+        self.stats.records += len(records)
+        self.stats.applied += result.applied
+        self.stats.skipped += result.skipped
+        self.stats.dead_lettered += len(poison)
+        self.stats.batches += 1
+        if _stdlib_log.isEnabledFor(logging.DEBUG):
+            self._log.debug(
+                "projector_batch",
+                records=len(records),
+                applied=result.applied,
+                skipped=result.skipped,
+                dead_lettered=len(poison),
+            )
+        return {
+            partition: OffsetAndMetadata(partition_records[-1].offset + 1, "", -1)
+            for partition, partition_records in batch.items()
+            if partition_records
+        }
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _project(self, envelopes: list[Envelope], origins: list[ConsumerRecord]) -> FoldResult:
+        tracked = self._projection.stream_types
+        partition_of: dict[str, TopicPartition] = {}
+        current: dict[str, Document] = {}
+        missing: dict[str, str] = {}
+        for envelope, record in zip(envelopes, origins, strict=True):
+            stream_id, stream_type = envelope["stream_id"], envelope["stream_type"]
+            if stream_type not in tracked or stream_id in partition_of:
+                continue
+            partition_of[stream_id] = TopicPartition(record.topic, record.partition)
+            cached = self._cache.get(stream_id)
+            if cached is None:
+                missing[stream_id] = stream_type
+            else:
+                current[stream_id] = cached
+        if missing:
+            current.update(self._sink.load(missing))
+        result = fold_batch(envelopes, current, self._projection)
+        conflicts = self._sink.write(result)
+        # Only after a successful write: the cache must never run ahead of the read model.
+        for change in result.changes:
+            if change.stream_id not in conflicts:
+                self._cache.put(change.stream_id, partition_of[change.stream_id], change.doc)
+        self._cache.discard(conflicts)
+        return result
+
+    def _retrying(self, stop: threading.Event, what: str, step: Callable[[], T]) -> T:
+        """Run ``step`` until it succeeds; raises _Stopped if ``stop`` is set meanwhile."""
+        backoff = self._config.initial_backoff_s
+        failures = 0
+        while True:
+            try:
+                outcome = step()
+            except (SinkUnavailable, KafkaError) as error:
+                failures += 1
+                self._log.warning(
+                    "projector_retrying",
+                    unavailable=what,
+                    error=describe_error(error),
+                    attempt=failures,
+                    retry_in_s=round(backoff, 3),
+                )
+                if stop.wait(backoff):
+                    raise _Stopped from error
+                backoff = min(self._config.max_backoff_s, backoff * 2)
+                continue
+            if failures:
+                self._log.info("projector_recovered", unavailable=what, attempts=failures + 1)
+            return outcome
+
+    def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        with self._lock:
+            pending = {**self._uncommitted, **offsets}
+        try:
+            self._consumer.commit(pending)
+        except KafkaError as error:
+            if not (error.retriable or isinstance(error, _GROUP_CHANGED)):
+                raise
+            # The writes are done and idempotent: at worst these events are redelivered. Keep
+            # the offsets for the next commit unless the partition moves to another member.
+            self._log.warning("offsets_commit_failed", error=describe_error(error))
+            with self._lock:
+                self._uncommitted = {
+                    tp: offset for tp, offset in pending.items() if tp in self._assignment
+                }
+            return
+        with self._lock:
+            self._uncommitted = {}
+
+    def _log_dead_letters(self, poison: list[tuple[DeadLetter, Envelope | None]]) -> None:
+        for letter, envelope in poison:
+            with structlog.contextvars.bound_contextvars(
+                correlation_id=correlation_id_of(letter.record, envelope)
+            ):
+                self._log.warning(
+                    "event_dead_lettered",
+                    topic=letter.record.topic,
+                    partition=letter.record.partition,
+                    offset=letter.record.offset,
+                    event_id=None if envelope is None else envelope.get("event_id"),
+                    event_type=None if envelope is None else envelope.get("type"),
+                    error=describe_error(letter.error),
+                    dead_letter_topic=self._dead_letters.topic,
+                )
+
+    # -- rebalance callbacks (may run on the consumer's IO thread) ----------------------------
+
+    def _on_revoked(self, revoked: set[TopicPartition]) -> None:
+        self._cache.drop_partitions(revoked)
+        with self._lock:
+            self._assignment = self._assignment - revoked
+            for partition in revoked:
+                self._uncommitted.pop(partition, None)
+        self._log.info("partitions_revoked", partitions=_names(revoked))
+
+    def _on_assigned(self, assigned: set[TopicPartition]) -> None:
+        with self._lock:
+            self._assignment = self._assignment | assigned
+        self._log.info("partitions_assigned", partitions=_names(assigned))
+
+
+class _Stopped(Exception):
+    """``stop`` was set while a step waited for an unavailable server."""
+
+
+# The group moved on (rebalance, expired membership): the commit is moot, not a crash.
+_GROUP_CHANGED = (
+    CommitFailedError,
+    RebalanceInProgressError,
+    UnknownMemberIdError,
+    IllegalGenerationError,
+)
+
+
+def _names(partitions: set[TopicPartition]) -> list[str]:
+    return sorted(f"{p.topic}:{p.partition}" for p in partitions)

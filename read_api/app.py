@@ -1,0 +1,98 @@
+"""The query API application factory: middleware, problem mapping, routers and the lifespan
+that owns the MongoDB and Elasticsearch clients.
+
+Nothing is created at import: ``create_app(settings)`` builds the app, and its lifespan opens the
+clients when the server starts and closes them when it stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from elastic_transport import HttpxAsyncHttpNode
+from elasticsearch import AsyncElasticsearch
+from fastapi import FastAPI, Request
+from pymongo import AsyncMongoClient
+
+from infra.http.metrics import HttpMetrics
+from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from infra.http.operations import build_operations_router
+from infra.http.problems import install_problem_handlers
+from infra.settings import Settings
+from read_api import accounts, notifications, payments, search, users
+from read_api.deps import ReadModels, get_read_models
+from read_api.errors import install_read_problem_handlers
+from read_api.mongo_reads import Document, MongoReads
+from read_api.search_reads import SearchReads
+
+# Fail fast: a read that cannot reach its server should become a 503 quickly, not hang.
+_MONGO_TIMEOUT_MS = 2000
+_SEARCH_TIMEOUT_S = 5.0
+
+
+@asynccontextmanager
+async def open_read_models(settings: Settings) -> AsyncIterator[ReadModels]:
+    """Async MongoDB and Elasticsearch clients (waits hold no thread), closed on exit."""
+    mongo: AsyncMongoClient[Document] = AsyncMongoClient(
+        settings.mongo_url,
+        serverSelectionTimeoutMS=_MONGO_TIMEOUT_MS,
+        connectTimeoutMS=_MONGO_TIMEOUT_MS,
+        appname="ledgerline-read-api",
+    )
+    # httpx transport: the async client's default (aiohttp) is not a dependency of ours.
+    elasticsearch = AsyncElasticsearch(
+        settings.elasticsearch_url, node_class=HttpxAsyncHttpNode, request_timeout=_SEARCH_TIMEOUT_S
+    )
+    try:
+        yield ReadModels(
+            mongo=MongoReads(mongo[settings.mongo_database]),
+            search=SearchReads(elasticsearch, settings.search_index_prefix),
+        )
+    finally:
+        await elasticsearch.close()
+        await mongo.close()
+
+
+async def _ping(read_models: ReadModels) -> None:
+    await read_models.mongo.ping()
+    await read_models.search.ping()
+
+
+def _check_ready(request: Request) -> None:
+    # The shared readiness route is sync (it runs in a worker thread); the clients live on the
+    # event loop, so the pings are run there.
+    anyio.from_thread.run(_ping, get_read_models(request))
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the query API."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_read_models(settings) as read_models:
+            app.state.read_models = read_models
+            yield
+
+    app = FastAPI(
+        title="Ledgerline query API",
+        version="0.1.0",
+        summary="Reads of the Ledgerline payments backend: read models and search.",
+        description=(
+            "Errors are RFC 9457 `application/problem+json` documents. Read models are updated "
+            "asynchronously; pass `min_version` to read your own write."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = HttpMetrics()
+    install_problem_handlers(app)
+    install_read_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    for router in (users.router, accounts.router, payments.router, notifications.router):
+        app.include_router(router)
+    app.include_router(search.router)
+    app.include_router(build_operations_router(_check_ready))
+    return app

@@ -1,0 +1,84 @@
+"""Read-your-writes: ``min_version`` waits (bounded) until a read-model document reflects at
+least that version of its stream.
+
+The read models are fed asynchronously (relay → Kafka → projector), so a client that has just
+written version N may read an older document. Polling at a short interval keeps the added
+latency near one interval; the bound (``Settings.min_version_wait_s``) turns a stalled pipeline
+into a 504 instead of a hung request. The wait is async, so a waiting request holds no thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import Depends, Query
+
+from infra.http.app_state import SettingsDep
+from read_api.errors import ReadModelBehind, ResourceNotFound
+
+POLL_INTERVAL_S = 0.02
+MAX_VERSION = 2**63 - 1
+
+Document = dict[str, Any]
+Loader = Callable[[], Awaitable[Document | None]]
+
+
+def _version(doc: Document | None) -> int | None:
+    if doc is None:
+        return None
+    version = doc.get("version")
+    return version if isinstance(version, int) else None
+
+
+class VersionWait:
+    """Loads one document, waiting for ``min_version`` when the request asked for it."""
+
+    def __init__(self, min_version: int | None, wait_s: float) -> None:
+        self.min_version = min_version
+        self.wait_s = wait_s
+
+    def _caught_up(self, doc: Document | None) -> bool:
+        if self.min_version is None:
+            return True
+        version = _version(doc)
+        return version is not None and version >= self.min_version
+
+    async def load(self, kind: str, id: object, loader: Loader) -> Document:
+        """The document ``loader`` returns once fresh enough; 404 if absent, 504 if behind."""
+        doc = await loader()
+        deadline = time.monotonic() + self.wait_s
+        while not self._caught_up(doc):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                assert self.min_version is not None
+                raise ReadModelBehind(kind, id, self.min_version, _version(doc))
+            await asyncio.sleep(min(POLL_INTERVAL_S, remaining))
+            doc = await loader()
+        if doc is None:
+            raise ResourceNotFound(kind, id)
+        return doc
+
+
+MinVersionQuery = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=MAX_VERSION,
+        description=(
+            "Read your own write: wait (bounded, then 504) until the read model reflects at "
+            "least this version of the stream (the `version` a command returned)."
+        ),
+        examples=[3],
+    ),
+]
+
+
+async def version_wait(settings: SettingsDep, min_version: MinVersionQuery = None) -> VersionWait:
+    """The request's ``min_version`` wait."""
+    return VersionWait(min_version, settings.min_version_wait_s)
+
+
+FreshDep = Annotated[VersionWait, Depends(version_wait)]

@@ -1,0 +1,41 @@
+"""Read route for a user's notification inbox."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from infra.http.auth import CurrentPrincipal
+from infra.http.routing import DocstringSummaryRoute
+from read_api.access import scope_of
+from read_api.deps import MongoDep
+from read_api.errors import ResourceNotFound, read_problem_responses
+from read_api.params import DEFAULT_LIMIT, CursorQuery, LimitQuery, next_cursor, read_cursor
+from read_api.schemas import NotificationPublic, Page
+
+router = APIRouter(prefix="/v1/users", tags=["notifications"], route_class=DocstringSummaryRoute)
+
+_NOTIFICATIONS_CURSOR = "notifications"
+
+
+@router.get("/{user_id}/notifications", responses=read_problem_responses(404))
+async def list_notifications(
+    user_id: UUID,
+    principal: CurrentPrincipal,
+    mongo: MongoDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+) -> Page[NotificationPublic]:
+    """A user's inbox (their own and their accounts' notifications), newest first."""
+    after = read_cursor(cursor, _NOTIFICATIONS_CURSOR, (int, str))
+    if not scope_of(principal).owns(user_id) or await mongo.user(user_id) is None:
+        raise ResourceNotFound("user", user_id)
+    before = None if after is None else (int(after[0]), str(after[1]))
+    account_ids = await mongo.account_ids_of(str(user_id))
+    found = await mongo.notifications(user_id, account_ids, limit, before)
+    items = [NotificationPublic.model_validate(doc) for doc in found.items]
+    key = (items[-1].position, items[-1].id) if items else None
+    return Page[NotificationPublic](
+        items=items, next_cursor=next_cursor(_NOTIFICATIONS_CURSOR, found.more, key)
+    )

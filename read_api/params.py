@@ -1,0 +1,49 @@
+"""Query parameters shared by the list routes: ``limit`` and the opaque ``cursor``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+from fastapi.exceptions import RequestValidationError
+
+from read_api.cursors import CursorValue, InvalidCursor, decode_cursor, encode_cursor
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, 1 to {MAX_LIMIT}.", examples=[20])
+]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=512,
+        description="Opaque `next_cursor` of the previous page; omit for the first page.",
+    ),
+]
+
+
+def invalid_query(name: str, message: str) -> RequestValidationError:
+    """A validation error naming a query parameter, rendered like any other 422."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", name), "msg": message, "input": None}]
+    )
+
+
+def read_cursor(
+    cursor: str | None, kind: str, types: tuple[type[CursorValue], ...]
+) -> tuple[CursorValue, ...] | None:
+    """The sort key in the ``cursor`` parameter (None on the first page); 422 if invalid."""
+    if cursor is None:
+        return None
+    try:
+        return decode_cursor(cursor, kind, types)
+    except InvalidCursor as error:
+        raise invalid_query("cursor", str(error)) from error
+
+
+def next_cursor(kind: str, more: bool, key: tuple[CursorValue, ...] | None) -> str | None:
+    """The cursor of the next page, if there is one."""
+    return encode_cursor(kind, key) if more and key is not None else None

@@ -1,0 +1,39 @@
+"""Read routes for users: a user's profile and the list of their accounts."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from infra.http.auth import CurrentPrincipal
+from infra.http.routing import DocstringSummaryRoute
+from read_api.access import account_scope_of, scope_of
+from read_api.deps import MongoDep
+from read_api.errors import ResourceNotFound, read_problem_responses
+from read_api.freshness import FreshDep
+from read_api.schemas import AccountList, AccountPublic, UserPublic
+
+router = APIRouter(prefix="/v1/users", tags=["users"], route_class=DocstringSummaryRoute)
+
+
+@router.get("/{user_id}", responses=read_problem_responses(404, 504))
+async def get_user(
+    user_id: UUID, principal: CurrentPrincipal, mongo: MongoDep, fresh: FreshDep
+) -> UserPublic:
+    """A user's profile (your own, or any for auditors and admins)."""
+    if not scope_of(principal).owns(user_id):
+        raise ResourceNotFound("user", user_id)
+    doc = await fresh.load("user", user_id, lambda: mongo.user(user_id))
+    return UserPublic.model_validate(doc)
+
+
+@router.get("/{user_id}/accounts", responses=read_problem_responses(404))
+async def list_user_accounts(
+    user_id: UUID, principal: CurrentPrincipal, mongo: MongoDep
+) -> AccountList:
+    """Every account of a user (closed ones too), oldest first."""
+    if not account_scope_of(principal).owns(user_id) or await mongo.user(user_id) is None:
+        raise ResourceNotFound("user", user_id)
+    docs = await mongo.accounts_of(user_id)
+    return AccountList(items=[AccountPublic.model_validate(doc) for doc in docs])

@@ -1,0 +1,77 @@
+"""Session-wide real servers for the test suite, started lazily on first use.
+
+Each server fixture starts its server only when a test asks for it, keeps it for the session and
+stops it at the end (also when tests fail). All of them live in one temporary directory and
+listen on free ports. Fixture names are a contract other test packages rely on:
+``postgres_server`` (.url(dbname), .port), ``kafka_server`` (.bootstrap_servers),
+``mongo_server`` (.url), ``elasticsearch_server`` (.url) and ``fresh_database_url``.
+
+SIGTERM (as sent by ``timeout`` or a CI runner) is turned into KeyboardInterrupt, so pytest
+unwinds as on Ctrl-C and the session fixtures stop their servers instead of leaking them.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+from infra.servers import (
+    ElasticsearchServer,
+    KafkaServer,
+    MongoServer,
+    PostgresServer,
+    free_port,
+)
+from tests.server_fixtures import fresh_database, reap_abandoned_roots, running, temporary_root
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _interrupt)
+    reap_abandoned_roots()
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@pytest.fixture(scope="session")
+def servers_root() -> Iterator[Path]:
+    """Data and logs of the session's servers (logs/<server>.log if one fails to start)."""
+    with temporary_root() as root:
+        yield root
+
+
+@pytest.fixture(scope="session")
+def postgres_server(servers_root: Path) -> Iterator[PostgresServer]:
+    with running(PostgresServer(servers_root, free_port())) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def kafka_server(servers_root: Path) -> Iterator[KafkaServer]:
+    with running(KafkaServer(servers_root, free_port(), free_port())) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def mongo_server(servers_root: Path) -> Iterator[MongoServer]:
+    with running(MongoServer(servers_root, free_port())) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_server(servers_root: Path) -> Iterator[ElasticsearchServer]:
+    with running(ElasticsearchServer(servers_root, free_port())) as server:
+        yield server
+
+
+@pytest.fixture
+def fresh_database_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """conninfo URL of a new, empty database, dropped after the test."""
+    with fresh_database(postgres_server) as url:
+        yield url

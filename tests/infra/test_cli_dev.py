@@ -1,0 +1,89 @@
+"""`ledgerline dev up/status/down` as a developer runs them, against a private data dir."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.servers import free_port
+from tests.server_fixtures import temporary_root
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def dev_env() -> Iterator[dict[str, str]]:
+    with temporary_root() as root:
+        env = {
+            **os.environ,
+            "LEDGERLINE_DATA_DIR": str(root),
+            "LEDGERLINE_POSTGRES_PORT": str(free_port()),
+            "LEDGERLINE_LOG_LEVEL": "WARNING",
+        }
+        try:
+            yield env
+        finally:
+            ledgerline(env, "dev", "down")
+
+
+def ledgerline(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "infra.cli", *args],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_dev_up_status_down_for_postgres_only(dev_env: dict[str, str]) -> None:
+    port = dev_env["LEDGERLINE_POSTGRES_PORT"]
+    log_path = Path(dev_env["LEDGERLINE_DATA_DIR"]) / "logs" / "postgres.log"
+
+    up = ledgerline(dev_env, "dev", "up", "--only", "postgres")
+    assert up.returncode == 0, up.stderr
+    [line] = up.stdout.splitlines()
+    assert f"postgresql://postgres@127.0.0.1:{port}/ledgerline" in line
+    assert str(log_path) in line
+
+    status = ledgerline(dev_env, "dev", "status", "--only", "postgres")
+    assert "answering" in status.stdout and "NOT" not in status.stdout
+
+    again = ledgerline(dev_env, "dev", "up", "--only", "postgres")
+    assert "already running" in again.stdout
+
+    down = ledgerline(dev_env, "dev", "down")
+    assert down.returncode == 0
+    assert "postgres       stopped" in down.stdout
+    assert "kafka          was not running" in down.stdout
+
+    after = ledgerline(dev_env, "dev", "status", "--only", "postgres")
+    assert "not running" in after.stdout
+
+
+def test_dev_up_that_fails_prints_one_line_and_exits_non_zero(dev_env: dict[str, str]) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", int(dev_env["LEDGERLINE_POSTGRES_PORT"])))
+        squatter.listen()
+        up = ledgerline(dev_env, "dev", "up", "--only", "postgres")
+
+    assert up.returncode == 1
+    assert up.stdout == ""
+    [line] = up.stderr.splitlines()
+    assert line.startswith("error: postgres failed to start: port ")
+    assert "postgres.log" in line
+
+
+def test_dev_up_with_an_unknown_server_name_is_refused(dev_env: dict[str, str]) -> None:
+    up = ledgerline(dev_env, "dev", "up", "--only", "oracle")
+    assert up.returncode == 1
+    assert "unknown server oracle" in up.stderr
+    assert "Traceback" not in up.stderr

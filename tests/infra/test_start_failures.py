@@ -1,0 +1,95 @@
+"""A server that cannot start fails with one ServerStartError naming it and its log file."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.servers import (
+    ElasticsearchServer,
+    KafkaServer,
+    ManagedServer,
+    MongoServer,
+    PostgresServer,
+    ServerStartError,
+    free_port,
+)
+from tests.server_fixtures import temporary_root
+
+
+@pytest.fixture
+def root() -> Iterator[Path]:
+    with temporary_root() as path:
+        yield path
+
+
+def build(name: str, root: Path) -> ManagedServer:
+    if name == "postgres":
+        return PostgresServer(root, free_port())
+    if name == "kafka":
+        return KafkaServer(root, free_port(), free_port())
+    if name == "mongo":
+        return MongoServer(root, free_port())
+    return ElasticsearchServer(root, free_port())
+
+
+@pytest.mark.parametrize("name", ["postgres", "kafka", "mongo", "elasticsearch"])
+def test_server_whose_port_is_taken_fails_naming_itself_and_its_log(name: str, root: Path) -> None:
+    server = build(name, root)
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", server.port))
+        squatter.listen()
+        with pytest.raises(ServerStartError) as caught:
+            server.start()
+    assert caught.value.server == name
+    assert caught.value.log_path == root / "logs" / f"{name}.log"
+    assert f"port {server.port}" in str(caught.value)
+    assert str(caught.value.log_path) in str(caught.value)
+    assert server.pid() is None
+
+
+def test_postgres_with_a_corrupt_config_fails_with_the_reason_from_its_log(root: Path) -> None:
+    server = PostgresServer(root, free_port())
+    server.start()
+    server.stop()
+    with (server.data_dir / "postgresql.conf").open("a") as conf:
+        conf.write("this line is not a setting\n")
+
+    with pytest.raises(ServerStartError) as caught:
+        server.start()
+
+    assert caught.value.server == "postgres"
+    assert "postgresql.conf" in caught.value.reason
+    assert str(server.log_path) in str(caught.value)
+    assert server.pid() is None
+
+
+def test_kafka_that_dies_while_starting_fails_without_leaving_a_process(root: Path) -> None:
+    server = KafkaServer(root, free_port(), free_port())
+    # A log dir that claims to be formatted but is not: the JVM starts, then exits.
+    (server.data_dir / "data").mkdir(parents=True)
+    (server.data_dir / "data" / "meta.properties").write_text("not a kafka meta file\n")
+
+    with pytest.raises(ServerStartError) as caught:
+        server.start()
+
+    assert caught.value.server == "kafka"
+    assert "node ID not found" in caught.value.reason
+    assert server.pid() is None
+    assert not server.pid_path.exists()
+
+
+def test_kafka_whose_jars_cannot_be_downloaded_says_maven_failed(root: Path) -> None:
+    server = KafkaServer(
+        root, free_port(), free_port(), cache_dir=root / "cache", version="0.0.0-no-such-release"
+    )
+
+    with pytest.raises(ServerStartError) as caught:
+        server.start()
+
+    assert caught.value.server == "kafka"
+    assert "with Maven failed" in caught.value.reason
+    assert not server.libs_dir.exists()

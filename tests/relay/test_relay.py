@@ -1,0 +1,194 @@
+"""The relay against real PostgreSQL and Kafka: every event published once per run, in stream
+order, checkpoint after acknowledgement, and nothing lost while Kafka is down."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from uuid import UUID, uuid4
+
+import pytest
+from kafka import KafkaConsumer
+
+from event_store.records import NewEvent
+from event_store.store import EventStore
+from infra.servers import KafkaServer
+from projections.checkpoints import CheckpointStore
+from projections.relay import NotifyListener, Relay, RelayConfig, make_producer
+from projections.topics import ensure_topics
+
+pytest_plugins = ["tests.event_store.conftest"]
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+class TopicReader:
+    """Collects everything on a topic from the beginning."""
+
+    def __init__(self, bootstrap_servers: str, topic: str) -> None:
+        self.consumer = KafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap_servers,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=None,
+            consumer_timeout_ms=200,
+        )
+        self.messages: list[tuple[bytes, dict[str, object], dict[str, bytes]]] = []
+
+    def drain(self) -> int:
+        for message in self.consumer:
+            self.messages.append(
+                (message.key, json.loads(message.value), dict(message.headers or []))
+            )
+        return len(self.messages)
+
+    def envelopes(self) -> list[dict[str, object]]:
+        return [value for _, value, _ in self.messages]
+
+
+@pytest.fixture
+def topic(kafka_server: KafkaServer) -> str:
+    name = f"events-{uuid4().hex[:8]}"
+    ensure_topics(kafka_server.bootstrap_servers, {name: 3})
+    return name
+
+
+@pytest.fixture
+def reader(kafka_server: KafkaServer, topic: str) -> Iterator[TopicReader]:
+    reader = TopicReader(kafka_server.bootstrap_servers, topic)
+    yield reader
+    reader.consumer.close()
+
+
+def append_credits(store: EventStore, stream: UUID, first: int, count: int) -> None:
+    store.append(
+        [
+            NewEvent(
+                stream,
+                "Account",
+                version,
+                "AccountCredited",
+                {"amount": version, "currency": "EUR", "reference": None},
+                metadata={"correlation_id": f"corr-{stream}-{version}"},
+            )
+            for version in range(first, first + count)
+        ]
+    )
+
+
+def start_relay(
+    store: EventStore, kafka_server: KafkaServer, topic: str, database_url: str, **config: object
+) -> tuple[Relay, threading.Event, threading.Thread]:
+    relay = Relay(
+        store,
+        RelayConfig(topic=topic, **config),  # type: ignore[arg-type]
+        lambda: make_producer(kafka_server.bootstrap_servers, max_block_ms=2000),
+    )
+    stop = threading.Event()
+    listener = NotifyListener(database_url)
+    thread = threading.Thread(target=relay.run, args=(stop,), kwargs={"wake": listener.wait})
+    thread.start()
+    return relay, stop, thread
+
+
+def test_relay_publishes_envelopes_keyed_by_stream_with_headers_and_checkpoint(
+    event_store: EventStore,
+    kafka_server: KafkaServer,
+    topic: str,
+    reader: TopicReader,
+    database_url: str,
+) -> None:
+    streams = [uuid4() for _ in range(5)]
+    for stream in streams:
+        append_credits(event_store, stream, 1, 4)
+    _relay, stop, thread = start_relay(event_store, kafka_server, topic, database_url)
+    try:
+        wait_for(lambda: reader.drain() >= 20, 30, "20 events on the topic")
+    finally:
+        stop.set()
+        thread.join(10)
+    key, envelope, headers = reader.messages[0]
+    assert key == envelope["stream_id"].encode()  # type: ignore[union-attr]
+    assert set(envelope) == {
+        "event_id",
+        "stream_id",
+        "stream_type",
+        "version",
+        "type",
+        "schema_version",
+        "position",
+        "recorded_at",
+        "data",
+        "metadata",
+    }
+    assert str(envelope["recorded_at"]).endswith("Z")
+    assert headers["event_type"] == b"AccountCredited"
+    assert headers["correlation_id"] == str(envelope["metadata"]["correlation_id"]).encode()  # type: ignore[index]
+    per_stream: dict[str, list[int]] = {}
+    for item in reader.envelopes():
+        per_stream.setdefault(str(item["stream_id"]), []).append(int(item["version"]))  # type: ignore[call-overload]
+    assert per_stream == {str(s): [1, 2, 3, 4] for s in streams}
+    assert CheckpointStore(event_store).load("relay").position == max(
+        int(e["position"])
+        for e in reader.envelopes()  # type: ignore[call-overload]
+    )
+
+
+def test_idle_relay_is_woken_by_a_commit_not_by_its_poll_interval(
+    event_store: EventStore,
+    kafka_server: KafkaServer,
+    topic: str,
+    reader: TopicReader,
+    database_url: str,
+) -> None:
+    relay, stop, thread = start_relay(
+        event_store, kafka_server, topic, database_url, idle_wait_s=60.0
+    )
+    try:
+        append_credits(event_store, uuid4(), 1, 1)
+        wait_for(lambda: relay.published == 1, 30, "the first event")
+        append_credits(event_store, uuid4(), 1, 1)  # the relay is now idle for up to 60 s
+        wait_for(lambda: relay.published == 2, 20, "a NOTIFY to wake the relay")
+    finally:
+        stop.set()
+        thread.join(70)
+    assert not thread.is_alive()
+
+
+def test_nothing_is_lost_while_kafka_is_down(
+    event_store: EventStore,
+    kafka_server: KafkaServer,
+    topic: str,
+    reader: TopicReader,
+    database_url: str,
+) -> None:
+    streams = [uuid4() for _ in range(4)]
+    relay, stop, thread = start_relay(event_store, kafka_server, topic, database_url)
+    try:
+        for stream in streams:
+            append_credits(event_store, stream, 1, 2)
+        wait_for(lambda: relay.published == 8, 30, "events before the outage")
+        kafka_server.stop()
+        for version in range(3, 13):  # writes keep succeeding while the broker is down
+            for stream in streams:
+                append_credits(event_store, stream, version, 1)
+        kafka_server.start()
+        wait_for(lambda: reader.drain() >= 48, 90, "every event after the broker restart")
+    finally:
+        stop.set()
+        thread.join(30)
+    per_stream: dict[str, list[int]] = {}
+    for item in reader.envelopes():
+        versions = per_stream.setdefault(str(item["stream_id"]), [])
+        if int(item["version"]) not in versions:  # type: ignore[call-overload]
+            versions.append(int(item["version"]))  # type: ignore[call-overload]
+    assert per_stream == {str(s): list(range(1, 13)) for s in streams}

@@ -1,0 +1,97 @@
+"""Helpers behind the server fixtures in tests/conftest.py (which keeps only the fixture names).
+
+Servers for tests run through the same launcher as ``ledgerline dev up`` (infra/servers), in a
+private temporary directory on ports the OS reports free, so a test run never touches a
+developer's running stack. We use ``tempfile`` rather than pytest's tmp_path because PostgreSQL
+runs as another OS user when we are root and must be able to traverse the path, while pytest
+keeps its temp root private (mode 0700).
+
+A test session that is killed outright (SIGKILL, an OOM kill) cannot stop its servers, so each
+temporary root records its owner's pid, and the next session stops the servers of roots whose
+owner is gone before it starts its own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TypeVar
+
+import psutil
+import psycopg
+from psycopg import sql
+
+from infra.servers import (
+    ElasticsearchServer,
+    KafkaServer,
+    ManagedServer,
+    MongoServer,
+    PostgresServer,
+)
+from infra.servers.process import read_pid_file, write_pid_file
+
+ROOT_PREFIX = "ledgerline-test-"
+
+S = TypeVar("S", bound=ManagedServer)
+
+
+@contextmanager
+def temporary_root() -> Iterator[Path]:
+    """A fresh directory for server data and logs, deleted afterwards."""
+    root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX))
+    write_pid_file(root / "owner.pid", os.getpid())
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def reap_abandoned_roots() -> list[Path]:
+    """Stop the servers of, and delete, temporary roots whose test session died."""
+    reaped = []
+    for root in Path(tempfile.gettempdir()).glob(ROOT_PREFIX + "*"):
+        owner = read_pid_file(root / "owner.pid")
+        if owner is None or psutil.pid_exists(owner):
+            continue  # still in use (or being created right now)
+        # Ports do not matter for stopping: that goes by pid file and data directory.
+        for server in (
+            PostgresServer(root, 0),
+            KafkaServer(root, 0, 0),
+            MongoServer(root, 0),
+            ElasticsearchServer(root, 0),
+        ):
+            server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        reaped.append(root)
+    return reaped
+
+
+@contextmanager
+def running(server: S) -> Iterator[S]:
+    """Start `server` (ServerStartError names its log if it cannot) and always stop it."""
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def fresh_database(server: PostgresServer) -> Iterator[str]:
+    """A new empty database with a unique name; yields its URL, drops it afterwards."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    try:
+        yield server.url(name)
+    finally:
+        with psycopg.connect(server.url("postgres"), autocommit=True) as admin:
+            # FORCE: a test that leaked a connection must not make the next one fail here.
+            admin.execute(
+                sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+            )

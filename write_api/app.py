@@ -1,0 +1,86 @@
+"""The write API application factory: middleware, problem mapping, routers and the lifespan
+that owns the PostgreSQL pool, the event store and the command bus.
+
+Nothing is created at import: ``create_app(settings)`` builds the app, and its lifespan opens the
+resources when the server starts and closes them when it stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+from fastapi import FastAPI, Request
+
+from infra.bootstrap import build_command_bus, open_event_store_pool
+from infra.http.metrics import HttpMetrics
+from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from infra.http.operations import build_operations_router
+from infra.http.problems import install_problem_handlers
+from infra.settings import Settings
+from write_api import accounts, payments, transfers, users
+from write_api.deps import CommandExecutor
+
+_READY_TIMEOUT_S = 2.0
+
+
+@dataclass(frozen=True)
+class WriteResources:
+    """What the routes use while the app runs."""
+
+    bus: CommandExecutor
+    check_ready: Callable[[], None]
+
+
+ResourceFactory = Callable[[Settings], AbstractContextManager[WriteResources]]
+
+
+@contextmanager
+def open_resources(settings: Settings) -> Iterator[WriteResources]:
+    """The production resources: a pool on the event store database and a command bus."""
+    pool = open_event_store_pool(settings)
+
+    def check_ready() -> None:
+        with pool.connection(timeout=_READY_TIMEOUT_S) as conn:
+            conn.execute("select 1")
+
+    try:
+        yield WriteResources(bus=build_command_bus(settings, pool), check_ready=check_ready)
+    finally:
+        pool.close()
+
+
+def _check_ready(request: Request) -> None:
+    resources: WriteResources = request.app.state.resources
+    resources.check_ready()
+
+
+def create_app(settings: Settings, *, resources: ResourceFactory = open_resources) -> FastAPI:
+    """Build the write API; ``resources`` opens what the lifespan holds (swap it in tests)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with resources(settings) as opened:
+            app.state.resources = opened
+            app.state.bus = opened.bus
+            yield
+
+    app = FastAPI(
+        title="Ledgerline write API",
+        version="0.1.0",
+        summary="Commands of the Ledgerline payments backend.",
+        description="Errors are RFC 9457 `application/problem+json` documents.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = HttpMetrics()
+    install_problem_handlers(app)
+    # Added last = outermost: the request context wraps the body limit, so a 413 is logged,
+    # counted and carries the correlation id too.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    for router in (users.router, accounts.router, transfers.router, payments.router):
+        app.include_router(router)
+    app.include_router(build_operations_router(_check_ready))
+    return app

@@ -1,0 +1,41 @@
+"""Write routes for users: sign-up, profile changes, deactivation and GDPR erasure."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+
+from commands.messages import ChangeProfile, DeactivateUser, ForgetPersonalData, RegisterUser
+from infra.http.routing import DocstringSummaryRoute
+from write_api.deps import Dispatch, SignUpDispatch
+from write_api.responses import command_responses
+from write_api.schemas import CommandResponse, UserCreate, UserUpdate
+
+router = APIRouter(prefix="/v1/users", tags=["users"], route_class=DocstringSummaryRoute)
+
+_ON_USER = command_responses(created=False, problems=(403, 404, 409, 412))
+
+
+@router.post("", status_code=201, responses=command_responses(created=True, problems=(409,)))
+def register_user(body: UserCreate, send: SignUpDispatch) -> CommandResponse:
+    """Sign up: register a new user (no token needed); the email must be unused."""
+    return send(RegisterUser(email=body.email, full_name=body.full_name))
+
+
+@router.patch("/{user_id}", responses=_ON_USER)
+def change_profile(user_id: UUID, body: UserUpdate, send: Dispatch) -> CommandResponse:
+    """Change a user's email and/or full name."""
+    return send(ChangeProfile(user_id=user_id, email=body.email, full_name=body.full_name))
+
+
+@router.post("/{user_id}/deactivate", responses=_ON_USER)
+def deactivate_user(user_id: UUID, send: Dispatch) -> CommandResponse:
+    """Deactivate a user; a deactivated user cannot open accounts."""
+    return send(DeactivateUser(user_id=user_id))
+
+
+@router.delete("/{user_id}/personal-data", responses=_ON_USER)
+def forget_personal_data(user_id: UUID, send: Dispatch) -> CommandResponse:
+    """Forget a user's personal data (GDPR): events stay, the PII becomes unreadable."""
+    return send(ForgetPersonalData(user_id=user_id))
