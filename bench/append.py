@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 from uuid import uuid4
 
@@ -147,15 +145,10 @@ SCENARIOS = [  # (name, writers, batches per writer, batch size)
 
 @contextmanager
 def throwaway_postgres() -> Iterator[str]:
-    from infra.servers.postgres import PostgresServer  # the same launcher the tests use
+    from infra.devstack import throwaway_stack  # the same launcher the tests use
 
-    with tempfile.TemporaryDirectory(prefix="ledgerline-bench-") as tmp:
-        server = PostgresServer.throwaway(Path(tmp))
-        server.start()
-        try:
-            yield server.url("postgres")
-        finally:
-            server.stop()
+    with throwaway_stack(["postgres"]) as stack:
+        yield stack.postgres.url("postgres")
 
 
 def main() -> None:

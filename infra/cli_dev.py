@@ -1,7 +1,9 @@
-"""`ledgerline dev up|down|status`: the local PostgreSQL, Kafka, MongoDB- and ES-API servers.
+"""`ledgerline dev run|up|down|status`: the local servers (PostgreSQL, Kafka, MongoDB- and
+ES-API) and, with ``run``, every Ledgerline process on top of them.
 
-Thin wrappers over ``infra.devstack``. Output is one line per server (name, address, log file);
-a server that cannot start is reported in one line on stderr with exit code 1, never a traceback.
+Thin wrappers over ``infra.devstack`` and ``infra.supervisor``. Output is one line per server
+(name, address, log file); a server that cannot start is reported in one line on stderr with
+exit code 1, never a traceback.
 """
 
 from __future__ import annotations
@@ -65,9 +67,48 @@ def up(only: OnlyOption = None) -> None:
 
 
 @app.command()
-def down(only: OnlyOption = None) -> None:
-    """Stop the local servers by the pids recorded at `dev up` (data is kept)."""
+def run() -> None:
+    """Start the servers and every Ledgerline process; Ctrl-C stops all of them."""
+    from event_store.errors import StoreUnavailable
+    from event_store.schema import migrate
+    from infra.signals import stop_event_on_signals
+    from infra.supervisor import Supervisor
+    from projections.topics import ensure_topics
+
     settings = _settings()
+    up(None)
+    supervisor = Supervisor(settings)
+    stop = stop_event_on_signals()
+    supervisor.claim()
+    try:
+        migrate(settings.database_url)
+        ensure_topics(
+            settings.kafka_bootstrap_servers,
+            {settings.kafka_topic: settings.kafka_partitions, f"{settings.kafka_topic}.dlq": 1},
+        )
+        supervisor.start_all()
+        for child in supervisor.children:
+            typer.echo(_line(child.spec.name, child.where(settings), child.log_path, "running"))
+        typer.echo("ledgerline is running; press Ctrl-C (or run `ledgerline dev down`) to stop")
+        supervisor.supervise(stop)
+    except (RuntimeError, StoreUnavailable) as exc:
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(code=1) from None
+    finally:
+        supervisor.stop_all()
+        devstack.stop_stack(settings)
+        typer.echo("stopped")
+
+
+@app.command()
+def down(only: OnlyOption = None) -> None:
+    """Stop Ledgerline's processes and the local servers (data is kept)."""
+    from infra.supervisor import stop_processes
+
+    settings = _settings()
+    if not only:
+        for name in stop_processes(settings):
+            typer.echo(f"{name:<14} stopped")
     try:
         stopped = devstack.stop_stack(settings, only)
     except ValueError as exc:

@@ -29,7 +29,7 @@ from infra.servers import (
     ServerStartError,
     ServerStatus,
     StartOutcome,
-    free_port,
+    free_ports,
 )
 from infra.settings import Settings
 
@@ -158,13 +158,14 @@ def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[
 
 def throwaway_settings(data_dir: Path) -> Settings:
     """Settings for a private stack in `data_dir` on ports the OS reports free right now."""
+    postgres, kafka, kafka_controller, mongo, elasticsearch = free_ports(5)
     return Settings(
         data_dir=data_dir,
-        postgres_port=free_port(),
-        kafka_port=free_port(),
-        kafka_controller_port=free_port(),
-        mongo_port=free_port(),
-        elasticsearch_port=free_port(),
+        postgres_port=postgres,
+        kafka_port=kafka,
+        kafka_controller_port=kafka_controller,
+        mongo_port=mongo,
+        elasticsearch_port=elasticsearch,
     )
 
 

@@ -2,9 +2,10 @@
 event never blocks its partition.
 
 A dead letter is the original record (same key and value, original headers kept) plus headers
-``error`` (exception type and message), ``source_topic``, ``source_partition`` and
-``source_offset``. ``send`` returns only once the broker acknowledged every letter, so the runner
-can commit the source offsets afterwards without losing one.
+``error`` (exception type and message), ``source_topic``, ``source_partition``,
+``source_offset`` and ``consumer_group`` (the projector that gave up on it: each projector group
+dead-letters a poison record once). ``send`` returns only once the broker acknowledged every
+letter, so the runner can commit the source offsets afterwards without losing one.
 """
 
 from __future__ import annotations
@@ -34,17 +35,21 @@ def describe_error(error: BaseException) -> str:
 class DeadLetter:
     record: ConsumerRecord
     error: BaseException
+    consumer_group: str | None = None  # which projector gave up on it (each one may)
 
     def headers(self) -> list[tuple[str, bytes]]:
-        ours = {"error", "source_topic", "source_partition", "source_offset"}
+        ours = {"error", "source_topic", "source_partition", "source_offset", "consumer_group"}
         original = [(k, v) for k, v in (self.record.headers or []) if k not in ours]
-        return [
+        headers = [
             *original,
             ("error", describe_error(self.error).encode()),
             ("source_topic", self.record.topic.encode()),
             ("source_partition", str(self.record.partition).encode()),
             ("source_offset", str(self.record.offset).encode()),
         ]
+        if self.consumer_group:
+            headers.append(("consumer_group", self.consumer_group.encode()))
+        return headers
 
 
 def make_dead_letter_producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:

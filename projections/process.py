@@ -50,6 +50,8 @@ class ProjectorOptions:
     mongo_url: str = "mongodb://127.0.0.1:27017/"
     mongo_database: str = "ledgerline"
     mongo_collections: MongoCollections = field(default_factory=MongoCollections)
+    # How long a MongoDB request waits for an unreachable server before the batch is retried.
+    server_timeout_ms: int = 5_000
     elasticsearch_url: str = "http://127.0.0.1:9200"
     search_prefix: str = "ledgerline"
     consumer_overrides: Mapping[str, Any] = field(default_factory=dict)
@@ -133,7 +135,9 @@ def open_projector(
 def _open_sink(options: ProjectorOptions, stop: threading.Event, stack: ExitStack) -> Sink:
     if options.kind == "mongo":
         mongo: MongoClient[Document] = MongoClient(
-            options.mongo_url, serverSelectionTimeoutMS=5_000, connectTimeoutMS=5_000
+            options.mongo_url,
+            serverSelectionTimeoutMS=options.server_timeout_ms,
+            connectTimeoutMS=options.server_timeout_ms,
         )
         stack.callback(mongo.close)
         database = mongo[options.mongo_database]
@@ -141,7 +145,8 @@ def _open_sink(options: ProjectorOptions, stop: threading.Event, stack: ExitStac
             stop, "mongo", lambda: ensure_mongo_collections(database, options.mongo_collections)
         )
         return MongoSink(database, options.mongo_collections)
-    search = Elasticsearch(options.elasticsearch_url, request_timeout=10, max_retries=0)
+    # A refused connection fails at once; the timeout only bounds a slow bulk request.
+    search = Elasticsearch(options.elasticsearch_url, request_timeout=30, max_retries=0)
     stack.callback(search.close)
     indices = _until_up(
         stop, "elasticsearch", lambda: ensure_search_indices(search, options.search_prefix)

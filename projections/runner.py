@@ -83,6 +83,7 @@ class RunnerStats:
     skipped: int = 0
     dead_lettered: int = 0
     batches: int = 0
+    retries: int = 0
 
 
 def consumer_config(bootstrap_servers: str, group_id: str, **overrides: Any) -> dict[str, Any]:
@@ -218,12 +219,13 @@ class ProjectorRunner:
             try:
                 envelopes.append(decode_record(record))
                 origins.append(record)
-            except (ValueError, KeyError) as error:
-                poison.append((DeadLetter(record, error), None))
+            except Exception as error:  # whatever a record's bytes do to the decoder: poison
+                poison.append((DeadLetter(record, error, self._config.group_id), None))
         try:
             result = self._retrying(stop, "sink", lambda: self._project(envelopes, origins))
             poison.extend(
-                (DeadLetter(origins[r.index], r.error), envelopes[r.index]) for r in result.rejected
+                (DeadLetter(origins[r.index], r.error, self._config.group_id), envelopes[r.index])
+                for r in result.rejected
             )
             if poison:
                 self._log_dead_letters(poison)
@@ -289,6 +291,7 @@ class ProjectorRunner:
                 outcome = step()
             except (SinkUnavailable, KafkaError) as error:
                 failures += 1
+                self.stats.retries += 1
                 self._log.warning(
                     "projector_retrying",
                     unavailable=what,
@@ -347,12 +350,14 @@ class ProjectorRunner:
             self._assignment = self._assignment - revoked
             for partition in revoked:
                 self._uncommitted.pop(partition, None)
-        self._log.info("partitions_revoked", partitions=_names(revoked))
+        if revoked:
+            self._log.info("partitions_revoked", partitions=_names(revoked))
 
     def _on_assigned(self, assigned: set[TopicPartition]) -> None:
         with self._lock:
             self._assignment = self._assignment | assigned
-        self._log.info("partitions_assigned", partitions=_names(assigned))
+        if assigned:
+            self._log.info("partitions_assigned", partitions=_names(assigned))
 
 
 class _Stopped(Exception):

@@ -19,12 +19,16 @@ from types import FrameType
 
 import pytest
 
+from event_store.connection import open_pool
+from event_store.schema import migrate
+from event_store.store import EventStore
 from infra.servers import (
     ElasticsearchServer,
     KafkaServer,
     MongoServer,
     PostgresServer,
     free_port,
+    free_ports,
 )
 from tests.server_fixtures import fresh_database, reap_abandoned_roots, running, temporary_root
 
@@ -54,7 +58,7 @@ def postgres_server(servers_root: Path) -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def kafka_server(servers_root: Path) -> Iterator[KafkaServer]:
-    with running(KafkaServer(servers_root, free_port(), free_port())) as server:
+    with running(KafkaServer(servers_root, *free_ports(2))) as server:
         yield server
 
 
@@ -75,3 +79,19 @@ def fresh_database_url(postgres_server: PostgresServer) -> Iterator[str]:
     """conninfo URL of a new, empty database, dropped after the test."""
     with fresh_database(postgres_server) as url:
         yield url
+
+
+@pytest.fixture
+def database_url(fresh_database_url: str) -> str:
+    """A fresh database with the event store schema."""
+    migrate(fresh_database_url)
+    return fresh_database_url
+
+
+@pytest.fixture
+def event_store(database_url: str) -> Iterator[EventStore]:
+    pool = open_pool(database_url, min_size=1, max_size=12)
+    try:
+        yield EventStore(pool)
+    finally:
+        pool.close()

@@ -9,7 +9,7 @@ from infra.servers.elasticsearch import ElasticsearchServer
 from infra.servers.kafka import KafkaServer
 from infra.servers.mongo import MongoServer
 from infra.servers.postgres import PostgresServer
-from infra.servers.process import free_port
+from infra.servers.process import free_port, free_ports
 
 __all__ = [
     "ElasticsearchServer",
@@ -21,4 +21,5 @@ __all__ = [
     "ServerStatus",
     "StartOutcome",
     "free_port",
+    "free_ports",
 ]

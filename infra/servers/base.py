@@ -159,8 +159,9 @@ class ManagedServer(ABC):
         pid = read_pid_file(self.pid_path)
 
         def died() -> str | None:
-            if self._process is not None and (code := self._process.poll()) is not None:
-                return f"exited with code {code}"
+            if self._process is not None:  # our own child: its exit status is authoritative
+                code = self._process.poll()
+                return None if code is None else f"exited with code {code}"
             if pid is not None and not process_alive(pid, str(self.data_dir)):
                 return "process exited"
             return None

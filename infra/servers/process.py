@@ -143,9 +143,12 @@ def process_alive(pid: int, marker: str) -> bool:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return False
-        return marker in " ".join(proc.cmdline())
+        cmdline = proc.cmdline()
     except (psutil.NoSuchProcess, psutil.AccessDenied):
         return False
+    # An empty command line means the process is inside execve (a just-spawned child is, for a
+    # moment, after Popen returns): it is alive and about to become our server.
+    return not cmdline or marker in " ".join(cmdline)
 
 
 def wait_gone(pid: int, deadline: float) -> bool:
@@ -187,10 +190,16 @@ def kill_hard(pid: int) -> None:
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that the OS reports as free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOCALHOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports (all held open while choosing, so none repeats)."""
+    with contextlib.ExitStack() as held:
+        socks = [held.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind((LOCALHOST, 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
 
 
 def port_in_use(port: int, host: str = LOCALHOST) -> bool:

@@ -10,8 +10,6 @@ from commands.bus import CommandBus
 from commands.context import CommandContext, Principal
 from event_store.store import EventStore
 
-pytest_plugins = ["tests.event_store.conftest"]
-
 
 @pytest.fixture
 def bus(event_store: EventStore) -> CommandBus:

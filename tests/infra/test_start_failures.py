@@ -16,6 +16,7 @@ from infra.servers import (
     PostgresServer,
     ServerStartError,
     free_port,
+    free_ports,
 )
 from tests.server_fixtures import temporary_root
 
@@ -30,7 +31,7 @@ def build(name: str, root: Path) -> ManagedServer:
     if name == "postgres":
         return PostgresServer(root, free_port())
     if name == "kafka":
-        return KafkaServer(root, free_port(), free_port())
+        return KafkaServer(root, *free_ports(2))
     if name == "mongo":
         return MongoServer(root, free_port())
     return ElasticsearchServer(root, free_port())
@@ -68,7 +69,7 @@ def test_postgres_with_a_corrupt_config_fails_with_the_reason_from_its_log(root:
 
 
 def test_kafka_that_dies_while_starting_fails_without_leaving_a_process(root: Path) -> None:
-    server = KafkaServer(root, free_port(), free_port())
+    server = KafkaServer(root, *free_ports(2))
     # A log dir that claims to be formatted but is not: the JVM starts, then exits.
     (server.data_dir / "data").mkdir(parents=True)
     (server.data_dir / "data" / "meta.properties").write_text("not a kafka meta file\n")
@@ -84,7 +85,7 @@ def test_kafka_that_dies_while_starting_fails_without_leaving_a_process(root: Pa
 
 def test_kafka_whose_jars_cannot_be_downloaded_says_maven_failed(root: Path) -> None:
     server = KafkaServer(
-        root, free_port(), free_port(), cache_dir=root / "cache", version="0.0.0-no-such-release"
+        root, *free_ports(2), cache_dir=root / "cache", version="0.0.0-no-such-release"
     )
 
     with pytest.raises(ServerStartError) as caught:

@@ -15,6 +15,7 @@ import pytest
 from elasticsearch import Elasticsearch
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
+from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -57,20 +58,20 @@ class Pipeline:
         search_prefix: str | None = None,
         **changes: Any,
     ) -> ProjectorOptions:
-        return ProjectorOptions(
-            kind=kind,
-            bootstrap_servers=self.bootstrap_servers,
-            topic=self.topic,
-            group_id=group_id or f"{self.topic}-{kind}",
-            partitions=PARTITIONS,
-            mongo_url=self.mongo_url,
-            mongo_database=database or self.mongo.name,
-            elasticsearch_url=self.elasticsearch_url,
-            search_prefix=search_prefix or self.search_prefix,
-            consumer_overrides=FAST_CONSUMER,
-            max_backoff_s=0.5,
-            **changes,
-        )
+        settings: dict[str, Any] = {
+            "kind": kind,
+            "bootstrap_servers": self.bootstrap_servers,
+            "topic": self.topic,
+            "group_id": group_id or f"{self.topic}-{kind}",
+            "partitions": PARTITIONS,
+            "mongo_url": self.mongo_url,
+            "mongo_database": database or self.mongo.name,
+            "elasticsearch_url": self.elasticsearch_url,
+            "search_prefix": search_prefix or self.search_prefix,
+            "consumer_overrides": FAST_CONSUMER,
+            "max_backoff_s": 0.5,
+        }
+        return ProjectorOptions(**(settings | changes))
 
     def publish(self, envelopes: Sequence[dict[str, Any]]) -> None:
         for envelope in envelopes:
@@ -91,18 +92,30 @@ class Pipeline:
         topic = topic or self.topic
         partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         ends = self._probe.end_offsets(partitions)
-        committed = self.admin.list_consumer_group_offsets(group_id)
-        return sum(
-            end - (committed[tp].offset if tp in committed else 0) for tp, end in ends.items()
-        )
+        try:
+            committed = self.admin.list_group_offsets({group_id: partitions}).get(group_id, {})
+        except KafkaError as error:
+            # A fresh broker creates its offsets topic on first use: ask again.
+            if error.retriable:
+                return sum(ends.values()) or 1
+            raise
+        return sum(end - max(0, _offset(committed.get(tp))) for tp, end in ends.items())
+
+    def topic_size(self, topic: str) -> int:
+        """How many records ``topic`` holds (0 if it does not exist)."""
+        partitions = self._probe.partitions_for_topic(topic) or set()
+        ends = self._probe.end_offsets([TopicPartition(topic, p) for p in partitions])
+        return sum(ends.values())
 
     def wait_caught_up(self, group_id: str, timeout: float = 30.0) -> None:
-        wait_for(
-            lambda: self.lag(group_id) == 0, timeout, 0.05, what=f"{group_id} to commit all"
-        )
+        wait_for(lambda: self.lag(group_id) == 0, timeout, 0.05, what=f"{group_id} to commit all")
 
     def close(self) -> None:
         self._probe.close()
+
+
+def _offset(committed: Any) -> int:
+    return -1 if committed is None or committed.offset is None else int(committed.offset)
 
 
 @pytest.fixture
@@ -139,7 +152,11 @@ def pipeline(
             if database.startswith(name):
                 mongo.drop_database(database)
         mongo.close()
-        search.indices.delete(index=f"{name}*", ignore_unavailable=True)
+        indices = search.indices.get(index=f"{name}*")
+        if indices:
+            search.indices.delete(index=",".join(indices))
+        for template in ("payments", "users"):
+            search.indices.delete_index_template(name=f"{name}-{template}", ignore=[404])
         search.close()
         admin.close()
 

@@ -203,7 +203,18 @@ def mixed_story() -> MixedStory:
     ledger.deactivate(bob)
     ledger.forget(bob)
     return MixedStory(
-        ledger, ada, bob, shop, ada_eur, bob_eur, shop_eur, spare, captured, voided, pending, transfer
+        ledger,
+        ada,
+        bob,
+        shop,
+        ada_eur,
+        bob_eur,
+        shop_eur,
+        spare,
+        captured,
+        voided,
+        pending,
+        transfer,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 
+from projections.envelope import encode_envelope
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.search_projection import SEARCH_PROJECTION
 from tests.projections.conftest import (
@@ -170,7 +171,7 @@ def test_two_instances_in_one_group_split_the_partitions_and_agree_with_one(
         pipeline.wait_caught_up(options.group_id)
         assert one.runner.stats.records > 0
         assert two.runner.stats.records > 0
-        assert one.runner.stats.records + two.runner.stats.records == len(ledger.envelopes)
+        assert one.runner.stats.records + two.runner.stats.records >= len(ledger.envelopes)
 
     alone = pipeline.options(
         "mongo", group_id=f"{pipeline.topic}-alone", database=f"{pipeline.topic}_alone"
@@ -191,7 +192,7 @@ def test_poison_goes_to_the_dead_letter_topic_and_later_events_are_still_project
     after = ledger.envelopes[len(before) :]
     key = str(account.id).encode()  # same key: same partition as the events after it
     unknown = {**after[0], "type": "AccountTeleported", "event_id": str(uuid.uuid4())}
-    unknown_bytes = pipeline_bytes(unknown)
+    unknown_bytes = encode_envelope(unknown)
 
     pipeline.publish(before)
     pipeline.send(key, b"{this is not json")
@@ -216,12 +217,7 @@ def test_poison_goes_to_the_dead_letter_topic_and_later_events_are_still_project
     source_offsets = [int(h["source_offset"]) for h in headers]
     assert source_offsets[1] == source_offsets[0] + 1
     assert headers[0]["source_partition"] == headers[1]["source_partition"]
-
-
-def pipeline_bytes(envelope: dict[str, Any]) -> bytes:
-    from projections.envelope import encode_envelope
-
-    return encode_envelope(envelope)
+    assert headers[0]["consumer_group"] == options.group_id.encode()
 
 
 def read_all(pipeline: Pipeline, topic: str, expected: int) -> list[Any]:

@@ -64,7 +64,7 @@ def test_anything_but_a_well_formed_envelope_is_refused_as_poison(value: bytes |
 
 def test_a_dead_letter_keeps_key_value_and_headers_and_says_where_it_came_from() -> None:
     record = a_record(b"{broken", headers=[("event_type", b"AccountCredited")])
-    letter = DeadLetter(record, ValueError("Expecting property name"))
+    letter = DeadLetter(record, ValueError("Expecting property name"), "ledgerline-mongo")
     headers = dict(letter.headers())
     assert headers == {
         "event_type": b"AccountCredited",
@@ -72,6 +72,7 @@ def test_a_dead_letter_keeps_key_value_and_headers_and_says_where_it_came_from()
         "source_topic": b"events",
         "source_partition": b"3",
         "source_offset": b"41",
+        "consumer_group": b"ledgerline-mongo",
     }
     assert dead_letter_topic("ledgerline.events") == "ledgerline.events.dlq"
 

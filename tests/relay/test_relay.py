@@ -19,8 +19,6 @@ from projections.checkpoints import CheckpointStore
 from projections.relay import NotifyListener, Relay, RelayConfig, make_producer
 from projections.topics import ensure_topics
 
-pytest_plugins = ["tests.event_store.conftest"]
-
 
 def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s

@@ -1,0 +1,150 @@
+"""Runs Ledgerline's own processes for local use: write API, query API, relay and the two
+projectors, each as ``python -m infra.cli ...`` with its log in ``<data_dir>/logs/<name>.log``
+and its pid in ``<data_dir>/pids/<name>.pid`` (so ``ledgerline dev down`` can stop them from
+another shell). A process that dies is restarted, loudly, after a short pause."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from infra.servers.process import (
+    deadline_in,
+    process_alive,
+    read_pid_file,
+    spawn,
+    terminate,
+    write_pid_file,
+)
+from infra.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+_MARKER = "infra.cli"  # guards against stale pid files pointing at reused pids
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str
+    args: tuple[str, ...]
+    health_port: int | None = None  # HTTP services are ready when /health/ready answers 200
+
+
+def process_specs(settings: Settings) -> list[ProcessSpec]:
+    return [
+        ProcessSpec("write-api", ("serve", "write"), settings.write_api_port),
+        ProcessSpec("read-api", ("serve", "read"), settings.read_api_port),
+        ProcessSpec("relay", ("relay",)),
+        ProcessSpec("projector-mongo", ("project", "mongo")),
+        ProcessSpec("projector-search", ("project", "search")),
+    ]
+
+
+@dataclass
+class Child:
+    spec: ProcessSpec
+    log_path: Path
+    pid_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = field(default=0)
+
+    def start(self) -> None:
+        self.process = spawn([sys.executable, "-m", _MARKER, *self.spec.args], self.log_path)
+        write_pid_file(self.pid_path, self.process.pid)
+
+    def where(self, settings: Settings) -> str:
+        if self.spec.health_port is not None:
+            return f"http://{settings.bind_host}:{self.spec.health_port}"
+        return "kafka consumer" if self.spec.name.startswith("projector") else "event store → kafka"
+
+
+class Supervisor:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        root = settings.data_dir
+        self.children = [
+            Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid")
+            for spec in process_specs(settings)
+        ]
+
+    def claim(self) -> None:
+        """Record this process as the supervisor, so `dev down` stops it (and it its children)
+        rather than killing children it would restart."""
+        write_pid_file(_supervisor_pid_path(self._settings), os.getpid())
+
+    def start_all(self, timeout_s: float = 60.0) -> None:
+        for child in self.children:
+            child.start()
+        deadline = deadline_in(timeout_s)
+        for child in self.children:
+            self._wait_ready(child, deadline)
+
+    def _wait_ready(self, child: Child, deadline: float) -> None:
+        assert child.process is not None
+        while time.monotonic() < deadline:
+            if child.process.poll() is not None:
+                raise RuntimeError(f"{child.spec.name} exited at start; see {child.log_path}")
+            if child.spec.health_port is None or _answers(self._settings, child.spec.health_port):
+                return
+            time.sleep(0.1)
+        raise RuntimeError(f"{child.spec.name} did not become ready; see {child.log_path}")
+
+    def supervise(self, stop: threading.Event) -> None:
+        """Restart children that die, until ``stop``."""
+        while not stop.wait(0.5):
+            for child in self.children:
+                assert child.process is not None
+                code = child.process.poll()
+                if code is not None:
+                    child.restarts += 1
+                    log.error(
+                        "process_died_restarting",
+                        process=child.spec.name,
+                        exit_code=code,
+                        restarts=child.restarts,
+                        log_file=str(child.log_path),
+                    )
+                    child.start()
+
+    def stop_all(self) -> None:
+        stop_processes(self._settings, include_supervisor=False)
+        _supervisor_pid_path(self._settings).unlink(missing_ok=True)
+
+
+def _supervisor_pid_path(settings: Settings) -> Path:
+    return settings.data_dir / "pids" / "supervisor.pid"
+
+
+def _answers(settings: Settings, port: int) -> bool:
+    try:
+        with urllib.request.urlopen(
+            f"http://{settings.bind_host}:{port}/health/ready", timeout=1
+        ) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def stop_processes(settings: Settings, *, include_supervisor: bool = True) -> list[str]:
+    """Stop every Ledgerline process recorded under the data directory; returns their names."""
+    stopped = []
+    supervisor = read_pid_file(_supervisor_pid_path(settings))
+    if include_supervisor and supervisor is not None and process_alive(supervisor, "ledgerline"):
+        terminate(supervisor, timeout_s=60.0)  # it stops its children and the servers itself
+        stopped.append("supervisor")
+    for spec in process_specs(settings):
+        pid_path = settings.data_dir / "pids" / f"{spec.name}.pid"
+        pid = read_pid_file(pid_path)
+        if pid is not None and process_alive(pid, _MARKER):
+            terminate(pid, timeout_s=15.0)
+            stopped.append(spec.name)
+        pid_path.unlink(missing_ok=True)
+    return stopped
