@@ -16,6 +16,7 @@ believed about them. Connection-level failures become ``SinkUnavailable`` (retry
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
@@ -25,7 +26,7 @@ import structlog
 from pymongo import ASCENDING, DESCENDING, InsertOne, ReplaceOne
 from pymongo.collection import Collection
 from pymongo.database import Database
-from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError
+from pymongo.errors import BulkWriteError, CollectionInvalid, ConnectionFailure, PyMongoError
 
 from projections.fold import FoldResult
 from projections.mongo_projection import PRIMARY_COLLECTIONS
@@ -91,7 +92,9 @@ def ensure_mongo_collections(
         existing = set(database.list_collection_names())
         for logical, name in collections.all().items():
             if name not in existing:
-                database.create_collection(name)
+                # Another instance starting at the same moment may create it first.
+                with contextlib.suppress(CollectionInvalid):
+                    database.create_collection(name)
             for keys, options in INDEXES.get(logical, []):
                 database[name].create_index(keys, **options)
     except ConnectionFailure as error:

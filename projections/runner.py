@@ -275,10 +275,13 @@ class ProjectorRunner:
             current.update(self._sink.load(missing))
         result = fold_batch(envelopes, current, self._projection)
         conflicts = self._sink.write(result)
-        # Only after a successful write: the cache must never run ahead of the read model.
+        # Only after a successful write (the cache must never run ahead of the read model), and
+        # only for partitions still ours: a revoked partition's documents are the next owner's.
+        owned = self._assignment
         for change in result.changes:
-            if change.stream_id not in conflicts:
-                self._cache.put(change.stream_id, partition_of[change.stream_id], change.doc)
+            partition = partition_of[change.stream_id]
+            if change.stream_id not in conflicts and partition in owned:
+                self._cache.put(change.stream_id, partition, change.doc)
         self._cache.discard(conflicts)
         return result
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, TransportError
 
 from projections.fold import FoldResult
 from projections.operations import Document, SinkUnavailable
@@ -118,8 +118,14 @@ def ensure_index_templates(client: Elasticsearch, prefix: str = "ledgerline") ->
 
 def create_search_index(client: Elasticsearch, index: str, kind: str) -> None:
     """Create ``index`` with the mapping of ``kind`` unless it exists."""
-    if not client.indices.exists(index=index):
+    if client.indices.exists(index=index):
+        return
+    try:
         client.indices.create(index=index, settings=INDEX_SETTINGS, mappings=MAPPINGS[kind])
+    except BadRequestError as error:
+        # Another instance starting at the same moment may create it first.
+        if error.error != "resource_already_exists_exception":
+            raise
 
 
 def ensure_search_indices(

@@ -1,0 +1,114 @@
+"""Commands through the write API become visible through the query API, for every event type,
+and a client can read its own write with ``min_version``."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tests.e2e.conftest import System
+
+
+def eventually(probe: Callable[[], Any], timeout_s: float = 30.0) -> Any:
+    """Poll ``probe`` until it returns a truthy value (search needs an index refresh first)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        result = probe()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.05)
+
+
+def test_every_event_type_reaches_mongo_and_elasticsearch(system: System) -> None:
+    admin = system.token("00000000-0000-4000-8000-000000000001", "admin")
+    ada = system.command(
+        "/v1/users", {"email": "ada@example.com", "full_name": "Ada Lovelace"}, {}, 201
+    )
+    shop = system.command(
+        "/v1/users", {"email": "shop@example.com", "full_name": "Book Shop"}, {}, 201
+    )
+    as_ada, as_shop = system.token(ada["id"]), system.token(shop["id"])
+    operator = system.token("00000000-0000-4000-8000-000000000002", "operator")
+
+    wallet = system.command("/v1/accounts", {"owner_id": ada["id"], "currency": "EUR"}, as_ada, 201)
+    spare = system.command("/v1/accounts", {"owner_id": ada["id"], "currency": "EUR"}, as_ada, 201)
+    till = system.command("/v1/accounts", {"owner_id": shop["id"], "currency": "EUR"}, as_shop, 201)
+    w = f"/v1/accounts/{wallet['id']}"
+    system.command(f"{w}/deposits", {"amount": 10_000, "reference": "salary"}, as_ada)
+    system.command(f"{w}/withdrawals", {"amount": 1_000, "reference": "cash"}, as_ada)
+    system.command(
+        "/v1/transfers",
+        {
+            "from_account_id": wallet["id"],
+            "to_account_id": spare["id"],
+            "amount": 500,
+            "reference": "savings",
+        },
+        as_ada,
+        201,
+    )
+    paid = system.command(
+        "/v1/payments",
+        {
+            "payer_account_id": wallet["id"],
+            "payee_account_id": till["id"],
+            "amount": 2_500,
+            "description": "Structure and Interpretation of Computer Programs",
+            "merchant": "Book Shop",
+        },
+        as_ada,
+        201,
+    )
+    system.command(f"/v1/payments/{paid['id']}/capture", None, as_shop)
+    system.command(f"/v1/payments/{paid['id']}/refunds", {"amount": 500}, as_shop)
+    voided = system.command(
+        "/v1/payments",
+        {
+            "payer_account_id": wallet["id"],
+            "payee_account_id": till["id"],
+            "amount": 300,
+            "description": "Bookmark",
+            "merchant": "Book Shop",
+        },
+        as_ada,
+        201,
+    )
+    system.command(f"/v1/payments/{voided['id']}/void", None, as_ada)
+    system.command(f"/v1/accounts/{spare['id']}/freeze", {"reason": "check"}, operator)
+    system.command(f"/v1/accounts/{spare['id']}/unfreeze", {"reason": "ok"}, operator)
+    profile = system.write.patch(
+        f"/v1/users/{ada['id']}", json={"full_name": "Ada King"}, headers=as_ada
+    )
+    assert profile.status_code == 200, profile.text
+
+    # Read your own writes: each GET waits for the version the command returned.
+    user = system.get(f"/v1/users/{ada['id']}", as_ada, min_version=profile.json()["version"])
+    assert user["full_name"] == "Ada King"
+    account = system.get(w, as_ada, min_version=10)  # ten events on the wallet
+    assert account["balance"] == 10_000 - 1_000 - 500 - 2_500 + 500
+    assert account["available"] == account["balance"]
+    savings = system.get(f"/v1/accounts/{spare['id']}", as_ada, min_version=4)
+    assert (savings["balance"], savings["status"]) == (500, "open")
+    payment = system.get(f"/v1/payments/{paid['id']}", as_ada, min_version=3)
+    assert (payment["status"], payment["captured"], payment["refunded"]) == (
+        "partially_refunded",
+        2_500,
+        500,
+    )
+    void = system.get(f"/v1/payments/{voided['id']}", as_ada, min_version=2)
+    assert void["status"] == "voided"
+
+    entries = eventually(
+        lambda: (e := system.get(f"{w}/entries", as_ada)["items"]) and len(e) == 5 and e
+    )
+    assert [e["amount"] for e in entries][-2:] == [1_000, 10_000]  # newest first
+    inbox = eventually(
+        lambda: system.get(f"/v1/users/{ada['id']}/notifications", as_ada, limit=100)["items"]
+    )
+    assert inbox, "deposits and captures notify the account owner"
+
+    found = eventually(lambda: system.get("/v1/search/payments", as_ada, q="computer")["items"])
+    assert [p["id"] for p in found] == [paid["id"]]
+    users = eventually(lambda: system.get("/v1/search/users", admin, q="king")["items"])
+    assert [u["id"] for u in users] == [ada["id"]]
