@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from infra import cli_auth, cli_db, cli_dev, cli_relay, cli_serve
+from infra import cli_auth, cli_db, cli_dev, cli_project, cli_relay, cli_serve
 
 app = typer.Typer(
     name="ledgerline",
@@ -20,6 +20,7 @@ app.add_typer(cli_db.app, name="db", help="Event store schema.")
 app.add_typer(cli_auth.app, name="auth", help="Development tokens.")
 app.add_typer(cli_serve.app, name="serve", help="Run the HTTP services.")
 app.command("relay")(cli_relay.relay)
+app.add_typer(cli_project.app, name="project", help="Run a projector (Kafka → read models).")
 
 if __name__ == "__main__":
     app()
