@@ -43,7 +43,7 @@ def seed(store: EventStore, events: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--batch-size", type=int, default=2000)
     args = parser.parse_args()
     with throwaway_stack(["postgres", "kafka"]) as stack:
         url = stack.postgres.url("ledgerline")

@@ -45,7 +45,7 @@ def _fail(message: str) -> NoReturn:
 
 
 def _line(name: str, address: str, log_path: object, note: str) -> str:
-    return f"{name:<14} {address:<52} log: {log_path}  ({note})"
+    return f"{name:<17} {address:<52} log: {log_path}  ({note})"
 
 
 @app.command()

@@ -81,6 +81,7 @@ class RunningStack:
     """Servers that answer, with how each start went and how long it took (seconds)."""
 
     servers: dict[str, ManagedServer]
+    settings: Settings
     outcomes: dict[str, StartOutcome] = field(default_factory=dict)
     start_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -118,7 +119,7 @@ def start_stack(
     stopping the servers this call had started, so a failed ``dev up`` leaves nothing behind.
     """
     servers = build_servers(settings, only, kafka_cache_dir=kafka_cache_dir)
-    stack = RunningStack(servers)
+    stack = RunningStack(servers, settings)
 
     def start(server: ManagedServer) -> ServerStartError | None:
         began = time.monotonic()

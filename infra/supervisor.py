@@ -53,11 +53,13 @@ class Child:
     spec: ProcessSpec
     log_path: Path
     pid_path: Path
+    env: dict[str, str] | None = None
     process: subprocess.Popen[bytes] | None = None
     restarts: int = field(default=0)
 
     def start(self) -> None:
-        self.process = spawn([sys.executable, "-m", _MARKER, *self.spec.args], self.log_path)
+        argv = [sys.executable, "-m", _MARKER, *self.spec.args]
+        self.process = spawn(argv, self.log_path, env=self.env)
         write_pid_file(self.pid_path, self.process.pid)
 
     def where(self, settings: Settings) -> str:
@@ -67,11 +69,14 @@ class Child:
 
 
 class Supervisor:
-    def __init__(self, settings: Settings) -> None:
+    """Starts, watches and stops the processes. ``env`` is the children's whole environment
+    (default: inherited), for callers such as benchmarks that run a private stack."""
+
+    def __init__(self, settings: Settings, env: dict[str, str] | None = None) -> None:
         self._settings = settings
-        root = settings.data_dir
+        root = settings.data_dir.resolve()
         self.children = [
-            Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid")
+            Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid", env)
             for spec in process_specs(settings)
         ]
 

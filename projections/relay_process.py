@@ -9,7 +9,7 @@ import structlog
 from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.settings import Settings
-from projections.relay import NotifyListener, Relay, RelayConfig, make_producer
+from projections.relay import Relay, RelayConfig, make_producer
 from projections.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -22,14 +22,12 @@ def run_relay(settings: Settings, stop: threading.Event) -> None:
         settings.kafka_bootstrap_servers, {settings.kafka_topic: settings.kafka_partitions}
     )
     pool = open_pool(settings.database_url, min_size=1, max_size=2, name="relay")
-    listener = NotifyListener(settings.database_url)
     try:
         relay = Relay(
             EventStore(pool),
             RelayConfig(topic=settings.kafka_topic),
             lambda: make_producer(settings.kafka_bootstrap_servers),
         )
-        relay.run(stop, wake=listener.wait)
+        relay.run(stop)
     finally:
-        listener.close()
         pool.close()

@@ -19,7 +19,7 @@ from fastapi import Depends, Query
 from infra.http.app_state import SettingsDep
 from read_api.errors import ReadModelBehind, ResourceNotFound
 
-POLL_INTERVAL_S = 0.02
+POLL_INTERVAL_S = 0.01
 MAX_VERSION = 2**63 - 1
 
 Document = dict[str, Any]

@@ -20,7 +20,7 @@ from infra.http.auth import mint_token
 from infra.servers import ElasticsearchServer, KafkaServer, MongoServer
 from infra.settings import Settings
 from projections.process import run_projector
-from projections.relay import NotifyListener, Relay, RelayConfig, make_producer
+from projections.relay import Relay, RelayConfig, make_producer
 from projections.topics import ensure_topics
 from read_api.app import create_app as create_read_app
 from write_api.app import create_app as create_write_app
@@ -69,14 +69,13 @@ def system(
     ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
     stop = threading.Event()
     pool = open_pool(database_url, min_size=1, max_size=2)
-    listener = NotifyListener(database_url)
     relay = Relay(
         EventStore(pool),
         RelayConfig(topic=settings.kafka_topic),
         lambda: make_producer(settings.kafka_bootstrap_servers),
     )
     threads = [
-        threading.Thread(target=relay.run, args=(stop,), kwargs={"wake": listener.wait}),
+        threading.Thread(target=relay.run, args=(stop,)),
         threading.Thread(target=run_projector, args=(settings, "mongo", stop)),
         threading.Thread(target=run_projector, args=(settings, "search", stop)),
     ]
@@ -92,6 +91,5 @@ def system(
         stop.set()
         for thread in threads:
             thread.join(30)
-        listener.close()
         pool.close()
     assert not any(thread.is_alive() for thread in threads)

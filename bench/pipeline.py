@@ -1,0 +1,142 @@
+"""End-to-end freshness: commands at a fixed rate through the write API; for each one, the time
+from the write API's response until the query API shows that stream version.
+
+    python bench/pipeline.py [--rate 100] [--seconds 30]
+
+Starts a private stack (PostgreSQL, Kafka, MongoDB- and ES-API servers) and every Ledgerline
+process as separate OS processes, exactly as `ledgerline dev run` does, on free ports. The
+visibility check is a GET with ``min_version`` (the query API polls its read model every 10 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from uuid import UUID
+
+import httpx
+
+from event_store.schema import migrate
+from infra.devstack import throwaway_stack
+from infra.http.auth import mint_token
+from infra.servers import free_port
+from infra.settings import Settings
+from infra.supervisor import Supervisor
+from projections.topics import ensure_topics
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    return dict(os.environ) | {
+        "LEDGERLINE_DATA_DIR": str(settings.data_dir),
+        "LEDGERLINE_POSTGRES_PORT": str(settings.postgres_port),
+        "LEDGERLINE_KAFKA_PORT": str(settings.kafka_port),
+        "LEDGERLINE_KAFKA_CONTROLLER_PORT": str(settings.kafka_controller_port),
+        "LEDGERLINE_MONGO_PORT": str(settings.mongo_port),
+        "LEDGERLINE_ELASTICSEARCH_PORT": str(settings.elasticsearch_port),
+        "LEDGERLINE_WRITE_API_PORT": str(settings.write_api_port),
+        "LEDGERLINE_READ_API_PORT": str(settings.read_api_port),
+        "LEDGERLINE_LOG_LEVEL": "WARNING",
+    }
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=100.0, help="commands per second")
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--accounts", type=int, default=50)
+    args = parser.parse_args()
+
+    with throwaway_stack() as stack:
+        settings = stack.settings.model_copy(
+            update={"write_api_port": free_port(), "read_api_port": free_port()}
+        )
+        migrate(settings.database_url)
+        ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 6})
+        supervisor = Supervisor(settings, child_environment(settings))
+        try:
+            supervisor.start_all()
+            run(settings, args.rate, args.seconds, args.accounts)
+        finally:
+            supervisor.stop_all()
+
+
+def run(settings: Settings, rate: float, seconds: float, account_count: int) -> None:
+    write = httpx.Client(base_url=f"http://127.0.0.1:{settings.write_api_port}", timeout=10)
+    read = httpx.Client(base_url=f"http://127.0.0.1:{settings.read_api_port}", timeout=10)
+    accounts: list[tuple[UUID, dict[str, str]]] = []
+    for n in range(account_count):
+        user = write.post("/v1/users", json={"email": f"u{n}@example.com", "full_name": f"U {n}"})
+        user_id = user.json()["id"]
+        auth = {"Authorization": f"Bearer {mint_token(settings, user_id, ['customer'], 3600)}"}
+        account = write.post(
+            "/v1/accounts", json={"owner_id": user_id, "currency": "EUR"}, headers=auth
+        ).json()["id"]
+        write.post(
+            f"/v1/accounts/{account}/deposits",
+            json={"amount": 10**9, "reference": "seed"},
+            headers=auth,
+        )
+        accounts.append((account, auth))
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def one_command() -> None:
+        account, auth = random.choice(accounts)
+        kind = "deposits" if random.random() < 0.7 else "withdrawals"
+        response = write.post(
+            f"/v1/accounts/{account}/{kind}",
+            json={"amount": random.randint(1, 5000), "reference": "bench"},
+            headers=auth,
+        )
+        written = time.perf_counter()
+        if response.status_code != 200:
+            with lock:
+                errors.append(f"write {response.status_code}")
+            return
+        version = response.json()["version"]
+        seen = read.get(f"/v1/accounts/{account}", params={"min_version": version}, headers=auth)
+        visible = time.perf_counter()
+        with lock:
+            if seen.status_code == 200:
+                latencies.append((visible - written) * 1000)
+            else:
+                errors.append(f"read {seen.status_code}")
+
+    total = int(rate * seconds)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        for i in range(total):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)  # pacing the load generator, not synchronisation
+            pool.submit(one_command)
+    elapsed = time.perf_counter() - started
+
+    print(
+        f"commands: {total} at {rate:.0f}/s for {seconds:.0f} s (took {elapsed:.1f} s), "
+        f"errors: {len(errors)} {sorted(set(errors))}"
+    )
+    if latencies:
+        print(
+            "write response -> visible in query API (ms): "
+            f"p50 {percentile(latencies, 50):.1f}  p95 {percentile(latencies, 95):.1f}  "
+            f"p99 {percentile(latencies, 99):.1f}  max {max(latencies):.1f}  "
+            f"mean {statistics.fmean(latencies):.1f}"
+        )
+    print("goal: p50 <= 50 ms, p99 <= 250 ms")
+
+
+if __name__ == "__main__":
+    main()
