@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from uuid import UUID
 
 import httpx
+import psutil
 
 from event_store.schema import migrate
 from infra.devstack import throwaway_stack
@@ -44,6 +45,22 @@ def child_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """User + system CPU time of each process and its children (servers fork helpers); the
+    load generator counts alone, since every other process is its child."""
+    totals = {}
+    for name, pid in pids.items():
+        try:
+            process = psutil.Process(pid)
+            members = [process]
+            if pid != os.getpid():
+                members += process.children(recursive=True)
+            totals[name] = sum(sum(p.cpu_times()[:2]) for p in members)
+        except psutil.NoSuchProcess:
+            totals[name] = 0.0
+    return totals
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -54,6 +71,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0, help="commands per second")
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--accounts", type=int, default=50)
+    parser.add_argument(
+        "--warmup", type=float, default=15.0, help="seconds of unrecorded load first (JIT, caches)"
+    )
     args = parser.parse_args()
 
     with throwaway_stack() as stack:
@@ -65,15 +85,29 @@ def main() -> None:
         supervisor = Supervisor(settings, child_environment(settings))
         try:
             supervisor.start_all()
-            run(settings, args.rate, args.seconds, args.accounts)
+            processes = {c.spec.name: c.process.pid for c in supervisor.children if c.process}
+            processes |= {name: pid for name, s in stack.servers.items() if (pid := s.pid())}
+            processes["load generator"] = os.getpid()
+            accounts = seed_accounts(settings, args.accounts)
+            drive(settings, accounts, args.rate, args.warmup)
+            before = cpu_seconds(processes)
+            report(*drive(settings, accounts, args.rate, args.seconds), args.rate, args.seconds)
+            after = cpu_seconds(processes)
+            usage = sorted(((after[n] - before[n], n) for n in before), reverse=True)
+            print(
+                "CPU seconds during the run (2 cores = 2 CPU-s per second): "
+                + ", ".join(f"{name} {seconds:.1f}" for seconds, name in usage)
+            )
         finally:
             supervisor.stop_all()
 
 
-def run(settings: Settings, rate: float, seconds: float, account_count: int) -> None:
+Accounts = list[tuple[UUID, dict[str, str]]]
+
+
+def seed_accounts(settings: Settings, account_count: int) -> Accounts:
     write = httpx.Client(base_url=f"http://127.0.0.1:{settings.write_api_port}", timeout=10)
-    read = httpx.Client(base_url=f"http://127.0.0.1:{settings.read_api_port}", timeout=10)
-    accounts: list[tuple[UUID, dict[str, str]]] = []
+    accounts: Accounts = []
     for n in range(account_count):
         user = write.post("/v1/users", json={"email": f"u{n}@example.com", "full_name": f"U {n}"})
         user_id = user.json()["id"]
@@ -87,7 +121,15 @@ def run(settings: Settings, rate: float, seconds: float, account_count: int) -> 
             headers=auth,
         )
         accounts.append((account, auth))
+    return accounts
 
+
+def drive(
+    settings: Settings, accounts: Accounts, rate: float, seconds: float
+) -> tuple[list[float], list[str], float]:
+    """Commands at ``rate`` for ``seconds``; returns latencies (ms), errors and elapsed time."""
+    write = httpx.Client(base_url=f"http://127.0.0.1:{settings.write_api_port}", timeout=10)
+    read = httpx.Client(base_url=f"http://127.0.0.1:{settings.read_api_port}", timeout=10)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -122,8 +164,13 @@ def run(settings: Settings, rate: float, seconds: float, account_count: int) -> 
             if delay > 0:
                 time.sleep(delay)  # pacing the load generator, not synchronisation
             pool.submit(one_command)
-    elapsed = time.perf_counter() - started
+    return latencies, errors, time.perf_counter() - started
 
+
+def report(
+    latencies: list[float], errors: list[str], elapsed: float, rate: float, seconds: float
+) -> None:
+    total = int(rate * seconds)
     print(
         f"commands: {total} at {rate:.0f}/s for {seconds:.0f} s (took {elapsed:.1f} s), "
         f"errors: {len(errors)} {sorted(set(errors))}"

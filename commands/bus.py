@@ -18,6 +18,7 @@ from typing import Any
 
 import structlog
 
+from commands.aggregate_cache import AggregateCache
 from commands.context import CommandContext
 from commands.errors import (
     Conflict,
@@ -46,9 +47,16 @@ log = structlog.get_logger(__name__)
 class CommandBus:
     """Executes commands; the only writer of the event store in the write API."""
 
-    def __init__(self, store: EventStore, *, retry_budget_s: float = 5.0) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        *,
+        retry_budget_s: float = 5.0,
+        cache: AggregateCache | None = None,
+    ) -> None:
         self._store = store
         self._retry_budget_s = retry_budget_s
+        self._cache = cache if cache is not None else AggregateCache()
 
     def execute(self, command: Any, ctx: CommandContext) -> CommandResult:
         try:
@@ -66,7 +74,7 @@ class CommandBus:
         deadline = time.monotonic() + self._retry_budget_s
         attempt = 0
         while True:
-            session = Session(self._store, expected_version=ctx.expected_version)
+            session = Session(self._store, expected_version=ctx.expected_version, cache=self._cache)
             outcome = handler(command, session, ctx.principal)
             events = session.collect_events()
             result = CommandResult(
@@ -109,6 +117,8 @@ class CommandBus:
                 return self._replay(winner, ctx)
             except UniqueClaimTaken as taken:
                 raise EmailTaken() from taken
+            for aggregate in session.aggregates():
+                self._cache.put(aggregate)
             log.info(
                 "command_executed",
                 command=type(command).__name__,

@@ -89,9 +89,11 @@ def to_domain_event(record: RecordedEvent) -> Aggregate.Event:
     return event_class(**fields, **data)
 
 
-def reconstruct(records: Sequence[RecordedEvent]) -> Aggregate | None:
-    """Replay a stream's records into its aggregate (None for an empty stream)."""
-    aggregate: Aggregate | None = None
+def reconstruct(
+    records: Sequence[RecordedEvent], aggregate: Aggregate | None = None
+) -> Aggregate | None:
+    """Replay a stream's records into its aggregate (None for an empty stream), optionally
+    continuing from an aggregate that already reflects the earlier records."""
     for record in records:
         aggregate = to_domain_event(record).mutate(aggregate)
     return aggregate

@@ -186,3 +186,27 @@ def test_racing_withdrawals_never_overdraw(bus: CommandBus, event_store: EventSt
         outcomes = list(pool.map(withdraw, range(30)))
     assert outcomes.count("ok") == 1000 // 70
     assert balance(event_store, account) == (1000 % 70, 1000 % 70)
+
+
+def test_a_cached_aggregate_catches_up_with_writes_from_another_process(
+    event_store: EventStore,
+) -> None:
+    here, there = CommandBus(event_store), CommandBus(event_store)  # separate caches
+    ada = customer(here, "ada@example.com")
+    account = funded_account(here, ada, 100)  # cached here at version 2
+    there.execute(DepositFunds(account, 50, None), context(ada))
+    result = here.execute(WithdrawFunds(account, 150, None), context(ada))
+    assert result.version == 4
+    assert balance(event_store, account) == (0, 0)
+
+
+def test_a_refused_command_leaves_no_trace_in_the_cache(
+    bus: CommandBus, event_store: EventStore
+) -> None:
+    ada, bob = customer(bus, "ada@example.com"), customer(bus, "bob@example.com")
+    source, target = funded_account(bus, ada, 100), funded_account(bus, bob, 0)
+    with pytest.raises(InsufficientFunds):
+        bus.execute(TransferFunds(source, target, 500, None), context(ada))
+    bus.execute(TransferFunds(source, target, 100, None), context(ada))
+    assert balance(event_store, source) == (0, 0)
+    assert balance(event_store, target) == (100, 100)
