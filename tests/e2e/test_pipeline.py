@@ -112,3 +112,22 @@ def test_every_event_type_reaches_mongo_and_elasticsearch(system: System) -> Non
     assert [p["id"] for p in found] == [paid["id"]]
     users = eventually(lambda: system.get("/v1/search/users", admin, q="king")["items"])
     assert [u["id"] for u in users] == [ada["id"]]
+
+    # The remaining event types: an account closed at zero, a user deactivated, a user forgotten.
+    system.command(
+        f"/v1/accounts/{spare['id']}/withdrawals", {"amount": 500, "reference": "x"}, as_ada
+    )
+    closed = system.command(f"/v1/accounts/{spare['id']}/close", {"reason": "unused"}, operator)
+    assert (
+        system.get(f"/v1/accounts/{spare['id']}", as_ada, min_version=closed["version"])["status"]
+        == "closed"
+    )
+    gone = system.command(f"/v1/users/{shop['id']}/deactivate", None, as_shop)
+    assert (
+        system.get(f"/v1/users/{shop['id']}", as_shop, min_version=gone["version"])["status"]
+        == "deactivated"
+    )
+    forgotten = system.write.delete(f"/v1/users/{ada['id']}/personal-data", headers=as_ada)
+    assert forgotten.status_code == 200, forgotten.text
+    ada_now = system.get(f"/v1/users/{ada['id']}", as_ada, min_version=forgotten.json()["version"])
+    assert (ada_now["email"], ada_now["full_name"]) == (None, None)
