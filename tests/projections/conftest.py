@@ -156,7 +156,9 @@ def pipeline(
         if indices:
             search.indices.delete(index=",".join(indices))
         for template in ("payments", "users"):
-            search.indices.delete_index_template(name=f"{name}-{template}", ignore=[404])
+            search.options(ignore_status=404).indices.delete_index_template(
+                name=f"{name}-{template}"
+            )
         search.close()
         admin.close()
 
