@@ -57,6 +57,53 @@ CREATE OR REPLACE TRIGGER events_no_truncate
 DROP TRIGGER IF EXISTS events_notify ON events;
 DROP FUNCTION IF EXISTS ledgerline_events_notify();
 
+-- ===== BEGIN hash chain (tamper evidence; defined and verified by event_store/hash_chain.py) =====
+-- hash = sha256(previous hash || canonical content), where the previous hash is that of version
+-- (version - 1) of the same stream (empty if there is none) and the canonical content is the
+-- UTF-8 text of the jsonb array
+--   [stream_id, stream_type, version, type, schema_version, data, state as hex, metadata,
+--    event_id, recorded_at as microseconds since the Unix epoch]
+-- (data or state is null). jsonb's text output is deterministic, so readers can recompute it.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS hash bytea;
+-- Rows up to this position were written before the chain existed and carry no hash; any later
+-- row without one is a break. Recorded once, under the table lock ADD COLUMN took.
+CREATE TABLE IF NOT EXISTS hash_chain_start (
+    singleton       boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    after_position  bigint NOT NULL
+);
+INSERT INTO hash_chain_start (after_position)
+SELECT coalesce(max(position), 0) FROM events
+ON CONFLICT DO NOTHING;
+
+-- A BEFORE ROW trigger sees the rows its own statement inserted earlier, so a multi-event
+-- append to one stream chains correctly; the look-up is one probe of events_stream_version_key.
+-- A hash supplied by the writer is kept (pg_restore, replication copy hashes as they are):
+-- verification recomputes every hash, so a wrong one is reported either way.
+CREATE OR REPLACE FUNCTION ledgerline_events_hash() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.hash IS NULL THEN
+        NEW.hash := sha256(
+            coalesce(
+                (SELECT e.hash FROM events e
+                 WHERE e.stream_id = NEW.stream_id AND e.version = NEW.version - 1),
+                ''::bytea)
+            || convert_to(
+                jsonb_build_array(
+                    NEW.stream_id, NEW.stream_type, NEW.version, NEW.type, NEW.schema_version,
+                    NEW.data, encode(NEW.state, 'hex'), NEW.metadata, NEW.event_id,
+                    (extract(epoch FROM NEW.recorded_at) * 1000000)::bigint
+                )::text,
+                'UTF8'));
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE OR REPLACE TRIGGER events_hash_chain
+    BEFORE INSERT ON events
+    FOR EACH ROW EXECUTE FUNCTION ledgerline_events_hash();
+-- ===== END hash chain =====
+
 CREATE TABLE IF NOT EXISTS idempotency_keys (
     scope        text NOT NULL,
     key          text NOT NULL,

@@ -17,7 +17,13 @@ router = APIRouter(prefix="/v1/users", tags=["users"], route_class=DocstringSumm
 _ON_USER = command_responses(created=False, problems=(403, 404, 409, 412))
 
 
-@router.post("", status_code=201, responses=command_responses(created=True, problems=(409,)))
+@router.post(
+    "",
+    status_code=201,
+    responses=command_responses(created=True, problems=(409,)),
+    # A token is optional here: `{}` tells OpenAPI clients that anonymous calls are allowed.
+    openapi_extra={"security": [{}, {"HTTPBearer": []}]},
+)
 def register_user(body: UserCreate, send: SignUpDispatch) -> CommandResponse:
     """Sign up: register a new user (no token needed); the email must be unused."""
     return send(RegisterUser(email=body.email, full_name=body.full_name))
