@@ -3,15 +3,14 @@ input may produce a 5xx, and every response must match what the document promise
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from uuid import uuid4
 
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from pydantic import SecretStr
+from schemathesis.checks import positive_data_acceptance
 
 from infra.http.auth import mint_token
 from infra.settings import Settings
