@@ -65,9 +65,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = 64 * 1024
     command_retry_budget_s: float = 5.0
 
-    # Auth
+    # HTTP hardening
+    cors_allow_origins: list[str] = Field(default_factory=list)
+
+    # Auth: HS256 with a shared secret, plus RS256 when a public key (PEM) or a JWKS file is set
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_algorithm: Literal["HS256"] = "HS256"
+    jwt_public_key_file: Path | None = None
+    jwt_jwks_file: Path | None = None
     jwt_audience: str | None = None
     jwt_issuer: str | None = None
     dev_token_ttl_s: int = 3600
@@ -80,6 +85,14 @@ class Settings(BaseSettings):
     def _refuse_dev_secret_in_production(self) -> Settings:
         if self.env == "production" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
             raise ValueError("LEDGERLINE_JWT_SECRET must be set in production")
+        return self
+
+    @model_validator(mode="after")
+    def _key_files_exist(self) -> Settings:
+        for name in ("jwt_public_key_file", "jwt_jwks_file"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ValueError(f"LEDGERLINE_{name.upper()} points at a missing file: {path}")
         return self
 
     @cached_property

@@ -14,6 +14,18 @@ event, nothing is dropped. ``run`` returns when ``stop`` is set; anything unexpe
 (a crashed projector must crash loudly and be restarted by its supervisor). The consumer is
 always closed on the way out, without committing.
 
+Version gaps and lost write races are waited out before anything is dead-lettered. Right after a
+rebuild swapped a fresh generation in (``projections.rebuild``), a document can be behind
+this projector -- by the events the rebuild's tail has yet to write -- for a moment. So:
+- a write that did not apply because the read model holds another version than the one we
+  folded onto (``Sink.write`` conflicts) makes the batch fold again from the read model's
+  documents (up to ``MAX_REFOLDS`` times): events the other writer already applied are skipped,
+  the rest are applied, and an event the document is now too far behind for shows as a gap
+  instead of being committed unwritten;
+- a batch with a ``VersionGap`` writes what it can and is folded again with capped backoff
+  (nothing committed meanwhile) for up to ``version_gap_patience_s``; only then are the events
+  still behind a gap dead-lettered.
+
 Rebalancing: offsets are committed after every batch, so a revoked partition has nothing pending;
 the rebalance listener drops the revoked partitions' cached documents (the next owner may change
 them) and forgets offsets whose commit failed (committing them now would rewind the new owner).
@@ -45,13 +57,16 @@ from projections.cache import DocumentCache
 from projections.dead_letter import DeadLetter, DeadLetterQueue, describe_error
 from projections.envelope import decode_envelope
 from projections.fold import FoldResult, fold_batch
-from projections.operations import Document, Envelope, Projection, SinkUnavailable
+from projections.operations import Document, Envelope, Projection, SinkUnavailable, VersionGap
 
 log = structlog.get_logger(__name__)
 _stdlib_log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Batch = Mapping[TopicPartition, Sequence[ConsumerRecord]]
+# Folds of one batch in a row whose writes lost to another writer's newer documents; beyond that
+# the batch is committed as before (the other writer's documents win).
+MAX_REFOLDS = 5
 
 
 class Sink(Protocol):
@@ -74,6 +89,9 @@ class RunnerConfig:
     max_backoff_s: float = 5.0
     cache_entries: int = 100_000
     progress_every_s: float = 30.0
+    # How long a batch whose events are ahead of their documents (a version gap) is retried
+    # before those events are dead-lettered; a rebuild's tail closes such gaps within moments.
+    version_gap_patience_s: float = 30.0
 
 
 @dataclass
@@ -84,6 +102,8 @@ class RunnerStats:
     dead_lettered: int = 0
     batches: int = 0
     retries: int = 0
+    gap_retries: int = 0
+    refolds: int = 0
 
 
 def consumer_config(bootstrap_servers: str, group_id: str, **overrides: Any) -> dict[str, Any]:
@@ -222,7 +242,7 @@ class ProjectorRunner:
             except Exception as error:  # whatever a record's bytes do to the decoder: poison
                 poison.append((DeadLetter(record, error, self._config.group_id), None))
         try:
-            result = self._retrying(stop, "sink", lambda: self._project(envelopes, origins))
+            result = self._project_settled(envelopes, origins, stop)
             poison.extend(
                 (DeadLetter(origins[r.index], r.error, self._config.group_id), envelopes[r.index])
                 for r in result.rejected
@@ -256,7 +276,61 @@ class ProjectorRunner:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _project(self, envelopes: list[Envelope], origins: list[ConsumerRecord]) -> FoldResult:
+    def _project_settled(
+        self, envelopes: list[Envelope], origins: list[ConsumerRecord], stop: threading.Event
+    ) -> FoldResult:
+        """Project the batch until no write lost a race and no version gap is left, or the gap
+        patience is exhausted (see the module docstring). Returns the last fold, with
+        ``applied`` counting every pass."""
+        applied = 0
+        refolds = 0
+        gap_deadline: float | None = None
+        backoff = self._config.initial_backoff_s
+        while True:
+            result, conflicts = self._retrying(
+                stop, "sink", lambda: self._project(envelopes, origins)
+            )
+            applied += result.applied
+            if conflicts and refolds < MAX_REFOLDS:
+                refolds += 1
+                self.stats.refolds += 1
+                self._log.info("projector_refolding", streams=len(conflicts), attempt=refolds)
+                continue
+            gaps = [r for r in result.rejected if isinstance(r.error, VersionGap)]
+            if not gaps:
+                break
+            now = time.monotonic()
+            if gap_deadline is None:
+                gap_deadline = now + self._config.version_gap_patience_s
+            streams = sorted({str(envelopes[r.index]["stream_id"]) for r in gaps})
+            if now >= gap_deadline:
+                self._log.warning(
+                    "projector_version_gap_patience_exhausted",
+                    streams=streams,
+                    patience_s=self._config.version_gap_patience_s,
+                )
+                break
+            self.stats.gap_retries += 1
+            wait = min(backoff, gap_deadline - now)
+            self._log.warning(
+                "projector_waiting_for_version_gap",
+                streams=streams,
+                events=len(gaps),
+                retry_in_s=round(wait, 3),
+                patience_left_s=round(gap_deadline - now, 3),
+            )
+            self._cache.discard(streams)
+            if stop.wait(wait):
+                raise _Stopped
+            backoff = min(self._config.max_backoff_s, backoff * 2)
+        # Events applied by an earlier pass were skipped by the later ones.
+        result.skipped = max(0, result.skipped - (applied - result.applied))
+        result.applied = applied
+        return result
+
+    def _project(
+        self, envelopes: list[Envelope], origins: list[ConsumerRecord]
+    ) -> tuple[FoldResult, set[str]]:
         tracked = self._projection.stream_types
         partition_of: dict[str, TopicPartition] = {}
         current: dict[str, Document] = {}
@@ -283,7 +357,7 @@ class ProjectorRunner:
             if change.stream_id not in conflicts and partition in owned:
                 self._cache.put(change.stream_id, partition, change.doc)
         self._cache.discard(conflicts)
-        return result
+        return result, conflicts
 
     def _retrying(self, stop: threading.Event, what: str, step: Callable[[], T]) -> T:
         """Run ``step`` until it succeeds; raises _Stopped if ``stop`` is set meanwhile."""

@@ -20,6 +20,7 @@ from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
 from infra.http.problems import install_problem_handlers
+from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
 from read_api import accounts, notifications, payments, search, users
 from read_api.deps import ReadModels, get_read_models
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
             "asynchronously; pass `min_version` to read your own write."
         ),
         lifespan=lifespan,
+        **docs_settings(settings),
     )
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
@@ -91,6 +93,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_read_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    install_http_security(app, settings)
     for router in (users.router, accounts.router, payments.router, notifications.router):
         app.include_router(router)
     app.include_router(search.router)

@@ -18,6 +18,7 @@ from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
 from infra.http.problems import install_problem_handlers
+from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
 from write_api import accounts, payments, transfers, users
 from write_api.deps import CommandExecutor
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
         summary="Commands of the Ledgerline payments backend.",
         description="Errors are RFC 9457 `application/problem+json` documents.",
         lifespan=lifespan,
+        **docs_settings(settings),
     )
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
@@ -80,6 +82,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
     # counted and carries the correlation id too.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    install_http_security(app, settings)
     for router in (users.router, accounts.router, transfers.router, payments.router):
         app.include_router(router)
     app.include_router(build_operations_router(_check_ready))

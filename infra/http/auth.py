@@ -7,13 +7,16 @@ aggregate's state, so authorisation happens in the command bus (which raises ``F
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -33,28 +36,69 @@ class Unauthenticated(Exception):
 
 
 def decode_token(settings: Settings, token: str) -> Principal:
-    """Verify ``token`` and turn its claims into a principal, or raise ``Unauthenticated``."""
+    """Verify ``token`` and turn its claims into a principal, or raise ``Unauthenticated``.
+
+    HS256 tokens are checked against the shared secret, RS256 tokens against the configured
+    public key or JWKS. The key is chosen from our configuration for the algorithm, never from
+    the token, so an RS256 public key can never be abused as an HS256 secret, and ``alg: none``
+    has no key at all."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as error:
+        raise Unauthenticated("The token is malformed or invalid.") from error
+    algorithm = header.get("alg")
+    key = _verification_key(settings, algorithm, header.get("kid"))
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            settings.jwt_secret.get_secret_value(),
-            # A fixed list: the token's own "alg" header never chooses (this refuses alg=none).
-            algorithms=[settings.jwt_algorithm],
+            key,
+            algorithms=[str(algorithm)],
             audience=settings.jwt_audience,
             issuer=settings.jwt_issuer,
             options={"require": ["exp", "sub"]},
         )
     except jwt.ExpiredSignatureError as error:
         raise Unauthenticated("The token has expired.") from error
+    except jwt.ImmatureSignatureError as error:
+        raise Unauthenticated("The token is not valid yet.") from error
     except jwt.InvalidSignatureError as error:
         raise Unauthenticated("The token signature is invalid.") from error
-    except jwt.InvalidAlgorithmError as error:
-        raise Unauthenticated("The token algorithm is not accepted.") from error
+    except jwt.InvalidAudienceError as error:
+        raise Unauthenticated("The token is for another audience.") from error
+    except jwt.InvalidIssuerError as error:
+        raise Unauthenticated("The token comes from another issuer.") from error
     except jwt.MissingRequiredClaimError as error:
         raise Unauthenticated(f"The token lacks the {error.claim!r} claim.") from error
     except jwt.InvalidTokenError as error:
         raise Unauthenticated("The token is malformed or invalid.") from error
     return Principal(user_id=_user_id(claims.get("sub")), roles=_roles(claims.get("roles")))
+
+
+def _verification_key(settings: Settings, algorithm: object, kid: object) -> Any:
+    if algorithm == settings.jwt_algorithm:
+        return settings.jwt_secret.get_secret_value()
+    if algorithm == "RS256":
+        if settings.jwt_jwks_file is not None:
+            keys = _jwks(str(settings.jwt_jwks_file))
+            if not isinstance(kid, str) or kid not in keys:
+                raise Unauthenticated("The token's key id is not in the configured key set.")
+            return keys[kid]
+        if settings.jwt_public_key_file is not None:
+            return _public_key(str(settings.jwt_public_key_file))
+    raise Unauthenticated("The token algorithm is not accepted.")
+
+
+@functools.cache
+def _public_key(path: str) -> Any:
+    """The PEM public key, read once per process (restart to rotate)."""
+    return serialization.load_pem_public_key(Path(path).read_bytes())
+
+
+@functools.cache
+def _jwks(path: str) -> dict[str, Any]:
+    """The RSA keys of a JWKS file by key id, read once per process (restart to rotate)."""
+    key_set = jwt.PyJWKSet.from_json(Path(path).read_text())
+    return {key.key_id: key.key for key in key_set.keys if key.key_id and key.key_type == "RSA"}
 
 
 def _user_id(sub: object) -> UUID:
