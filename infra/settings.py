@@ -67,6 +67,11 @@ class Settings(BaseSettings):
 
     # HTTP hardening
     cors_allow_origins: list[str] = Field(default_factory=list)
+    rate_limit_enabled: bool = True
+    rate_limit_per_s: float = 50.0  # per authenticated subject, shared by all API processes
+    rate_limit_burst: int = 100
+    anonymous_rate_limit_per_s: float = 2.0  # per client address (sign-up)
+    anonymous_rate_limit_burst: int = 20
 
     # Auth: HS256 with a shared secret, plus RS256 when a public key (PEM) or a JWKS file is set
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

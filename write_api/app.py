@@ -17,7 +17,8 @@ from infra.bootstrap import build_command_bus, open_event_store_pool
 from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
-from infra.http.problems import install_problem_handlers
+from infra.http.problems import install_problem_handlers, problem_responses
+from infra.http.rate_limit import RateLimiter
 from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
 from write_api import accounts, payments, transfers, users
@@ -32,6 +33,7 @@ class WriteResources:
 
     bus: CommandExecutor
     check_ready: Callable[[], None]
+    rate_limiter: RateLimiter | None = None
 
 
 ResourceFactory = Callable[[Settings], AbstractContextManager[WriteResources]]
@@ -46,8 +48,14 @@ def open_resources(settings: Settings) -> Iterator[WriteResources]:
         with pool.connection(timeout=_READY_TIMEOUT_S) as conn:
             conn.execute("select 1")
 
+    limiter = None
+    if settings.rate_limit_enabled:
+        limiter = RateLimiter(pool)
+        limiter.ensure_table()
     try:
-        yield WriteResources(bus=build_command_bus(settings, pool), check_ready=check_ready)
+        yield WriteResources(
+            bus=build_command_bus(settings, pool), check_ready=check_ready, rate_limiter=limiter
+        )
     finally:
         pool.close()
 
@@ -65,6 +73,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
         with resources(settings) as opened:
             app.state.resources = opened
             app.state.bus = opened.bus
+            app.state.rate_limiter = opened.rate_limiter
             yield
 
     app = FastAPI(
@@ -84,6 +93,6 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_http_security(app, settings)
     for router in (users.router, accounts.router, transfers.router, payments.router):
-        app.include_router(router)
+        app.include_router(router, responses=problem_responses(429))
     app.include_router(build_operations_router(_check_ready))
     return app

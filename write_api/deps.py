@@ -15,6 +15,7 @@ import uuid
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from commands.context import CommandContext, Principal
 from commands.errors import CommandError
@@ -31,6 +32,7 @@ from infra.http.headers import (
 )
 from infra.http.metrics import HttpMetrics
 from infra.http.middleware import correlation_id
+from infra.http.rate_limit import apply_rate_limit
 from write_api.schemas import CommandResponse
 
 
@@ -55,6 +57,7 @@ async def _context(
     idempotency_key: str | None,
     if_match: str | None,
 ) -> CommandContext:
+    await run_in_threadpool(apply_rate_limit, request, principal)
     # FastAPI has already read (and cached) the body when the route declares one.
     body = await request.body()
     return CommandContext(

@@ -22,6 +22,7 @@ from commands import errors as command_errors
 from domain import errors as domain_errors
 from event_store import errors as store_errors
 from infra.http.auth import Unauthenticated
+from infra.http.rate_limit import RateLimited
 
 PROBLEM_TYPE_BASE = "https://ledgerline.dev/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -210,6 +211,13 @@ async def _store_unavailable(request: Request, exc: Exception) -> ProblemRespons
     )
 
 
+async def _rate_limited(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RateLimited)
+    return problem_response(
+        429, "rate-limited", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
     log.error("unhandled_exception", exc_info=exc)
     return internal_error_response()
@@ -244,6 +252,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(domain_errors.DomainError, _domain_error)
     app.add_exception_handler(command_errors.CommandError, _command_error)
     app.add_exception_handler(store_errors.StoreUnavailable, _store_unavailable)
+    app.add_exception_handler(RateLimited, _rate_limited)
     # Starlette runs the Exception handler outside user middleware; RequestContextMiddleware
     # catches first (so the 500 still carries the correlation id) and this stays as a backstop.
     app.add_exception_handler(Exception, _unexpected)
