@@ -13,6 +13,7 @@ from uuid import UUID
 
 import psycopg
 import psycopg.errors
+from prometheus_client import Counter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from event_store.errors import (
@@ -29,6 +30,13 @@ from event_store.records import (
     UniqueClaim,
 )
 from event_store.rows import EVENT_COLUMNS, to_recorded_event
+
+APPENDS = Counter(
+    "ledgerline_event_store_appends",
+    "Append statements, by outcome (appended, ConcurrencyConflict, IdempotencyKeyTaken, ...).",
+    ["outcome"],
+)
+EVENTS_APPENDED = Counter("ledgerline_event_store_events_appended", "Events appended.")
 
 
 def dumps(value: Any) -> str:
@@ -258,8 +266,12 @@ class EventStore:
             try:
                 cursor = conn.execute(statement.encode(), params)
             except psycopg.errors.UniqueViolation as error:
-                raise translate_unique_violation(error, idempotency) from error
+                refusal = translate_unique_violation(error, idempotency)
+                APPENDS.labels(outcome=type(refusal).__name__).inc()
+                raise refusal from error
             results = cursor.fetchall()
+        APPENDS.labels(outcome="appended").inc()
+        EVENTS_APPENDED.inc(len(results))
         return sorted(results)
 
     def read_stream(
