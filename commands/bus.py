@@ -100,6 +100,8 @@ class CommandBus:
                     idempotency=self._idempotency_record(ctx, result),
                     claims=session.claims,
                     releases=session.releases,
+                    new_subjects=session.new_subjects,
+                    forget_subjects=session.forgotten_subjects,
                 )
             except ConcurrencyConflict as conflict:
                 if ctx.expected_version is not None:

@@ -58,6 +58,7 @@ class Outcome:
 def register_user(cmd: RegisterUser, session: Session, principal: Principal) -> Outcome:
     user = User(email=cmd.email, full_name=cmd.full_name, roles=["customer"])
     session.add(user)
+    session.new_subjects.append(user.id)
     assert user.email is not None
     session.claim(EMAIL_CLAIM, email_claim_value(user.email), user.id)
     return Outcome(user, created=True)
@@ -88,6 +89,7 @@ def forget_personal_data(
     require_user_or_admin(principal, user.id)
     email = user.email
     user.forget_personal_data()
+    session.forgotten_subjects.append(user.id)
     if email is not None:
         session.release(EMAIL_CLAIM, email_claim_value(email), user.id)
     return Outcome(user)

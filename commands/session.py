@@ -33,6 +33,9 @@ class Session:
         self._aggregates: dict[UUID, Aggregate] = {}
         self.claims: list[UniqueClaim] = []
         self.releases: list[UniqueClaim] = []
+        # Whose personal data starts (gets a key) or is forgotten (key deleted) with this command.
+        self.new_subjects: list[UUID] = []
+        self.forgotten_subjects: list[UUID] = []
 
     def get(self, kind: type[A], aggregate_id: UUID, *, addressed: bool = False) -> A:
         """Load an aggregate; ``addressed`` marks the one the request names, whose version the

@@ -39,6 +39,7 @@ must read from the primary, not a hot standby.
 
 from __future__ import annotations
 
+from event_store.personal_data import reveal_records
 from event_store.records import Checkpoint, RecordedEvent
 from event_store.rows import EVENT_COLUMNS, to_recorded_event
 from event_store.store import EventStore
@@ -60,7 +61,7 @@ def read_committed(store: EventStore, after: Checkpoint, limit: int) -> list[Rec
         rows = conn.execute(
             _READ_COMMITTED.encode(), (str(after.tx_id), after.position, limit)
         ).fetchall()
-    return [to_recorded_event(row) for row in rows]
+        return reveal_records(conn, [to_recorded_event(row) for row in rows])
 
 
 def checkpoint_of(event: RecordedEvent) -> Checkpoint:

@@ -4,7 +4,7 @@ idempotency look-ups. Commit-order reading lives in ``commit_order.py``."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +16,7 @@ import psycopg.errors
 from prometheus_client import Counter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
+from event_store import personal_data
 from event_store.errors import (
     ConcurrencyConflict,
     EventStoreError,
@@ -82,6 +83,17 @@ idempotency AS (
     VALUES (%(i_scope)s, %(i_key)s, %(i_fingerprint)s, %(i_response)s::jsonb)
 )"""
 
+_NEW_KEYS_CTE = """
+new_keys AS (
+    INSERT INTO personal_data_keys (subject_id, key)
+    SELECT * FROM unnest(%(k_subject)s::uuid[], %(k_key)s::bytea[])
+)"""
+
+_FORGET_CTE = """
+forgotten AS (
+    DELETE FROM personal_data_keys WHERE subject_id = ANY(%(f_subject)s::uuid[])
+)"""
+
 _CLAIMS_CTE = """
 claims AS (
     INSERT INTO unique_claims (kind, value, owner_id)
@@ -101,6 +113,8 @@ def build_append_statement(
     idempotency: IdempotencyRecord | None,
     claims: Sequence[UniqueClaim],
     releases: Sequence[UniqueClaim],
+    new_keys: Mapping[UUID, bytes] | None = None,
+    forget: Sequence[UUID] = (),
 ) -> tuple[str, dict[str, Any]]:
     """One statement for the whole append, so it commits atomically in autocommit mode."""
     params: dict[str, Any]
@@ -154,6 +168,12 @@ def build_append_statement(
             "c_value": [c.value for c in claims],
             "c_owner": [c.owner_id for c in claims],
         }
+    if new_keys:
+        ctes.append(_NEW_KEYS_CTE)
+        params |= {"k_subject": list(new_keys), "k_key": list(new_keys.values())}
+    if forget:
+        ctes.append(_FORGET_CTE)
+        params |= {"f_subject": list(forget)}
     statement = ("WITH " + ",".join(ctes) + "\n" if ctes else "") + insert
     return statement, params
 
@@ -208,13 +228,21 @@ class EventStore:
         idempotency: IdempotencyRecord | None = None,
         claims: Sequence[UniqueClaim] = (),
         releases: Sequence[UniqueClaim] = (),
+        new_subjects: Sequence[UUID] = (),
+        forget_subjects: Sequence[UUID] = (),
     ) -> list[RecordedEvent]:
         """Append events to one or more streams in one transaction, or nothing at all.
+
+        Personal fields are encrypted on the way in (see ``personal_data``): ``new_subjects``
+        get a fresh key, written in the same statement; other subjects use their stored key.
+        ``forget_subjects`` have their key deleted in the same statement.
 
         Raises ``ConcurrencyConflict`` if any stream already has one of the versions,
         ``IdempotencyKeyTaken`` if the idempotency record exists, ``UniqueClaimTaken`` if a
         claimed value is held by someone else.
         """
+        new_keys = {subject: personal_data.new_key() for subject in new_subjects}
+        stored = self._sealed(events, new_keys)
         # The events of one command usually share one metadata dict: serialise it once.
         metadata_json: dict[int, str] = {}
         rows = [
@@ -229,9 +257,16 @@ class EventStore:
                 metadata=metadata_json.get(id(e.metadata))
                 or metadata_json.setdefault(id(e.metadata), dumps(e.metadata)),
             )
-            for e in events
+            for e in stored
         ]
-        results = self.insert_rows(rows, idempotency=idempotency, claims=claims, releases=releases)
+        results = self.insert_rows(
+            rows,
+            idempotency=idempotency,
+            claims=claims,
+            releases=releases,
+            new_keys=new_keys,
+            forget=forget_subjects,
+        )
         return [
             RecordedEvent(
                 position=position,
@@ -249,6 +284,23 @@ class EventStore:
             for e, (position, tx_id, event_id, recorded_at) in zip(events, results, strict=True)
         ]
 
+    def _sealed(self, events: Sequence[NewEvent], new_keys: Mapping[UUID, bytes]) -> list[NewEvent]:
+        subjects = {e.stream_id for e in events if personal_data.has_personal_data(e.type)}
+        if not subjects:
+            return list(events)
+        keys = dict(new_keys)
+        if missing := subjects - keys.keys():
+            with self.connection() as conn:
+                keys |= personal_data.load_keys(conn, missing)
+        if missing := subjects - keys.keys():
+            raise EventStoreError(f"no personal data key for {sorted(map(str, missing))}")
+        return [
+            personal_data.seal(e, keys[e.stream_id])
+            if personal_data.has_personal_data(e.type)
+            else e
+            for e in events
+        ]
+
     def insert_rows(
         self,
         rows: Sequence[InsertRow],
@@ -256,12 +308,16 @@ class EventStore:
         idempotency: IdempotencyRecord | None = None,
         claims: Sequence[UniqueClaim] = (),
         releases: Sequence[UniqueClaim] = (),
+        new_keys: Mapping[UUID, bytes] | None = None,
+        forget: Sequence[UUID] = (),
     ) -> list[tuple[int, int, UUID, datetime]]:
         """Low-level append shared with the eventsourcing adapter; returns, per row in order,
         (position, tx_id, event_id, recorded_at)."""
         if not rows:
             return []
-        statement, params = build_append_statement(rows, idempotency, claims, releases)
+        statement, params = build_append_statement(
+            rows, idempotency, claims, releases, new_keys, forget
+        )
         with self.connection() as conn:
             try:
                 cursor = conn.execute(statement.encode(), params)
@@ -294,7 +350,7 @@ class EventStore:
         query += " ORDER BY version"
         with self.connection() as conn:
             rows = conn.execute(query.encode(), params).fetchall()
-        return [to_recorded_event(row) for row in rows]
+            return personal_data.reveal_records(conn, [to_recorded_event(row) for row in rows])
 
     def find_idempotency(self, scope: str, key: str) -> IdempotencyRecord | None:
         """The committed outcome of an earlier request with this key, if any."""
