@@ -41,6 +41,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "LEDGERLINE_ELASTICSEARCH_PORT": str(settings.elasticsearch_port),
         "LEDGERLINE_WRITE_API_PORT": str(settings.write_api_port),
         "LEDGERLINE_READ_API_PORT": str(settings.read_api_port),
+        "LEDGERLINE_RELAY_METRICS_PORT": str(settings.relay_metrics_port),
+        "LEDGERLINE_PROJECTOR_MONGO_METRICS_PORT": str(settings.projector_mongo_metrics_port),
+        "LEDGERLINE_PROJECTOR_SEARCH_METRICS_PORT": str(settings.projector_search_metrics_port),
         "LEDGERLINE_LOG_LEVEL": "WARNING",
     }
 
@@ -78,7 +81,16 @@ def main() -> None:
 
     with throwaway_stack() as stack:
         settings = stack.settings.model_copy(
-            update={"write_api_port": free_port(), "read_api_port": free_port()}
+            update={
+                name: free_port()
+                for name in (
+                    "write_api_port",
+                    "read_api_port",
+                    "relay_metrics_port",
+                    "projector_mongo_metrics_port",
+                    "projector_search_metrics_port",
+                )
+            }
         )
         migrate(settings.database_url)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 6})

@@ -8,9 +8,11 @@ traffic, and keeps these processes free of a web framework.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import structlog
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
@@ -18,6 +20,32 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, 
 log = structlog.get_logger(__name__)
 
 ReadyCheck = Callable[[], None]  # raises when a server this process needs does not answer
+
+
+def check_kafka_reachable(bootstrap_servers: str, timeout_s: float = 2.0) -> None:
+    """Readiness probe: some bootstrap broker accepts a TCP connection (raises otherwise)."""
+    errors = []
+    for address in bootstrap_servers.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s).close()
+            return
+        except OSError as error:
+            errors.append(f"{address}: {error}")
+    raise ConnectionError("no Kafka broker answers: " + "; ".join(errors))
+
+
+def check_url_reachable(url: str, timeout_s: float = 2.0) -> None:
+    """Readiness probe for a server given by URL (mongodb://h:p/, http://h:p): TCP connect."""
+    parsed = urlsplit(url)
+    default_port = {"http": 80, "https": 443, "mongodb": 27017}.get(parsed.scheme, 0)
+    try:
+        host, port = parsed.hostname or "127.0.0.1", parsed.port or default_port
+        socket.create_connection((host, port), timeout=timeout_s).close()
+    except (OSError, ValueError) as error:
+        raise ConnectionError(
+            f"{parsed.scheme}://{parsed.netloc} does not answer: {error}"
+        ) from error
 
 
 class ProcessEndpoint:

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         default=None, alias="LEDGERLINE_ELASTICSEARCH_URL"
     )
 
+    # Metrics and health of the non-HTTP processes (0 = any free port)
+    relay_metrics_port: int = 9101
+    projector_mongo_metrics_port: int = 9102
+    projector_search_metrics_port: int = 9103
+
     # Read models
     search_index_prefix: str = "ledgerline"
     min_version_wait_s: float = 5.0

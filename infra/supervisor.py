@@ -35,16 +35,18 @@ _MARKER = "infra.cli"  # guards against stale pid files pointing at reused pids
 class ProcessSpec:
     name: str
     args: tuple[str, ...]
-    health_port: int | None = None  # HTTP services are ready when /health/ready answers 200
+    health_port: int  # ready when /health/ready on this port answers 200
 
 
 def process_specs(settings: Settings) -> list[ProcessSpec]:
     return [
         ProcessSpec("write-api", ("serve", "write"), settings.write_api_port),
         ProcessSpec("read-api", ("serve", "read"), settings.read_api_port),
-        ProcessSpec("relay", ("relay",)),
-        ProcessSpec("projector-mongo", ("project", "mongo")),
-        ProcessSpec("projector-search", ("project", "search")),
+        ProcessSpec("relay", ("relay",), settings.relay_metrics_port),
+        ProcessSpec("projector-mongo", ("project", "mongo"), settings.projector_mongo_metrics_port),
+        ProcessSpec(
+            "projector-search", ("project", "search"), settings.projector_search_metrics_port
+        ),
     ]
 
 
@@ -63,9 +65,7 @@ class Child:
         write_pid_file(self.pid_path, self.process.pid)
 
     def where(self, settings: Settings) -> str:
-        if self.spec.health_port is not None:
-            return f"http://{settings.bind_host}:{self.spec.health_port}"
-        return "kafka consumer" if self.spec.name.startswith("projector") else "event store → kafka"
+        return f"http://{settings.bind_host}:{self.spec.health_port}"
 
 
 class Supervisor:
@@ -97,7 +97,7 @@ class Supervisor:
         while time.monotonic() < deadline:
             if child.process.poll() is not None:
                 raise RuntimeError(f"{child.spec.name} exited at start; see {child.log_path}")
-            if child.spec.health_port is None or _answers(self._settings, child.spec.health_port):
+            if _answers(self._settings, child.spec.health_port):
                 return
             time.sleep(0.1)
         raise RuntimeError(f"{child.spec.name} did not become ready; see {child.log_path}")

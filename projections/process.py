@@ -19,6 +19,7 @@ from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 from pymongo import MongoClient
 
+from infra.process_http import ProcessEndpoint, check_kafka_reachable, check_url_reachable
 from infra.settings import Settings
 from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
 from projections.mongo_projection import MONGO_PROJECTION
@@ -85,11 +86,25 @@ def run_projector(
     """Project the event topic into MongoDB (``mongo``) or Elasticsearch (``search``) until
     ``stop`` is set. Server outages are waited out; anything else propagates."""
     options = ProjectorOptions.from_settings(settings, kind, group_id)
+    sink_url = settings.mongo_url if kind == "mongo" else settings.elasticsearch_url
+
+    def ready() -> None:
+        check_kafka_reachable(settings.kafka_bootstrap_servers)
+        check_url_reachable(sink_url)
+
+    port = (
+        settings.projector_mongo_metrics_port
+        if kind == "mongo"
+        else settings.projector_search_metrics_port
+    )
+    endpoint = ProcessEndpoint(settings.bind_host, port, ready).start()
     try:
         with open_projector(options, stop) as runner:
             runner.run(stop)
     except SetupInterrupted:
         log.info("projector_stopped_during_setup", projector=kind)
+    finally:
+        endpoint.close()
 
 
 @contextmanager

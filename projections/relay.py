@@ -15,7 +15,9 @@ are unaffected because they never talk to Kafka.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from prometheus_client import Counter, Gauge
 
 from event_store.commit_order import checkpoint_of, read_committed
 from event_store.errors import StoreUnavailable
@@ -32,6 +35,24 @@ from projections.checkpoints import CheckpointStore
 from projections.envelope import encode_envelope, to_envelope
 
 log = structlog.get_logger(__name__)
+
+
+PUBLISHED = Counter("ledgerline_relay_events_published", "Events the broker acknowledged.")
+LAG_EVENTS = Gauge("ledgerline_relay_lag_events", "Events in the store not yet published.")
+LAG_SECONDS = Gauge(
+    "ledgerline_relay_lag_seconds", "Age of the oldest event not yet published (0 when idle)."
+)
+BACKLOG_EVERY_S = 5.0
+
+
+def backlog(store: EventStore, after: Checkpoint) -> int:
+    """Events committed after ``after`` in commit order (the relay's lag in events)."""
+    with store.connection() as conn:
+        row = conn.execute(
+            b"SELECT count(*) FROM events WHERE (tx_id, position) > (%s::text::xid8, %s)",
+            (str(after.tx_id), after.position),
+        ).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,7 @@ class Relay:
         self._producer: KafkaProducer | None = None
         self.checkpoint = Checkpoint()
         self.published = 0
+        self._backlog_measured_at = 0.0
 
     def run_once(self) -> int:
         """Publish one batch; returns how many events it published."""
@@ -106,13 +128,36 @@ class Relay:
             return 0
         if self._producer is None:
             self._producer = self._producer_factory()
+        LAG_SECONDS.set(max(0.0, time.time() - events[0].recorded_at.timestamp()))
         publish(self._producer, self._config.topic, events)
         checkpoint = checkpoint_of(events[-1])
         self._checkpoints.save(self._config.consumer_name, checkpoint)
         self.checkpoint = checkpoint
         self.published += len(events)
-        log.debug("relay_published", events=len(events), position=checkpoint.position)
+        PUBLISHED.inc(len(events))
+        if logging.getLogger(__name__).isEnabledFor(logging.DEBUG):  # skip the loop otherwise
+            for event in events:
+                log.debug(
+                    "event_published",
+                    correlation_id=event.metadata.get("correlation_id"),
+                    event_type=event.type,
+                    stream_id=str(event.stream_id),
+                    version=event.version,
+                )
+        if len(events) < self._config.batch_size:
+            LAG_EVENTS.set(0)  # caught up with everything below the horizon
+            LAG_SECONDS.set(0)
+        else:
+            self._measure_backlog()
         return len(events)
+
+    def _measure_backlog(self) -> None:
+        """Count what is left to publish, at most every few seconds (it is a range count)."""
+        now = time.monotonic()
+        if now - self._backlog_measured_at < BACKLOG_EVERY_S:
+            return
+        self._backlog_measured_at = now
+        LAG_EVENTS.set(backlog(self._store, self.checkpoint))
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop``: publish while there is work, otherwise poll again shortly."""

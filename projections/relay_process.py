@@ -8,6 +8,7 @@ import structlog
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
+from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.settings import Settings
 from projections.relay import Relay, RelayConfig, make_producer
 from projections.topics import ensure_topics
@@ -22,6 +23,13 @@ def run_relay(settings: Settings, stop: threading.Event) -> None:
         settings.kafka_bootstrap_servers, {settings.kafka_topic: settings.kafka_partitions}
     )
     pool = open_pool(settings.database_url, min_size=1, max_size=2, name="relay")
+
+    def ready() -> None:
+        with pool.connection(timeout=2) as conn:
+            conn.execute("SELECT 1")
+        check_kafka_reachable(settings.kafka_bootstrap_servers)
+
+    endpoint = ProcessEndpoint(settings.bind_host, settings.relay_metrics_port, ready).start()
     try:
         relay = Relay(
             EventStore(pool),
@@ -30,4 +38,5 @@ def run_relay(settings: Settings, stop: threading.Event) -> None:
         )
         relay.run(stop)
     finally:
+        endpoint.close()
         pool.close()

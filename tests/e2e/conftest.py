@@ -65,6 +65,8 @@ def system(
         mongo_database=name,
         search_index_prefix=name,
         jwt_secret=SecretStr("e2e-secret-long-enough-for-hs256-signatures"),
+        projector_mongo_metrics_port=0,
+        projector_search_metrics_port=0,
     )
     ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
     stop = threading.Event()

@@ -116,6 +116,7 @@ def test_run_projector_projects_from_settings_until_stopped(pipeline: Pipeline) 
         kafka_topic=pipeline.topic,
         mongo_database=pipeline.mongo.name,
         search_index_prefix=pipeline.search_prefix,
+        projector_search_metrics_port=0,
     )
     stop = threading.Event()
     group_id = f"{pipeline.topic}-settings"
