@@ -6,6 +6,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from event_store import personal_data
 from event_store.errors import StoreUnavailable
 
 _MIGRATION_LOCK = 0x1ED6E911E  # arbitrary constant shared by every Ledgerline process
@@ -57,16 +58,12 @@ CREATE OR REPLACE TRIGGER events_no_truncate
 DROP TRIGGER IF EXISTS events_notify ON events;
 DROP FUNCTION IF EXISTS ledgerline_events_notify();
 
--- ===== BEGIN hash chain (tamper evidence; defined and verified by event_store/hash_chain.py) =====
--- hash = sha256(previous hash || canonical content), where the previous hash is that of version
--- (version - 1) of the same stream (empty if there is none) and the canonical content is the
--- UTF-8 text of the jsonb array
---   [stream_id, stream_type, version, type, schema_version, data, state as hex, metadata,
---    event_id, recorded_at as microseconds since the Unix epoch]
--- (data or state is null). jsonb's text output is deterministic, so readers can recompute it.
+-- ===== BEGIN hash chain (tamper evidence; defined and verified in event_store/hash_chain.py) =====
+-- hash = sha256(hash of version - 1 of the same stream, or nothing || canonical content); the
+-- canonical content is defined (and recomputed independently) in event_store/hash_chain.py.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS hash bytea;
 -- Rows up to this position were written before the chain existed and carry no hash; any later
--- row without one is a break. Recorded once, under the table lock ADD COLUMN took.
+-- row without one is a break. Recorded once, under the lock ADD COLUMN took on events.
 CREATE TABLE IF NOT EXISTS hash_chain_start (
     singleton       boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     after_position  bigint NOT NULL
@@ -75,33 +72,50 @@ INSERT INTO hash_chain_start (after_position)
 SELECT coalesce(max(position), 0) FROM events
 ON CONFLICT DO NOTHING;
 
--- A BEFORE ROW trigger sees the rows its own statement inserted earlier, so a multi-event
--- append to one stream chains correctly; the look-up is one probe of events_stream_version_key.
--- A hash supplied by the writer is kept (pg_restore, replication copy hashes as they are):
--- verification recomputes every hash, so a wrong one is reported either way.
+CREATE OR REPLACE FUNCTION ledgerline_event_content(
+    stream_id uuid, stream_type text, version bigint, type text, schema_version integer,
+    data jsonb, state bytea, metadata jsonb, event_id uuid, recorded_at timestamptz
+) RETURNS bytea
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT convert_to(concat_ws(E'\\n',
+        stream_id, to_json(stream_type), version, to_json(type), schema_version,
+        coalesce(data::text, '\\x' || encode(state, 'hex')), metadata, event_id,
+        (extract(epoch FROM recorded_at) * 1000000)::bigint), 'UTF8')
+$$;
+
+-- A BEFORE ROW trigger sees the rows its own statement inserted earlier, so a multi-event append
+-- to one stream chains correctly; the look-up is one probe of events_stream_version_key. Column
+-- defaults (event_id, recorded_at) are already filled in when it runs.
 CREATE OR REPLACE FUNCTION ledgerline_events_hash() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    previous bytea;
 BEGIN
-    IF NEW.hash IS NULL THEN
-        NEW.hash := sha256(
-            coalesce(
-                (SELECT e.hash FROM events e
-                 WHERE e.stream_id = NEW.stream_id AND e.version = NEW.version - 1),
-                ''::bytea)
-            || convert_to(
-                jsonb_build_array(
-                    NEW.stream_id, NEW.stream_type, NEW.version, NEW.type, NEW.schema_version,
-                    NEW.data, encode(NEW.state, 'hex'), NEW.metadata, NEW.event_id,
-                    (extract(epoch FROM NEW.recorded_at) * 1000000)::bigint
-                )::text,
-                'UTF8'));
-    END IF;
+    SELECT e.hash INTO previous FROM events AS e
+    WHERE e.stream_id = NEW.stream_id AND e.version = NEW.version - 1;
+    NEW.hash := sha256(coalesce(previous, ''::bytea) || ledgerline_event_content(
+        NEW.stream_id, NEW.stream_type, NEW.version, NEW.type, NEW.schema_version, NEW.data,
+        NEW.state, NEW.metadata, NEW.event_id, NEW.recorded_at));
     RETURN NEW;
 END
 $$;
+-- A hash the writer supplies is kept (a restore or a writer that chains in its own INSERT, see
+-- ledgerline_hash_chain): verification recomputes every hash, so a wrong one is found anyway.
 CREATE OR REPLACE TRIGGER events_hash_chain
     BEFORE INSERT ON events
-    FOR EACH ROW EXECUTE FUNCTION ledgerline_events_hash();
+    FOR EACH ROW WHEN (NEW.hash IS NULL) EXECUTE FUNCTION ledgerline_events_hash();
+
+-- For writers that chain in their own INSERT: ledgerline_hash_chain(seed, content) OVER
+-- (PARTITION BY stream_id ORDER BY version) is each row's hash, seed being the stored hash of the
+-- version before the partition's first row (ignored on later rows).
+CREATE OR REPLACE FUNCTION ledgerline_hash_chain_step(chain bytea, seed bytea, content bytea)
+RETURNS bytea
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT sha256(coalesce(chain, seed, ''::bytea) || content)
+$$;
+CREATE OR REPLACE AGGREGATE ledgerline_hash_chain(bytea, bytea) (
+    SFUNC = ledgerline_hash_chain_step, STYPE = bytea
+);
 -- ===== END hash chain =====
 
 CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -141,5 +155,6 @@ def migrate(conninfo: str, *, schema: str | None = None) -> None:
                 )
                 conn.execute(sql.SQL("SET LOCAL search_path TO {}").format(sql.Identifier(schema)))
             conn.execute(_DDL.encode())
+            conn.execute(personal_data.DDL.encode())
     except psycopg.OperationalError as error:
         raise StoreUnavailable(str(error)) from error

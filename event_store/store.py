@@ -59,12 +59,24 @@ class InsertRow:
     metadata: str
 
 
+# Every row carries its hash-chain link (see event_store/hash_chain.py), computed here rather
+# than by the events_hash_chain trigger, which would run PL/pgSQL and an index probe per row (it
+# still covers any writer that leaves hash NULL). The window aggregate chains a batch's rows of
+# one stream in version order, seeded with the stored hash of the version before the first.
 _INSERT_EVENTS = """
-INSERT INTO events (stream_id, stream_type, version, type, schema_version, data, state, metadata)
-SELECT s, st, v, t, sv, d::jsonb, b, m::jsonb
-FROM unnest(%(s)b::uuid[], %(st)b::text[], %(v)b::int8[], %(t)b::text[], %(sv)b::int4[],
-            %(d)b::text[], %(b)b::bytea[], %(m)b::text[])
-     WITH ORDINALITY AS e(s, st, v, t, sv, d, b, m, n)
+INSERT INTO events (stream_id, stream_type, version, type, schema_version, data, state, metadata,
+                    event_id, recorded_at, hash)
+SELECT s, st, v, t, sv, d, b, m, eid, ts,
+       ledgerline_hash_chain(
+           CASE WHEN first THEN
+               (SELECT p.hash FROM events AS p WHERE p.stream_id = s AND p.version = v - 1) END,
+           ledgerline_event_content(s, st, v, t, sv, d, b, m, eid, ts))
+       OVER (PARTITION BY s ORDER BY v ROWS UNBOUNDED PRECEDING)
+FROM (SELECT s, st, v, t, sv, d::jsonb AS d, b, m::jsonb AS m, n,
+             gen_random_uuid() AS eid, now() AS ts, v = min(v) OVER (PARTITION BY s) AS first
+      FROM unnest(%(s)b::uuid[], %(st)b::text[], %(v)b::int8[], %(t)b::text[], %(sv)b::int4[],
+                  %(d)b::text[], %(b)b::bytea[], %(m)b::text[])
+           WITH ORDINALITY AS e(s, st, v, t, sv, d, b, m, n)) AS e
 ORDER BY n
 RETURNING position, tx_id::text::int8, event_id, recorded_at
 """
@@ -72,8 +84,15 @@ RETURNING position, tx_id::text::int8, event_id, recorded_at
 # A single event (most commands touch one stream) skips unnest: planning and running a VALUES
 # insert is measurably cheaper (bench/append.py, single-event scenarios).
 _INSERT_ONE_EVENT = """
-INSERT INTO events (stream_id, stream_type, version, type, schema_version, data, state, metadata)
-VALUES (%(s)s, %(st)s, %(v)s, %(t)s, %(sv)s, %(d)s::jsonb, %(b)s, %(m)s::jsonb)
+INSERT INTO events (stream_id, stream_type, version, type, schema_version, data, state, metadata,
+                    event_id, recorded_at, hash)
+SELECT e.s, e.st, e.v, e.t, e.sv, e.d, e.b, e.m, e.eid, e.ts,
+       sha256(coalesce(p.hash, ''::bytea)
+              || ledgerline_event_content(e.s, e.st, e.v, e.t, e.sv, e.d, e.b, e.m, e.eid, e.ts))
+FROM (SELECT %(s)s::uuid AS s, %(st)s::text AS st, %(v)s::int8 AS v, %(t)s::text AS t,
+             %(sv)s::int4 AS sv, %(d)s::jsonb AS d, %(b)s::bytea AS b, %(m)s::jsonb AS m,
+             gen_random_uuid() AS eid, now() AS ts) AS e
+LEFT JOIN events AS p ON p.stream_id = e.s AND p.version = e.v - 1
 RETURNING position, tx_id::text::int8, event_id, recorded_at
 """
 

@@ -7,7 +7,16 @@ from __future__ import annotations
 
 import typer
 
-from infra import cli_auth, cli_db, cli_dev, cli_project, cli_relay, cli_serve
+from infra import (
+    cli_audit,
+    cli_auth,
+    cli_db,
+    cli_dev,
+    cli_project,
+    cli_projections,
+    cli_relay,
+    cli_serve,
+)
 
 app = typer.Typer(
     name="ledgerline",
@@ -21,6 +30,10 @@ app.add_typer(cli_auth.app, name="auth", help="Development tokens.")
 app.add_typer(cli_serve.app, name="serve", help="Run the HTTP services.")
 app.command("relay")(cli_relay.relay)
 app.add_typer(cli_project.app, name="project", help="Run a projector (Kafka → read models).")
+app.add_typer(
+    cli_projections.app, name="projections", help="Rebuild, verify and inspect read models."
+)
+app.add_typer(cli_audit.app, name="audit", help="Audit trail: replay streams, verify hash chains.")
 
 if __name__ == "__main__":
     app()

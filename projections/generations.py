@@ -160,8 +160,8 @@ class MongoGenerationStore:
         by_kind: dict[str, list[Document]] = defaultdict(list)
         for kind, doc in inserts:
             by_kind[kind].append(dict(doc))
-        for kind, docs in by_kind.items():
-            collection = self._database[self._names.named(kind)]
+        for logical, docs in by_kind.items():
+            collection = self._database[self._names.named(logical)]
             for start in range(0, len(docs), WRITE_CHUNK):
                 try:
                     collection.insert_many(docs[start : start + WRITE_CHUNK], ordered=False)

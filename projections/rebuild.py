@@ -420,13 +420,13 @@ def _interrupts_deferred() -> Iterator[None]:
         received.append(signum)
         log.warning("rebuild_interrupt_deferred", signal=signum)
 
-    previous: dict[int, Any] = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        previous[signum] = signal.signal(signum, defer)
+    previous: dict[signal.Signals, Any] = {}
+    for which in (signal.SIGINT, signal.SIGTERM):
+        previous[which] = signal.signal(which, defer)
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        for which, handler in previous.items():
+            signal.signal(which, handler)
     if received:
         raise KeyboardInterrupt

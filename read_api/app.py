@@ -16,6 +16,8 @@ from elasticsearch import AsyncElasticsearch
 from fastapi import FastAPI, Request
 from pymongo import AsyncMongoClient
 
+from event_store.connection import open_pool
+from event_store.store import EventStore
 from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
@@ -23,9 +25,11 @@ from infra.http.problems import install_problem_handlers
 from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
 from read_api import accounts, notifications, payments, search, users
+from read_api.audit import router as audit_router
 from read_api.deps import ReadModels, get_read_models
 from read_api.errors import install_read_problem_handlers
 from read_api.mongo_reads import Document, MongoReads
+from read_api.projections import router as projections_router
 from read_api.search_reads import SearchReads
 
 # Fail fast: a read that cannot reach its server should become a 503 quickly, not hang.
@@ -74,7 +78,20 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with open_read_models(settings) as read_models:
             app.state.read_models = read_models
-            yield
+            # Audit reads replay the event store. min_size=0: connections are made on first
+            # use, so the query API starts without PostgreSQL (an audit read then answers 503).
+            audit_pool = open_pool(
+                settings.database_url,
+                min_size=0,
+                max_size=4,
+                timeout=settings.db_pool_timeout_s,
+                name="read_api_audit",
+            )
+            app.state.event_store = EventStore(audit_pool)
+            try:
+                yield
+            finally:
+                audit_pool.close()
 
     app = FastAPI(
         title="Ledgerline query API",
@@ -97,5 +114,7 @@ def create_app(settings: Settings) -> FastAPI:
     for router in (users.router, accounts.router, payments.router, notifications.router):
         app.include_router(router)
     app.include_router(search.router)
+    app.include_router(projections_router)
+    app.include_router(audit_router)
     app.include_router(build_operations_router(_check_ready))
     return app

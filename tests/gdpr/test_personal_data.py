@@ -73,3 +73,18 @@ def test_another_users_ciphertext_does_not_decrypt_under_their_key() -> None:
     assert unseal("UserRegistered", sealed.data, key, ada)["email"] == EMAIL
     assert unseal("UserRegistered", sealed.data, key, eve)["email"] is None  # bound to Ada
     assert unseal("UserRegistered", sealed.data, None, ada)["email"] is None  # forgotten
+
+
+def test_the_hash_chain_still_verifies_after_forgetting(
+    event_store: EventStore, database_url: str
+) -> None:
+    from tests.audit.conftest import run_cli
+
+    bus = CommandBus(event_store)
+    ada = _register(bus)
+    assert ada.user_id is not None
+    bus.execute(ChangeProfile(ada.user_id, email="ada@new.example"), context(ada))
+    bus.execute(ForgetPersonalData(ada.user_id), context(ada))
+    result = run_cli(database_url, "verify")
+    assert result.exit_code == 0, result.output
+    assert "3 events, 1 streams verified" in result.output

@@ -1,0 +1,27 @@
+# One image for every Ledgerline process; the compose file picks the command
+# (`db migrate`, `serve write`, `serve read`, `relay`, `project mongo|search`).
+# Configuration comes only from LEDGERLINE_* environment variables (infra/settings.py).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY domain ./domain
+COPY commands ./commands
+COPY event_store ./event_store
+COPY projections ./projections
+COPY write_api ./write_api
+COPY read_api ./read_api
+COPY infra ./infra
+RUN pip install . && useradd --system --no-create-home --shell /usr/sbin/nologin ledgerline
+
+USER ledgerline
+ENV LEDGERLINE_ENV=production \
+    LEDGERLINE_BIND_HOST=0.0.0.0
+EXPOSE 8000 8001
+ENTRYPOINT ["ledgerline"]
+CMD ["--help"]

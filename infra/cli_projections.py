@@ -1,0 +1,440 @@
+"""`ledgerline projections rebuild|status|verify`: the operator's read-model commands.
+
+- ``rebuild [mongo|search|all] [--batch-size N] [--keep-old] [--dry-run]``: blue/green rebuild
+  from the event store (``projections.rebuild``), with a progress bar (events done / total,
+  events/s, ETA);
+- ``status [--json]``: relay and projector positions, backlog, age and per-partition lag
+  (``projections.status``);
+- ``verify [mongo|search|all] [--settle S]``: compare the live read models with a scratch
+  rebuild (``projections.verify``); exit 1 if they differ.
+
+Failures (a server that does not answer, another rebuild running, an unknown target) are one
+line on stderr and a non-zero exit (1; 2 for usage errors; 130 when interrupted), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from typing import Annotated, Any, NoReturn
+from urllib.parse import urlsplit
+
+import structlog
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+from rich.text import Text
+
+from infra.logging import configure_logging
+from infra.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Rebuild, verify and inspect the read models.",
+    pretty_exceptions_enable=False,
+)
+
+TARGETS = ("mongo", "search", "all")
+
+TargetArgument = Annotated[
+    str, typer.Argument(help="Which read model: mongo, search or all.", show_default=True)
+]
+BatchOption = Annotated[
+    int, typer.Option("--batch-size", min=1, max=100_000, help="Events read per batch.")
+]
+
+
+# -- rebuild ----------------------------------------------------------------------------------
+
+
+@app.command()
+def rebuild(
+    target: TargetArgument = "all",
+    batch_size: BatchOption = 2000,
+    keep_old: Annotated[
+        bool,
+        typer.Option(
+            "--keep-old",
+            help="Keep the replaced generation (Mongo: <name>_old_g<ms> collections; "
+            "Elasticsearch: indices behind the <prefix>-<kind>-kept alias).",
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would happen; change nothing.")
+    ] = False,
+) -> None:
+    """Rebuild read models from the event store into a fresh generation and swap it in."""
+    from projections.rebuild import RebuildOptions, plan_rebuild
+    from projections.rebuild import rebuild as run_rebuild
+
+    kinds = _kinds(target)
+    settings = _settings()
+    options = RebuildOptions(batch_size=batch_size, keep_old=keep_old)
+    console = Console(highlight=False)
+    with _failures_as_one_line(settings), _resources(settings, kinds) as (store, targets):
+        if dry_run:
+            _print_plan(console, plan_rebuild(store, targets, options))
+            return
+        with _ProgressObserver(console, "rebuild") as observer:
+            report = run_rebuild(store, targets, options, observer)
+        console.print(
+            f"Rebuilt {', '.join(kinds)} from {report.events:,} events in "
+            f"{report.seconds:.1f} s ({report.events_per_second:,.0f} events/s); "
+            f"{report.tail_events:,} events arrived during the rebuild and were projected after "
+            "the swap."
+        )
+        for recovered in report.recovered:
+            console.print(f"Finished the swap of an interrupted earlier rebuild: {recovered}.")
+        if report.leftovers_dropped:
+            console.print(
+                f"Dropped leftovers of interrupted runs: {', '.join(report.leftovers_dropped)}."
+            )
+        for done in report.targets:
+            if done.kept:
+                old = f"old generations kept: {', '.join(done.kept)}"
+            elif done.dropped:
+                old = f"old generation dropped: {', '.join(done.dropped)}"
+            else:
+                old = "old generation dropped by the rename"
+            console.print(
+                f"{done.kind}: generation {done.generation} is live "
+                f"({', '.join(done.live)}); {old}."
+            )
+            if done.rejected:
+                console.print(
+                    f"{done.kind}: {done.rejected} events could not be projected (logged), as "
+                    "the live projector would have dead-lettered them."
+                )
+
+
+def _print_plan(console: Console, plan: Any) -> None:
+    head = plan.head
+    console.print("Dry run: nothing was changed.")
+    position = "empty store" if head.position is None else f"head position {head.position:,}"
+    console.print(
+        f"Source: {head.events:,} events in the event store ({position}), read in commit order "
+        f"in batches of {plan.batch_size:,}."
+    )
+    for target in plan.targets:
+        console.print(f"{target.kind}:")
+        for pending in target.pending:
+            console.print(f"  first: {pending} (an earlier rebuild stopped after its swap)")
+        leftovers = ", ".join(target.leftovers) or "none"
+        console.print(f"  drop leftovers of interrupted runs: {leftovers}")
+        console.print(f"  build generation {target.generation}: {', '.join(target.create)}")
+        console.print("  catch up to the head of the event store, then swap:")
+        for step in target.swap:
+            console.print(f"    {step}")
+        console.print("  then project the events that arrived meanwhile into the live names")
+        console.print(f"  then drop: {target.drop_after}")
+        if target.kept:
+            console.print(f"  kept old generations (left alone): {', '.join(target.kept)}")
+
+
+# -- verify -----------------------------------------------------------------------------------
+
+
+@app.command()
+def verify(
+    target: TargetArgument = "all",
+    batch_size: BatchOption = 2000,
+    settle: Annotated[
+        float,
+        typer.Option(
+            "--settle",
+            min=0.0,
+            help="Seconds to wait for documents the live projector has not written yet.",
+        ),
+    ] = 10.0,
+) -> None:
+    """Rebuild into a scratch generation and compare it with the live read models."""
+    from projections.verify import VerifyOptions
+    from projections.verify import verify as run_verify
+
+    kinds = _kinds(target)
+    settings = _settings()
+    console = Console(highlight=False)
+    with _failures_as_one_line(settings), _resources(settings, kinds) as (store, targets):
+        options = VerifyOptions(batch_size=batch_size, settle_s=settle)
+        with _ProgressObserver(console, "verify") as observer:
+            report = run_verify(store, targets, options, observer)
+        for pending in report.pending_swaps:
+            console.print(
+                f"warning: a rebuild of {pending} stopped after its swap; run "
+                "`ledgerline projections rebuild` to finish it."
+            )
+        compared = sum(report.compared.values())
+        if report.ok:
+            console.print(
+                f"OK: {compared:,} documents of {', '.join(kinds)} match a fresh fold of "
+                f"{report.events:,} events ({report.seconds:.1f} s)."
+            )
+            return
+        table = Table(title=f"{len(report.differences)} differences")
+        for column in ("collection", "id", "field", "live", "rebuilt"):
+            table.add_column(column, overflow="fold", no_wrap=column == "id")
+        for difference in report.differences:
+            table.add_row(
+                f"{difference.target}.{difference.collection}",
+                difference.id,
+                difference.field,
+                _shown(difference.live),
+                _shown(difference.rebuilt),
+            )
+        console.print(table)
+        console.print(
+            f"FAILED: {len(report.differences)} differences in {compared:,} documents "
+            f"({report.events:,} events)."
+        )
+    raise typer.Exit(1)
+
+
+def _shown(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
+# -- status -----------------------------------------------------------------------------------
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Relay and projector positions, backlog and age, consumer-group lag per partition."""
+    from projections.status import StatusSources, pipeline_status
+
+    settings = _settings()
+    console = Console(highlight=False)
+    with _failures_as_one_line(settings):
+        current = pipeline_status(StatusSources.from_settings(settings))
+    if as_json:
+        typer.echo(json.dumps(dataclasses.asdict(current), indent=2))
+        return
+    head = "empty" if current.head_position is None else f"position {current.head_position:,}"
+    console.print(f"Event store head: {head} (last event {current.head_recorded_at or '-'})")
+    table = Table()
+    for column, justify in (
+        ("consumer", "left"),
+        ("position", "right"),
+        ("behind", "right"),
+        ("oldest unprocessed", "right"),
+        ("lag per partition", "left"),
+    ):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for consumer in current.consumers:
+        name = (
+            consumer.name if consumer.group_id is None else f"{consumer.name} ({consumer.group_id})"
+        )
+        age = consumer.oldest_unprocessed_age_s
+        lags = " ".join(f"{p.partition}:{p.lag}" for p in consumer.partitions)
+        table.add_row(
+            name,
+            "-" if consumer.position is None else f"{consumer.position:,}",
+            f"{consumer.behind:,}",
+            "-" if age is None else f"{age:,.1f} s",
+            lags or ("-" if consumer.kind == "projector" else ""),
+        )
+    console.print(table)
+    for pending in current.pending_rebuilds:
+        console.print(
+            f"warning: rebuild {pending} stopped after its swap; rerun "
+            "`ledgerline projections rebuild` to finish it."
+        )
+
+
+# -- shared -----------------------------------------------------------------------------------
+
+
+def _kinds(target: str) -> list[str]:
+    if target not in TARGETS:
+        typer.echo(f"error: unknown target {target!r}: choose mongo, search or all", err=True)
+        raise typer.Exit(2)
+    return ["mongo", "search"] if target == "all" else [target]
+
+
+def _settings() -> Settings:
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        _fail(f"invalid settings: {error.errors()[0]['msg']}")
+    configure_logging(settings.log_level, settings.effective_log_format)
+    # Client libraries log each failed connection attempt; the one-line error says it all.
+    for library in ("elastic_transport", "elasticsearch", "kafka", "pymongo", "psycopg"):
+        logging.getLogger(library).setLevel(logging.CRITICAL)
+    return settings
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _resources(settings: Settings, kinds: Sequence[str]) -> Iterator[tuple[Any, list[Any]]]:
+    """The event store and the requested targets, checked to answer, closed on exit."""
+    import psycopg
+    from elasticsearch import Elasticsearch
+    from pymongo import MongoClient
+
+    from event_store.connection import open_pool
+    from event_store.store import EventStore
+    from projections.generations import MongoTarget, RebuildTarget, SearchTarget
+
+    # Fail in a moment, not after the pool's timeout, when PostgreSQL is not there at all.
+    with psycopg.connect(settings.database_url, connect_timeout=5):
+        pass
+    with contextlib.ExitStack() as stack:
+        pool = open_pool(settings.database_url, min_size=1, max_size=4, name="rebuild")
+        stack.callback(pool.close)
+        targets: list[RebuildTarget] = []
+        if "mongo" in kinds:
+            mongo: MongoClient[dict[str, Any]] = MongoClient(
+                settings.mongo_url, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000
+            )
+            stack.callback(mongo.close)
+            mongo.admin.command("ping")
+            targets.append(MongoTarget(mongo[settings.mongo_database]))
+        if "search" in kinds:
+            search = Elasticsearch(settings.elasticsearch_url, request_timeout=120, max_retries=0)
+            stack.callback(search.close)
+            search.info()
+            targets.append(SearchTarget(search, settings.search_index_prefix))
+        yield EventStore(pool), targets
+
+
+@contextlib.contextmanager
+def _failures_as_one_line(settings: Settings) -> Iterator[None]:
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        _fail(
+            "interrupted; the live read models are untouched unless a swap had started, "
+            "in which case the next rebuild finishes it",
+            130,
+        )
+    except Exception as error:
+        log.debug("projections_command_failed", exc_info=True)
+        _fail(describe_failure(error, settings))
+
+
+def _address(url: str) -> str:
+    """``host:port`` of a server URL (never its credentials)."""
+    parts = urlsplit(url if "//" in url else f"//{url}")
+    return parts.netloc.rpartition("@")[2] or url
+
+
+def describe_failure(error: BaseException, settings: Settings) -> str:
+    """One line saying what went wrong, for the errors an operator can act on."""
+    import psycopg
+    from elastic_transport import TransportError
+    from elasticsearch import ApiError
+    from elasticsearch import ConnectionError as SearchConnectionError
+    from kafka.errors import KafkaError
+    from psycopg_pool import PoolTimeout
+    from pymongo.errors import ConnectionFailure, PyMongoError
+
+    from event_store.errors import StoreUnavailable
+    from projections.operations import SinkUnavailable
+    from projections.rebuild import RebuildError
+    from projections.rebuild_guard import RebuildBusy
+    from projections.status import StatusUnavailable
+
+    detail = _first_line(error)
+    known: list[tuple[type[BaseException] | tuple[type[BaseException], ...], Callable[[], str]]] = [
+        ((RebuildBusy, RebuildError, StatusUnavailable, SinkUnavailable), lambda: detail),
+        (
+            (psycopg.OperationalError, StoreUnavailable, PoolTimeout),
+            lambda: (
+                f"PostgreSQL (the event store) at {_address(settings.database_url)} "
+                f"is unreachable: {detail}"
+            ),
+        ),
+        (
+            ConnectionFailure,
+            lambda: f"MongoDB at {_address(settings.mongo_url)} is unreachable: {detail}",
+        ),
+        (
+            (SearchConnectionError, TransportError),
+            lambda: (
+                f"Elasticsearch at {_address(settings.elasticsearch_url)} is unreachable: {detail}"
+            ),
+        ),
+        (
+            KafkaError,
+            lambda: f"Kafka at {settings.kafka_bootstrap_servers} is unreachable: {detail}",
+        ),
+        (psycopg.Error, lambda: f"PostgreSQL: {detail}"),
+        (PyMongoError, lambda: f"MongoDB: {detail}"),
+        (ApiError, lambda: f"Elasticsearch: {detail}"),
+    ]
+    for kinds, describe in known:
+        if isinstance(error, kinds):
+            return describe()
+    return f"unexpected {type(error).__name__}: {detail}"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:300]
+
+
+class _RateColumn(ProgressColumn):
+    """Events per second over the last moments (rich's own speed estimate)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f} events/s")
+
+
+class _ProgressObserver:
+    """Phases as lines, the fold as a progress bar."""
+
+    def __init__(self, console: Console, what: str) -> None:
+        self._what = what
+        self._progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _RateColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> _ProgressObserver:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.stop()
+
+    def phase(self, name: str, detail: str = "") -> None:
+        self._progress.console.print(f"{self._what}: {name}{': ' + detail if detail else ''}")
+
+    def progress(self, done: int, total: int) -> None:
+        if self._task is None:
+            self._task = self._progress.add_task("events", total=total)
+        self._progress.update(self._task, completed=done, total=total)

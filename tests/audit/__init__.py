@@ -1,0 +1,1 @@
+"""Tests of the audit trail: hash chain, verification, replay (CLI and API)."""
