@@ -24,7 +24,9 @@ this projector -- by the events the rebuild's tail has yet to write -- for a mom
   instead of being committed unwritten;
 - a batch with a ``VersionGap`` writes what it can and is folded again with capped backoff
   (nothing committed meanwhile) for up to ``version_gap_patience_s``; only then are the events
-  still behind a gap dead-lettered.
+  still behind a gap dead-lettered. Such a stream counts as stuck (an earlier event of it was
+  dead-lettered, say): its later gaps are dead-lettered at once, without stalling every batch
+  again, until one of its events applies again.
 
 Rebalancing: offsets are committed after every batch, so a revoked partition has nothing pending;
 the rebalance listener drops the revoked partitions' cached documents (the next owner may change
@@ -52,6 +54,7 @@ from kafka.errors import (
     UnknownMemberIdError,
 )
 from kafka.structs import OffsetAndMetadata, TopicPartition
+from prometheus_client import Counter, Gauge
 
 from projections.cache import DocumentCache
 from projections.dead_letter import DeadLetter, DeadLetterQueue, describe_error
@@ -62,11 +65,26 @@ from projections.operations import Document, Envelope, Projection, SinkUnavailab
 log = structlog.get_logger(__name__)
 _stdlib_log = logging.getLogger(__name__)
 
+PROJECTED = Counter(
+    "ledgerline_projector_events",
+    "Events folded, by projector and outcome.",
+    ["projector", "outcome"],
+)
+DEAD_LETTERS = Counter(
+    "ledgerline_projector_dead_letters", "Events sent to the dead-letter topic.", ["projector"]
+)
+LAG = Gauge(
+    "ledgerline_projector_lag_events",
+    "Records not yet projected, per partition (as of the last poll).",
+    ["projector", "partition"],
+)
+
 T = TypeVar("T")
 Batch = Mapping[TopicPartition, Sequence[ConsumerRecord]]
 # Folds of one batch in a row whose writes lost to another writer's newer documents; beyond that
 # the batch is committed as before (the other writer's documents win).
 MAX_REFOLDS = 5
+MAX_STUCK_STREAMS = 10_000
 
 
 class Sink(Protocol):
@@ -179,6 +197,9 @@ class ProjectorRunner:
         self._dead_letters = dead_letters
         self._config = config
         self._cache = DocumentCache(config.cache_entries)
+        # Streams whose version gap outlasted the patience (an event of theirs was dead-lettered,
+        # say): their later gaps are dead-lettered at once instead of stalling every batch again.
+        self._stuck: dict[str, None] = {}
         self._assignment: frozenset[TopicPartition] = frozenset()
         self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
         self._lock = threading.Lock()
@@ -260,7 +281,20 @@ class ProjectorRunner:
         self.stats.skipped += result.skipped
         self.stats.dead_lettered += len(poison)
         self.stats.batches += 1
+        name = self._projection.name
+        PROJECTED.labels(projector=name, outcome="applied").inc(result.applied)
+        PROJECTED.labels(projector=name, outcome="skipped").inc(result.skipped)
+        DEAD_LETTERS.labels(projector=name).inc(len(poison))
+        self._record_lag(batch)
         if _stdlib_log.isEnabledFor(logging.DEBUG):
+            for envelope in envelopes:  # one line per event, findable by its correlation id
+                self._log.debug(
+                    "event_projected",
+                    correlation_id=(envelope.get("metadata") or {}).get("correlation_id"),
+                    event_type=envelope.get("type"),
+                    stream_id=envelope.get("stream_id"),
+                    version=envelope.get("version"),
+                )
             self._log.debug(
                 "projector_batch",
                 records=len(records),
@@ -273,6 +307,16 @@ class ProjectorRunner:
             for partition, partition_records in batch.items()
             if partition_records
         }
+
+    def _record_lag(self, batch: Batch) -> None:
+        """Records between each polled partition's newest offset here and its end (highwater),
+        as the consumer last learned it from the broker; no extra request."""
+        for partition, partition_records in batch.items():
+            highwater = self._consumer.highwater(partition)
+            if highwater is not None and partition_records:
+                LAG.labels(projector=self._projection.name, partition=partition.partition).set(
+                    max(0, highwater - partition_records[-1].offset - 1)
+                )
 
     # -- steps ------------------------------------------------------------------------------
 
@@ -296,26 +340,33 @@ class ProjectorRunner:
                 self.stats.refolds += 1
                 self._log.info("projector_refolding", streams=len(conflicts), attempt=refolds)
                 continue
-            gaps = [r for r in result.rejected if isinstance(r.error, VersionGap)]
-            if not gaps:
+            gapped = {
+                str(envelopes[r.index]["stream_id"])
+                for r in result.rejected
+                if isinstance(r.error, VersionGap)
+            }
+            self._forget_stuck(result)
+            streams = sorted(gapped - self._stuck.keys())
+            if not streams:
                 break
             now = time.monotonic()
             if gap_deadline is None:
                 gap_deadline = now + self._config.version_gap_patience_s
-            streams = sorted({str(envelopes[r.index]["stream_id"]) for r in gaps})
             if now >= gap_deadline:
                 self._log.warning(
                     "projector_version_gap_patience_exhausted",
                     streams=streams,
                     patience_s=self._config.version_gap_patience_s,
                 )
+                self._stuck.update(dict.fromkeys(streams))
+                while len(self._stuck) > MAX_STUCK_STREAMS:
+                    del self._stuck[next(iter(self._stuck))]
                 break
             self.stats.gap_retries += 1
             wait = min(backoff, gap_deadline - now)
             self._log.warning(
                 "projector_waiting_for_version_gap",
                 streams=streams,
-                events=len(gaps),
                 retry_in_s=round(wait, 3),
                 patience_left_s=round(gap_deadline - now, 3),
             )
@@ -327,6 +378,12 @@ class ProjectorRunner:
         result.skipped = max(0, result.skipped - (applied - result.applied))
         result.applied = applied
         return result
+
+    def _forget_stuck(self, result: FoldResult) -> None:
+        """A stuck stream whose events apply again (a rebuild repaired it) is waited for again."""
+        if self._stuck:
+            for change in result.changes:
+                self._stuck.pop(change.stream_id, None)
 
     def _project(
         self, envelopes: list[Envelope], origins: list[ConsumerRecord]
