@@ -1,11 +1,14 @@
-"""Query parameters shared by the list routes: ``limit`` and the opaque ``cursor``."""
+"""Query parameters shared by the read routes: ``limit``, the opaque ``cursor``, RFC 3339 times."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
+from pydantic import BeforeValidator
 
 from read_api.cursors import CursorValue, InvalidCursor, decode_cursor, encode_cursor
 
@@ -47,3 +50,13 @@ def read_cursor(
 def next_cursor(kind: str, more: bool, key: tuple[CursorValue, ...] | None) -> str | None:
     """The cursor of the next page, if there is one."""
     return encode_cursor(kind, key) if more and key is not None else None
+
+
+def _rfc3339(value: object) -> object:
+    # pydantic's datetime also takes Unix timestamps ("0.5"); the contract says RFC 3339 only.
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}([Tt ].*)?", value):
+        raise ValueError("must be an RFC 3339 date-time, like 2026-11-29T15:27:03Z")
+    return value
+
+
+Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339)]

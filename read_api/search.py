@@ -7,7 +7,6 @@ payments either.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -19,7 +18,14 @@ from infra.http.routing import DocstringSummaryRoute
 from read_api.access import may_search_users, scope_of
 from read_api.deps import MongoDep, SearchDep
 from read_api.errors import AccessDenied, read_problem_responses
-from read_api.params import DEFAULT_LIMIT, CursorQuery, LimitQuery, next_cursor, read_cursor
+from read_api.params import (
+    DEFAULT_LIMIT,
+    CursorQuery,
+    LimitQuery,
+    Rfc3339,
+    next_cursor,
+    read_cursor,
+)
 from read_api.schemas import (
     PaymentFacets,
     PaymentPublic,
@@ -71,10 +77,10 @@ async def search_payments(
     min_amount: AmountQuery = None,
     max_amount: AmountQuery = None,
     created_from: Annotated[
-        datetime | None, Query(alias="from", description="Created at or after (RFC 3339).")
+        Rfc3339 | None, Query(alias="from", description="Created at or after (RFC 3339).")
     ] = None,
     created_to: Annotated[
-        datetime | None, Query(alias="to", description="Created at or before (RFC 3339).")
+        Rfc3339 | None, Query(alias="to", description="Created at or before (RFC 3339).")
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
