@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 import anyio
 from elastic_transport import HttpxAsyncHttpNode
 from elasticsearch import AsyncElasticsearch
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from pymongo import AsyncMongoClient
 
 from event_store.connection import open_pool
@@ -21,7 +21,8 @@ from event_store.store import EventStore
 from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
-from infra.http.problems import install_problem_handlers
+from infra.http.problems import install_problem_handlers, problem_responses
+from infra.http.rate_limit import RateLimiter, rate_limit_authenticated
 from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
 from read_api import accounts, notifications, payments, search, users
@@ -88,6 +89,8 @@ def create_app(settings: Settings) -> FastAPI:
                 name="read_api_audit",
             )
             app.state.event_store = EventStore(audit_pool)
+            if settings.rate_limit_enabled:
+                app.state.rate_limiter = RateLimiter(audit_pool, fail_open=True, timeout_s=1.0)
             try:
                 yield
             finally:
@@ -111,10 +114,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_http_security(app, settings)
-    for router in (users.router, accounts.router, payments.router, notifications.router):
-        app.include_router(router)
-    app.include_router(search.router)
-    app.include_router(projections_router)
-    app.include_router(audit_router)
+    limited = {
+        "dependencies": [Depends(rate_limit_authenticated)],
+        "responses": problem_responses(429),
+    }
+    for router in (
+        users.router,
+        accounts.router,
+        payments.router,
+        notifications.router,
+        search.router,
+        projections_router,
+        audit_router,
+    ):
+        app.include_router(router, **limited)
     app.include_router(build_operations_router(_check_ready))
     return app

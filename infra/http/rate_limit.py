@@ -13,13 +13,21 @@ WAL keeps the limiter off the commit path the event store's appends need.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
+import psycopg
+import structlog
 from fastapi import Request
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
+from starlette.concurrency import run_in_threadpool
 
 from commands.context import Principal
+from event_store.errors import StoreUnavailable
+from infra.http.auth import CurrentPrincipal
 from infra.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 _DDL = """
 CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_buckets (
@@ -61,8 +69,19 @@ class Limit:
 
 
 class RateLimiter:
-    def __init__(self, pool: ConnectionPool) -> None:
+    """``fail_open``: when PostgreSQL cannot be reached, let requests through (logged) instead
+    of failing them, and stop asking for ``FAIL_OPEN_FOR_S`` so that no request waits on a dead
+    database; the query API uses it so its reads do not depend on the event store."""
+
+    FAIL_OPEN_FOR_S = 5.0
+
+    def __init__(
+        self, pool: ConnectionPool, *, fail_open: bool = False, timeout_s: float = 10.0
+    ) -> None:
         self._pool = pool
+        self._fail_open = fail_open
+        self._timeout_s = timeout_s
+        self._skip_until = 0.0
 
     def ensure_table(self) -> None:
         with self._pool.connection() as conn:
@@ -70,14 +89,31 @@ class RateLimiter:
 
     def take(self, key: str, limit: Limit) -> None:
         """Consume one token for ``key`` or raise ``RateLimited``."""
-        with self._pool.connection() as conn:
+        if self._fail_open and time.monotonic() < self._skip_until:
+            return
+        try:
+            try:
+                row = self._take(key, limit)
+            except psycopg.errors.UndefinedTable:
+                self.ensure_table()  # first use on a database `db migrate` has not seen
+                row = self._take(key, limit)
+        except (psycopg.OperationalError, PoolTimeout) as error:
+            if not self._fail_open:
+                raise StoreUnavailable(str(error)) from error
+            log.warning("rate_limit_unavailable_letting_through", error=str(error))
+            self._skip_until = time.monotonic() + self.FAIL_OPEN_FOR_S
+            return
+        tokens, granted = row
+        if not granted:
+            raise RateLimited(max(1, math.ceil((1 - tokens) / limit.rate_per_s)))
+
+    def _take(self, key: str, limit: Limit) -> tuple[float, bool]:
+        with self._pool.connection(timeout=self._timeout_s) as conn:
             row = conn.execute(
                 _TAKE, {"key": key, "burst": float(limit.burst), "rate": limit.rate_per_s}
             ).fetchone()
         assert row is not None
-        tokens, granted = row
-        if not granted:
-            raise RateLimited(max(1, math.ceil((1 - tokens) / limit.rate_per_s)))
+        return float(row[0]), bool(row[1])
 
 
 def limits(settings: Settings) -> tuple[Limit, Limit]:
@@ -86,6 +122,12 @@ def limits(settings: Settings) -> tuple[Limit, Limit]:
         Limit(settings.rate_limit_per_s, settings.rate_limit_burst),
         Limit(settings.anonymous_rate_limit_per_s, settings.anonymous_rate_limit_burst),
     )
+
+
+async def rate_limit_authenticated(request: Request, principal: CurrentPrincipal) -> None:
+    """Router dependency for routes that all need a token (the query API): authentication
+    first, so a missing token is a 401, then one token from the subject's bucket."""
+    await run_in_threadpool(apply_rate_limit, request, principal)
 
 
 def apply_rate_limit(request: Request, principal: Principal) -> None:

@@ -238,15 +238,18 @@ class Caller:
 
 def read_api_settings(mongo_url: str, elasticsearch_url: str, **overrides: Any) -> Settings:
     tag = uuid.uuid4().hex[:12]
-    return Settings(
-        LEDGERLINE_MONGO_URL=mongo_url,
-        LEDGERLINE_ELASTICSEARCH_URL=elasticsearch_url,
-        env="test",
-        jwt_secret=SecretStr(TEST_SECRET),
-        mongo_database=f"read_api_{tag}",
-        search_index_prefix=f"read-api-{tag}",
-        **overrides,
-    )
+    fields: dict[str, Any] = {
+        "LEDGERLINE_MONGO_URL": mongo_url,
+        "LEDGERLINE_ELASTICSEARCH_URL": elasticsearch_url,
+        "env": "test",
+        "jwt_secret": SecretStr(TEST_SECRET),
+        "mongo_database": f"read_api_{tag}",
+        "search_index_prefix": f"read-api-{tag}",
+        # Rate limits live in PostgreSQL, which these read-model tests do not start;
+        # tests/read_api/test_rate_limit.py covers them with a database.
+        "rate_limit_enabled": False,
+    }
+    return Settings(**(fields | overrides))
 
 
 @pytest.fixture(scope="module")
