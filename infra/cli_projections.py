@@ -19,6 +19,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any, NoReturn
 from urllib.parse import urlsplit
@@ -89,7 +90,11 @@ def rebuild(
     settings = _settings()
     options = RebuildOptions(batch_size=batch_size, keep_old=keep_old)
     console = Console(highlight=False)
-    with _failures_as_one_line(settings), _resources(settings, kinds) as (store, targets):
+    with (
+        _failures_as_one_line(settings),
+        _sigterm_interrupts(),
+        _resources(settings, kinds) as (store, targets),
+    ):
         if dry_run:
             _print_plan(console, plan_rebuild(store, targets, options))
             return
@@ -112,8 +117,10 @@ def rebuild(
                 old = f"old generations kept: {', '.join(done.kept)}"
             elif done.dropped:
                 old = f"old generation dropped: {', '.join(done.dropped)}"
+            elif done.kind == "mongo":
+                old = "the renames dropped the old collections"
             else:
-                old = "old generation dropped by the rename"
+                old = "there was no earlier generation to drop"
             console.print(
                 f"{done.kind}: generation {done.generation} is live "
                 f"({', '.join(done.live)}); {old}."
@@ -129,9 +136,14 @@ def _print_plan(console: Console, plan: Any) -> None:
     head = plan.head
     console.print("Dry run: nothing was changed.")
     position = "empty store" if head.position is None else f"head position {head.position:,}"
+    which = (
+        "events"
+        if plan.stream_types is None
+        else (f"events of {', '.join(sorted(plan.stream_types))} streams (the only ones projected)")
+    )
     console.print(
-        f"Source: {head.events:,} events in the event store ({position}), read in commit order "
-        f"in batches of {plan.batch_size:,}."
+        f"Source: {head.events:,} {which} in the event store ({position}), read in commit "
+        f"order in batches of {plan.batch_size:,}."
     )
     for target in plan.targets:
         console.print(f"{target.kind}:")
@@ -172,7 +184,11 @@ def verify(
     kinds = _kinds(target)
     settings = _settings()
     console = Console(highlight=False)
-    with _failures_as_one_line(settings), _resources(settings, kinds) as (store, targets):
+    with (
+        _failures_as_one_line(settings),
+        _sigterm_interrupts(),
+        _resources(settings, kinds) as (store, targets),
+    ):
         options = VerifyOptions(batch_size=batch_size, settle_s=settle)
         with _ProgressObserver(console, "verify") as observer:
             report = run_verify(store, targets, options, observer)
@@ -318,6 +334,25 @@ def _resources(settings: Settings, kinds: Sequence[str]) -> Iterator[tuple[Any, 
             search.info()
             targets.append(SearchTarget(search, settings.search_index_prefix))
         yield EventStore(pool), targets
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """SIGTERM (a supervisor, ``timeout``) unwinds like Ctrl-C: an unfinished generation is
+    dropped on the way out instead of being left for the next run to clean up."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextlib.contextmanager

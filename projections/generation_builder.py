@@ -8,17 +8,25 @@ back on its next event); insert-once lines (statement lines, notifications) are 
 they are folded and are written per batch. The stream-version rules and the projection itself
 are the live projector's (``projections.fold``), so a rebuilt generation is what the live
 projector would have built from the same events.
+
+After a swap the same builder projects the rebuild's tail into the live names (``retarget``):
+it keeps folding onto its own exact state instead of the live documents, so every tail event
+yields its insert-once lines even when the live projector already advanced the stream document
+(lines it wrote into the old generation went with it), and the store then writes documents
+only where they are newer than the live ones.
 """
 
 from __future__ import annotations
 
+import sys
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from projections.fold import Rejected, fold_batch
 from projections.operations import Document, Envelope, InsertKind, Projection
+from projections.overlap import BackgroundWriter
 
 
 @dataclass(frozen=True)
@@ -66,17 +74,54 @@ class GenerationBuilder:
     """Write-behind fold of event batches into ``store`` (the generation's only writer)."""
 
     def __init__(
-        self, store: GenerationStore, projection: Projection, max_cached: int = 200_000
+        self,
+        store: GenerationStore,
+        projection: Projection,
+        max_cached: int = 200_000,
+        *,
+        load_missing: bool = False,
+        overlap_writes: bool = False,
     ) -> None:
+        """``load_missing``: ask the store for every stream not in memory (a builder that starts
+        from an existing state); otherwise only for streams it evicted itself.
+        ``overlap_writes``: write on a background thread while the next batch is folded
+        (``projections.overlap``); ``flush`` waits for the writes, ``close`` ends the thread."""
         self._store = store
+        self._writer = BackgroundWriter(f"{projection.name}-writer") if overlap_writes else None
         self._projection = projection
         self._max_cached = max(1, max_cached)
+        self._load_missing = load_missing
         # stream id -> (stream type, document); the most recently changed go last.
         self._docs: OrderedDict[str, tuple[str, Document]] = OrderedDict()
-        self._dirty: set[str] = set()
+        # Changed since last written (insertion-ordered, used as an ordered set).
+        self._dirty: dict[str, None] = {}
         self._written: set[str] = set()
         self._evicted = False
         self.stats = BuildStats()
+
+    def retarget(self, store: GenerationStore) -> None:
+        """Write to ``store`` from now on (flush first). Documents evicted earlier are then
+        loaded through ``store`` too, which must return them as this builder left them. Nothing
+        is evicted any more: ``store`` cannot give back what this builder wrote after the
+        retarget (the tail is short, so the extra memory is small)."""
+        self._drain()
+        self._store = store
+        self._max_cached = sys.maxsize
+
+    def close(self, discard: bool = False) -> None:
+        """End the background writer (``discard``: skip writes still queued, after a failure)."""
+        if self._writer is not None:
+            self._writer.close(discard)
+
+    def _submit(self, call: Callable[..., object], *args: object) -> None:
+        if self._writer is None:
+            call(*args)
+        else:
+            self._writer.submit(call, *args)
+
+    def _drain(self) -> None:
+        if self._writer is not None:
+            self._writer.drain()
 
     @property
     def projection(self) -> Projection:
@@ -94,19 +139,20 @@ class GenerationBuilder:
             cached = self._docs.get(stream_id)
             if cached is not None:
                 current[stream_id] = cached[1]
-            elif self._evicted and stream_id in self._written:
+            elif self._load_missing or (self._evicted and stream_id in self._written):
                 missing[stream_id] = stream_type
         if missing:
+            self._drain()  # an evicted document may still be on its way to the store
             current.update(self._store.load(missing))
 
         result = fold_batch(envelopes, current, self._projection)
         if result.inserts:
-            self._store.write_inserts(result.inserts)
+            self._submit(self._store.write_inserts, result.inserts)
             self.stats.lines_written += len(result.inserts)
         for change in result.changes:
             self._docs[change.stream_id] = (change.stream_type, change.doc)
             self._docs.move_to_end(change.stream_id)
-            self._dirty.add(change.stream_id)
+            self._dirty[change.stream_id] = None
         self._evict()
         self.stats.events += len(envelopes)
         self.stats.applied += result.applied
@@ -114,8 +160,10 @@ class GenerationBuilder:
         self.stats.rejected.extend(_rejections(envelopes, result.rejected))
 
     def flush(self) -> None:
-        """Write every stream document changed since the last flush, then ``finish``."""
-        self._write([stream_id for stream_id in self._docs if stream_id in self._dirty])
+        """Write every stream document changed since the last flush, wait for every write,
+        then ``finish``."""
+        self._write(list(self._dirty))
+        self._drain()
         self._store.finish()
 
     def _evict(self) -> None:
@@ -135,9 +183,10 @@ class GenerationBuilder:
         for stream_id in stream_ids:
             stream_type, doc = self._docs[stream_id]
             pending.append(PendingDocument(stream_id, stream_type, doc, stream_id in self._written))
-        self._store.write_documents(pending)
+        self._submit(self._store.write_documents, pending)
         self._written.update(stream_ids)
-        self._dirty.difference_update(stream_ids)
+        for stream_id in stream_ids:
+            del self._dirty[stream_id]
         self.stats.documents_written += len(pending)
 
 

@@ -4,13 +4,18 @@ which leftovers are dropped.
 MongoDB (``MongoTarget``)
     A generation is a full set of read-model collections with the suffix ``_g<epoch ms>``
     (``accounts_g1764429223123``…), created with the live collections' indexes. Swapping renames
-    each one onto its live name with ``dropTarget=True``: atomic per collection, and the old
-    collection is dropped by the rename itself. With ``keep_old`` the live collection is first
-    renamed to ``<name>_old_g<epoch ms>`` and the new one renamed into place after it: two renames,
-    so for a moment (milliseconds) the live name does not exist and a read finds nothing there;
-    writes of the live projector in that moment are not lost (the rebuild's tail re-projects
-    them). Leftovers of interrupted runs are the ``<name>_g<digits>`` collections; kept old
-    generations (``_old_``) are never dropped automatically.
+    each one onto its live name with ``dropTarget=True``: atomic per collection (a reader sees
+    the whole old or the whole new collection), and the old collection is dropped by the rename
+    itself. The six renames are not one transaction: between two of them a reader can see, say,
+    new accounts next to old notifications; both generations are complete, so that is the
+    ordinary cross-collection lag of the read models. With ``keep_old`` the live collection is
+    first renamed to ``<name>_old_g<epoch ms>`` and the new one renamed into place after it: two
+    renames, so for a moment the live name does not exist and a read finds nothing there
+    (milliseconds on MongoDB, where a rename is a catalogue change; longer on the SecantusDB
+    stand-in, which copies a collection to rename it); writes of the live projector in that
+    moment are not lost (the rebuild's tail re-projects them). Leftovers of interrupted runs
+    are the ``<name>_g<digits>`` collections; kept old generations (``_old_``) are never
+    dropped automatically.
 
 Elasticsearch (``SearchTarget``)
     A generation is one new index per kind, ``<prefix>-<kind>-v<n>`` with ``n`` above every
@@ -20,6 +25,11 @@ Elasticsearch (``SearchTarget``)
     ``-v<n>`` indices without any alias: a generation that was never swapped in, or an old one
     whose drop was interrupted.
 
+After a swap, a rebuild projects its tail through ``live_store``: the same writes as a
+generation's, but into the live names and only where newer (a stream document is replaced only
+if the live one has an older version, an insert-once line only inserted if missing), so
+whatever the live projector wrote meanwhile wins when it is ahead.
+
 Both targets also read whole generations (or the live model) back for ``verify``.
 """
 
@@ -28,7 +38,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,7 +56,6 @@ from projections.mongo_sink import (
     ensure_mongo_collections,
 )
 from projections.operations import Document, InsertKind, Projection
-from projections.runner import Sink
 from projections.search_projection import SEARCH_PROJECTION
 from projections.search_sink import (
     MAPPINGS,
@@ -59,6 +68,9 @@ from projections.search_sink import (
 
 WRITE_CHUNK = 1000
 READ_CHUNK = 1000
+
+# Loads stream documents (stream id -> stream type) for a store that is not their origin.
+Loader = Callable[[Mapping[str, str]], dict[str, Document]]
 
 
 class RebuildTarget(Protocol):
@@ -108,8 +120,8 @@ class RebuildTarget(Protocol):
 
     def drop(self, names: Sequence[str]) -> None: ...
 
-    def live_sink(self) -> Sink:
-        """Version-guarded writes to the live names (the live projector's sink)."""
+    def live_store(self, loader: Loader) -> GenerationStore:
+        """Newer-only writes to the live names; documents come from ``loader``."""
         ...
 
     def labels(self) -> list[str]:
@@ -129,15 +141,25 @@ class RebuildTarget(Protocol):
 
 
 class MongoGenerationStore:
-    """A Mongo generation as a builder writes it: inserts, and replaces after an eviction."""
+    """A Mongo generation as a builder writes it: inserts, and replaces after an eviction. With
+    ``newer_only`` (the tail into the live names) a document replaces only an older version and
+    ``loader`` supplies the documents to fold onto."""
 
-    def __init__(self, database: Database[Document], names: MongoCollections) -> None:
+    def __init__(
+        self,
+        database: Database[Document],
+        names: MongoCollections,
+        *,
+        newer_only: bool = False,
+        loader: Loader | None = None,
+    ) -> None:
         self._database = database
         self._names = names
-        self._reader = MongoSink(database, names)
+        self._newer_only = newer_only
+        self._loader = loader or MongoSink(database, names).load
 
     def load(self, streams: Mapping[str, str]) -> dict[str, Document]:
-        return self._reader.load(streams)
+        return self._loader(streams)
 
     def write_documents(self, documents: Sequence[PendingDocument]) -> None:
         by_collection: dict[str, list[InsertOne[Document] | ReplaceOne[Document]]] = defaultdict(
@@ -146,15 +168,25 @@ class MongoGenerationStore:
         for pending in documents:
             name = self._names.primary(pending.stream_type)
             doc = dict(pending.doc)
-            if pending.written_before:
+            if self._newer_only:
+                # No match (the live document is as new or newer) makes the upsert insert a
+                # duplicate _id, which fails: the newer document stays.
+                guard = {"_id": pending.stream_id, "version": {"$lt": int(doc["version"])}}
+                by_collection[name].append(ReplaceOne(guard, doc, upsert=True))
+            elif pending.written_before:
                 by_collection[name].append(ReplaceOne({"_id": pending.stream_id}, doc, upsert=True))
             else:
                 by_collection[name].append(InsertOne(doc))
         for name, operations in by_collection.items():
             for start in range(0, len(operations), WRITE_CHUNK):
-                self._database[name].bulk_write(
-                    operations[start : start + WRITE_CHUNK], ordered=False
-                )
+                try:
+                    self._database[name].bulk_write(
+                        operations[start : start + WRITE_CHUNK], ordered=False
+                    )
+                except BulkWriteError as error:
+                    if not self._newer_only:
+                        raise
+                    _raise_unless_duplicates(error)
 
     def write_inserts(self, inserts: Sequence[tuple[InsertKind, Document]]) -> None:
         by_kind: dict[str, list[Document]] = defaultdict(list)
@@ -166,15 +198,18 @@ class MongoGenerationStore:
                 try:
                     collection.insert_many(docs[start : start + WRITE_CHUNK], ordered=False)
                 except BulkWriteError as error:
-                    # Insert-once lines: one already there is the same line.
-                    errors = error.details.get("writeErrors", [])
-                    if error.details.get("writeConcernErrors") or any(
-                        item.get("code") != DUPLICATE_KEY for item in errors
-                    ):
-                        raise
+                    _raise_unless_duplicates(error)  # a line already there is the same line
 
     def finish(self) -> None:
         """Nothing to do: MongoDB writes are visible once acknowledged."""
+
+
+def _raise_unless_duplicates(error: BulkWriteError) -> None:
+    details = error.details
+    if details.get("writeConcernErrors") or any(
+        item.get("code") != DUPLICATE_KEY for item in details.get("writeErrors", [])
+    ):
+        raise error
 
 
 @dataclass(frozen=True)
@@ -261,8 +296,8 @@ class MongoTarget:
         for name in names:
             self.database.drop_collection(name)
 
-    def live_sink(self) -> Sink:
-        return MongoSink(self.database, self.live)
+    def live_store(self, loader: Loader) -> GenerationStore:
+        return MongoGenerationStore(self.database, self.live, newer_only=True, loader=loader)
 
     def labels(self) -> list[str]:
         return list(self.live.all())
@@ -291,18 +326,28 @@ class MongoTarget:
 
 
 class SearchGenerationStore:
-    """A search generation as a builder writes it: bulk index requests, refresh at the end."""
+    """A search generation as a builder writes it: bulk index requests with the stream version
+    as external version (Elasticsearch keeps the newest), refresh at the end. With
+    ``newer_only`` (the tail into the live aliases) a 409 -- the live document is as new or
+    newer -- is expected, and ``loader`` supplies the documents to fold onto."""
 
     def __init__(
-        self, client: Elasticsearch, indices: SearchIndexNames, chunk: int = WRITE_CHUNK
+        self,
+        client: Elasticsearch,
+        indices: SearchIndexNames,
+        chunk: int = WRITE_CHUNK,
+        *,
+        newer_only: bool = False,
+        loader: Loader | None = None,
     ) -> None:
         self._client = client
         self._indices = indices
         self._chunk = chunk
-        self._reader = SearchSink(client, indices)
+        self._newer_only = newer_only
+        self._loader = loader or SearchSink(client, indices).load
 
     def load(self, streams: Mapping[str, str]) -> dict[str, Document]:
-        return self._reader.load(streams)
+        return self._loader(streams)
 
     def write_documents(self, documents: Sequence[PendingDocument]) -> None:
         for start in range(0, len(documents), self._chunk):
@@ -323,14 +368,16 @@ class SearchGenerationStore:
             if response.get("errors"):
                 for item in response["items"]:
                     outcome = item.get("index", {})
-                    if int(outcome.get("status", 200)) >= 300:
+                    status = int(outcome.get("status", 200))
+                    if status >= 300 and not (status == 409 and self._newer_only):
                         raise SearchWriteError(f"bulk index of {outcome.get('_id')}: {outcome}")
 
     def write_inserts(self, inserts: Sequence[tuple[InsertKind, Document]]) -> None:
         """The search projection has no insert-once lines."""
 
     def finish(self) -> None:
-        self._client.indices.refresh(index=",".join(self._indices.named(k) for k in MAPPINGS))
+        if not self._newer_only:  # the live indices refresh on their own schedule
+            self._client.indices.refresh(index=",".join(self._indices.named(k) for k in MAPPINGS))
 
 
 @dataclass(frozen=True)
@@ -460,8 +507,10 @@ class SearchTarget:
         if names:
             self.client.indices.delete(index=",".join(names), ignore_unavailable=True)
 
-    def live_sink(self) -> Sink:
-        return SearchSink(self.client, self.aliases)
+    def live_store(self, loader: Loader) -> GenerationStore:
+        return SearchGenerationStore(
+            self.client, self.aliases, self.bulk_chunk, newer_only=True, loader=loader
+        )
 
     def labels(self) -> list[str]:
         return list(MAPPINGS)

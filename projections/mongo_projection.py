@@ -115,10 +115,9 @@ def _user_profile_changed(envelope: Envelope, data: Data, current: Document | No
     # None means "unchanged" in this event.
     changes = {key: data[key] for key in ("email", "full_name") if data.get(key) is not None}
     doc = _evolved(envelope, user, **changes)
-    changed = ", ".join(key.replace("_", " ") for key in changes) or "nothing"
-    line = notification(
-        envelope, user_id=user["id"], message=f"Your profile was updated ({changed})"
-    )
+    # The text must not depend on the personal fields: once a user is forgotten they read back
+    # as None, and a rebuild has to produce the same line the live projector wrote.
+    line = notification(envelope, user_id=user["id"], message="Your profile was updated")
     return Projected(doc, [("notifications", line)])
 
 

@@ -7,18 +7,24 @@ over the event store feeds every target):
    journalled but did not complete (it died between its swap and the end of its tail); drop the
    leftovers of interrupted runs (``projections.generations``);
 2. count the events (the progress bar's total), create a fresh generation per target and fold
-   the whole store into it in commit order (``read_committed`` from the start), through the
-   live projector's own pure folds (``projections.generation_builder``);
+   the whole store into it in commit order from the start (``read_committed``; only the stream
+   types the targets project, see ``projections.replay_source``), through the live projector's
+   own pure folds (``projections.generation_builder``), reading, folding and writing overlapped
+   (``projections.overlap``);
 3. catch up: read until a read returns nothing, write the buffered documents, and repeat until
    a pass finds no new event, so the generation is at the head of the store when it is swapped;
 4. journal the swap (generation + checkpoint), swap (MongoDB ``rename`` with ``dropTarget``,
    Elasticsearch one ``update_aliases`` call; see ``projections.generations``);
-5. project the tail: continue ``read_committed`` from the rebuild's checkpoint until a read
-   returns nothing, into the now-live names with the live projector's version-guarded sinks.
-   The live projector kept writing into the old generation until the swap; whatever it wrote
-   there after our checkpoint is gone with the old generation, and the tail writes it again.
-   Until the tail lands, the live projector may find a document one or more versions behind an
-   event; it waits for that (``RunnerConfig.version_gap_patience_s``) instead of dead-lettering;
+5. project the tail: keep reading from the rebuild's checkpoint until a read returns nothing,
+   into the now-live names. The live projector kept writing into the old
+   generation until the swap; whatever it wrote there after our checkpoint (documents and
+   insert-once lines) is gone with the old generation, and the tail writes it again. The tail
+   folds onto the rebuild's own state, not onto the live documents, so it produces every tail
+   event's lines even where the live projector has already advanced the stream document in the
+   new generation; documents are written only where newer than the live ones
+   (``RebuildTarget.live_store``). Until the tail lands, the live projector may find a document
+   one or more versions behind an event; it waits for that
+   (``RunnerConfig.version_gap_patience_s``) instead of dead-lettering;
 6. clear the journal, drop the old generation unless ``keep_old``.
 
 Interruptions: everything before step 4 happens in a generation nobody reads, so an exception,
@@ -32,32 +38,33 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, Protocol
+from uuid import UUID
 
 import structlog
 
-from event_store.commit_order import checkpoint_of, read_committed
-from event_store.records import Checkpoint
+from event_store.commit_order import checkpoint_of
+from event_store.personal_data import reveal_records
+from event_store.records import Checkpoint, RecordedEvent
+from event_store.rows import EVENT_COLUMNS, to_recorded_event
 from event_store.store import EventStore
 from projections.envelope import to_envelope
-from projections.fold import FoldResult, fold_batch
+from projections.fold import fold_batch
 from projections.generation_builder import GenerationBuilder
-from projections.generations import RebuildTarget
-from projections.operations import Document, Envelope, Projection
+from projections.generations import Loader, RebuildTarget
+from projections.operations import Document, Projection
+from projections.overlap import read_ahead
 from projections.rebuild_guard import PendingSwap, RebuildGuard
-from projections.runner import Sink
+from projections.replay_source import ReplaySource, StoreHead
 
 log = structlog.get_logger(__name__)
-
-# Refolds of one batch whose writes lost a race, before giving up (each one reloads the
-# documents that lost, so a second attempt normally succeeds).
-MAX_REFOLDS = 10
 
 
 class RebuildError(Exception):
@@ -113,22 +120,6 @@ class RebuildReport:
         return self.events / self.seconds if self.seconds > 0 else 0.0
 
 
-@dataclass(frozen=True)
-class StoreHead:
-    events: int
-    position: int | None
-
-
-def store_head(store: EventStore) -> StoreHead:
-    """How many events the store holds and the highest position (the progress bar's total)."""
-    with store.connection() as conn:
-        row = conn.execute(
-            b"SELECT count(*), max(position) FROM events WHERE data IS NOT NULL"
-        ).fetchone()
-    assert row is not None
-    return StoreHead(events=int(row[0]), position=None if row[1] is None else int(row[1]))
-
-
 # -- dry run ----------------------------------------------------------------------------------
 
 
@@ -149,6 +140,7 @@ class RebuildPlan:
     head: StoreHead
     batch_size: int
     targets: list[TargetPlan]
+    stream_types: frozenset[str] | None  # None: every event is read
 
 
 def plan_rebuild(
@@ -178,7 +170,8 @@ def plan_rebuild(
                 pending=[f"finish swap of {p.generation} and its tail" for p in pending],
             )
         )
-    return RebuildPlan(store_head(store), options.batch_size, plans)
+    source = ReplaySource.for_projections(store, [target.projection for target in targets])
+    return RebuildPlan(source.head(), options.batch_size, plans, source.stream_types)
 
 
 # -- rebuild ----------------------------------------------------------------------------------
@@ -200,6 +193,7 @@ def rebuild(
     """Rebuild ``targets`` (see the module docstring); returns what was done."""
     observer = observer or SilentObserver()
     guard = RebuildGuard(store)
+    source = ReplaySource.for_projections(store, [target.projection for target in targets])
     report = RebuildReport()
     started = time.monotonic()
     with guard.locked([target.key for target in targets]):
@@ -216,59 +210,96 @@ def rebuild(
                 report.leftovers_dropped.extend(leftovers)
 
         builds = [_Build(target, target.new_generation()) for target in targets]
-        checkpoint = _build_generations(store, builds, options, observer, report)
-
-        swaps = [
-            PendingSwap(build.target.key, build.generation, options.keep_old, checkpoint)
-            for build in builds
-        ]
-        with _interrupts_deferred():
-            for swap in swaps:
-                guard.record(swap)
-            old: list[list[str]] = []
+        try:
+            checkpoint = _build_generations(source, builds, options, observer, report)
+            old = _swap_and_tail(source, guard, builds, checkpoint, options, observer, report)
+            for build, old_names in zip(builds, old, strict=True):
+                report.targets.append(_finish(build, old_names, options, observer))
+        finally:
             for build in builds:
-                observer.phase("swapping", f"{build.target.kind}: {build.generation}")
-                old.append(build.target.swap(build.generation, options.keep_old))
-                log.info("rebuild_swapped", target=build.target.key, generation=build.generation)
-            observer.phase("tail", "projecting events that arrived during the rebuild")
-            _, report.tail_events = project_tail(
-                store,
-                [(build.target.projection, build.target.live_sink()) for build in builds],
-                checkpoint,
-                options.batch_size,
-            )
-            for swap in swaps:
-                guard.clear(swap)
-
-        for build, old_names in zip(builds, old, strict=True):
-            assert build.builder is not None
-            target_report = TargetReport(
-                kind=build.target.kind,
-                generation=build.generation,
-                live=build.target.live_names(),
-                documents=build.builder.stats.documents_written + build.builder.stats.lines_written,
-                rejected=len(build.builder.stats.rejected),
-            )
-            if options.keep_old:
-                target_report.kept = build.target.kept()
-            elif old_names:
-                observer.phase("dropping", ", ".join(old_names))
-                build.target.drop(old_names)
-                target_report.dropped = old_names
-            report.targets.append(target_report)
+                if build.builder is not None:
+                    build.builder.close()
     report.seconds = time.monotonic() - started
     log.info(
         "rebuild_done",
         events=report.events,
         tail_events=report.tail_events,
         seconds=round(report.seconds, 3),
-        targets=[build.target.key for build in builds],
+        targets=[target.key for target in targets],
     )
     return report
 
 
+def _swap_and_tail(
+    source: ReplaySource,
+    guard: RebuildGuard,
+    builds: Sequence[_Build],
+    checkpoint: Checkpoint,
+    options: RebuildOptions,
+    observer: Observer,
+    report: RebuildReport,
+) -> list[list[str]]:
+    """Journal, swap every target, project the tail, clear the journal. Returns each target's
+    old generation still to drop."""
+    swaps = [
+        PendingSwap(build.target.key, build.generation, options.keep_old, checkpoint)
+        for build in builds
+    ]
+    with _interrupts_deferred():
+        for swap in swaps:
+            guard.record(swap)
+        try:
+            old: list[list[str]] = []
+            for build in builds:
+                observer.phase("swapping", f"{build.target.kind}: {build.generation}")
+                old.append(build.target.swap(build.generation, options.keep_old))
+                log.info("rebuild_swapped", target=build.target.key, generation=build.generation)
+            observer.phase("tail", "projecting events that arrived during the rebuild")
+            tail_builders = []
+            for build in builds:
+                assert build.builder is not None
+                loader = state_at(source.store, checkpoint, build.target.projection)
+                build.builder.retarget(build.target.live_store(loader))
+                tail_builders.append(build.builder)
+            _, report.tail_events = project_tail(
+                source, tail_builders, checkpoint, options.batch_size
+            )
+        except Exception as error:
+            cause = (str(error).strip().splitlines() or [""])[0]
+            raise RebuildError(
+                f"the rebuild stopped while swapping in {', '.join(s.generation for s in swaps)} "
+                "or projecting the events that arrived meanwhile; run it again to finish "
+                f"({type(error).__name__}: {cause})"
+            ) from error
+        for swap in swaps:
+            guard.clear(swap)
+    return old
+
+
+def _finish(
+    build: _Build, old_names: list[str], options: RebuildOptions, observer: Observer
+) -> TargetReport:
+    """Drop (or keep) the old generation; what this target's rebuild did."""
+    assert build.builder is not None
+    stats = build.builder.stats
+    done = TargetReport(
+        kind=build.target.kind,
+        generation=build.generation,
+        live=build.target.live_names(),
+        documents=stats.documents_written + stats.lines_written,
+        rejected=len(stats.rejected),
+    )
+    if options.keep_old:
+        done.kept = build.target.kept()
+    elif old_names:
+        observer.phase("dropping", ", ".join(old_names))
+        build.target.drop(old_names)
+        done.dropped = old_names
+    return done
+
+
 def _build_generations(
-    store: EventStore,
+    source: ReplaySource,
     builds: Sequence[_Build],
     options: RebuildOptions,
     observer: Observer,
@@ -282,13 +313,16 @@ def _build_generations(
             observer.phase("creating", ", ".join(build.target.generation_names(build.generation)))
             store_ = build.target.create(build.generation)
             build.builder = GenerationBuilder(
-                store_, build.target.projection, options.max_cached_documents
+                store_,
+                build.target.projection,
+                options.max_cached_documents,
+                overlap_writes=True,
             )
             builders.append(build.builder)
-        total = store_head(store).events
+        total = source.head().events
         observer.phase("building", f"{total} events")
         checkpoint, report.events = fold_into(
-            store, builders, Checkpoint(), options.batch_size, observer, total
+            source, builders, Checkpoint(), options.batch_size, observer, total
         )
         # Writing buffered documents takes a while and events keep arriving: catch up until a
         # pass over the store finds nothing new, so the swap happens at the head.
@@ -297,7 +331,7 @@ def _build_generations(
             for builder in builders:
                 builder.flush()
             checkpoint, more = fold_into(
-                store, builders, checkpoint, options.batch_size, observer, total, report.events
+                source, builders, checkpoint, options.batch_size, observer, total, report.events
             )
             report.events += more
             if more == 0:
@@ -305,12 +339,14 @@ def _build_generations(
     except BaseException:
         for build in builds:
             with contextlib.suppress(Exception):
+                if build.builder is not None:
+                    build.builder.close(discard=True)
                 build.target.drop(build.target.generation_names(build.generation))
         raise
 
 
 def fold_into(
-    store: EventStore,
+    source: ReplaySource,
     builders: Sequence[GenerationBuilder],
     after: Checkpoint,
     batch_size: int,
@@ -321,10 +357,7 @@ def fold_into(
     """Read from ``after`` until a read returns nothing, folding every batch into every
     builder. Returns the last checkpoint and how many events were read."""
     read = 0
-    while True:
-        events = read_committed(store, after, batch_size)
-        if not events:
-            return after, read
+    for events in read_ahead(_reader(source, after, batch_size), "rebuild-reader"):
         envelopes = [to_envelope(event) for event in events]
         for builder in builders:
             builder.apply(envelopes)
@@ -332,59 +365,88 @@ def fold_into(
         read += len(events)
         if observer is not None:
             observer.progress(done + read, max(total, done + read))
+    return after, read
+
+
+def _reader(
+    source: ReplaySource, after: Checkpoint, batch_size: int
+) -> Callable[[], list[RecordedEvent] | None]:
+    """Successive batches from ``after``; None once a read is empty."""
+    position = after
+
+    def read() -> list[RecordedEvent] | None:
+        nonlocal position
+        events = source.read(position, batch_size)
+        if not events:
+            return None
+        position = checkpoint_of(events[-1])
+        return events
+
+    return read
 
 
 # -- tail and recovery ------------------------------------------------------------------------
 
 
 def project_tail(
-    store: EventStore,
-    sinks: Sequence[tuple[Projection, Sink]],
+    source: ReplaySource,
+    builders: Sequence[GenerationBuilder],
     after: Checkpoint,
     batch_size: int,
 ) -> tuple[Checkpoint, int]:
-    """Project every event after ``after`` into live sinks, until a read returns nothing."""
+    """Fold every event after ``after`` into builders retargeted at the live names, writing
+    after each batch, until a read returns nothing."""
     read = 0
     while True:
-        events = read_committed(store, after, batch_size)
+        events = source.read(after, batch_size)
         if not events:
             return after, read
         envelopes = [to_envelope(event) for event in events]
-        for projection, sink in sinks:
-            result = apply_live(sink, projection, envelopes)
-            for rejected in result.rejected:
-                envelope = envelopes[rejected.index]
+        for builder in builders:
+            rejected = len(builder.stats.rejected)
+            builder.apply(envelopes)
+            builder.flush()
+            for envelope, error in builder.stats.rejected[rejected:]:
                 log.warning(
                     "rebuild_tail_event_rejected",
-                    projection=projection.name,
+                    projection=builder.projection.name,
                     event_id=envelope.get("event_id"),
                     event_type=envelope.get("type"),
-                    error=repr(rejected.error),
+                    error=repr(error),
                 )
         after = checkpoint_of(events[-1])
         read += len(events)
 
 
-def apply_live(sink: Sink, projection: Projection, envelopes: list[Envelope]) -> FoldResult:
-    """Fold a batch onto the live documents and write it with the sink's version guards. A
-    write that loses to a newer document (the live projector's) is folded again from that
-    document, so no event of the batch is left out."""
-    streams = {
-        str(e["stream_id"]): str(e["stream_type"])
-        for e in envelopes
-        if e["stream_type"] in projection.stream_types
-    }
-    current: dict[str, Document] = sink.load(streams)
-    for _ in range(MAX_REFOLDS):
-        result = fold_batch(envelopes, current, projection)
-        conflicts = sink.write(result)
-        if not conflicts:
-            return result
-        current.update(sink.load({sid: streams[sid] for sid in conflicts if sid in streams}))
-        for change in result.changes:
-            if change.stream_id not in conflicts:
-                current[change.stream_id] = change.doc
-    raise RebuildError(f"{projection.name}: writes kept losing races with the live projector")
+_STREAMS_UP_TO = f"""
+SELECT {EVENT_COLUMNS}
+FROM events
+WHERE stream_id = ANY(%s)
+  AND (tx_id, position) <= (%s::text::xid8, %s)
+  AND data IS NOT NULL
+ORDER BY stream_id, version
+"""
+
+
+def state_at(store: EventStore, checkpoint: Checkpoint, projection: Projection) -> Loader:
+    """A loader of stream documents as of ``checkpoint`` (the fold of each stream's events up to
+    it, from the event store): the state a tail continues from when the rebuild no longer holds
+    it in memory (evicted documents, or a journalled swap finished by a later run)."""
+
+    def load(streams: Mapping[str, str]) -> dict[str, Document]:
+        wanted = [UUID(stream_id) for stream_id in streams]
+        if not wanted:
+            return {}
+        with store.connection() as conn:
+            rows = conn.execute(
+                _STREAMS_UP_TO.encode(),
+                (wanted, str(checkpoint.tx_id), checkpoint.position),
+            ).fetchall()
+            events = reveal_records(conn, [to_recorded_event(row) for row in rows])
+        folded = fold_batch([to_envelope(event) for event in events], {}, projection)
+        return {change.stream_id: change.doc for change in folded.changes}
+
+    return load
 
 
 def finish_swap(
@@ -398,7 +460,13 @@ def finish_swap(
     log.warning("rebuild_recovering", target=swap.key, generation=swap.generation)
     with _interrupts_deferred():
         old = target.swap(swap.generation, swap.keep_old)
-        project_tail(store, [(target.projection, target.live_sink())], swap.checkpoint, batch_size)
+        loader = state_at(store, swap.checkpoint, target.projection)
+        # Unbounded: the loader gives states as of the checkpoint, not of this builder's progress.
+        builder = GenerationBuilder(
+            target.live_store(loader), target.projection, sys.maxsize, load_missing=True
+        )
+        source = ReplaySource.for_projections(store, [target.projection])
+        project_tail(source, [builder], swap.checkpoint, batch_size)
         guard.clear(swap)
     if old and not swap.keep_old:
         target.drop(old)

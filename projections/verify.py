@@ -14,7 +14,8 @@ model:
   they agree or ``settle_s`` has passed; what still disagrees then is reported.
 
 Values are compared after normalising representations that differ without meaning (an integral
-float and an int, a datetime and its RFC 3339 text). The live model is only read.
+float and an int, a datetime and its RFC 3339 text). The live model is only read. Both sides of
+one read model are held in memory while they are compared (a few hundred bytes per document).
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from event_store.store import EventStore
 from projections.generation_builder import GenerationBuilder
 from projections.generations import RebuildTarget
 from projections.operations import Document
-from projections.rebuild import Observer, SilentObserver, fold_into, store_head
+from projections.rebuild import Observer, SilentObserver, fold_into
 from projections.rebuild_guard import RebuildGuard
+from projections.replay_source import ReplaySource
 
 log = structlog.get_logger(__name__)
 
@@ -91,6 +93,7 @@ def verify(
     """Compare ``targets`` with a fresh fold of the event store (see the module docstring)."""
     observer = observer or SilentObserver()
     guard = RebuildGuard(store)
+    source = ReplaySource.for_projections(store, [target.projection for target in targets])
     report = VerifyReport()
     started = time.monotonic()
     with guard.locked([target.key for target in targets]):
@@ -106,16 +109,19 @@ def verify(
                 generation = target.new_generation()
                 observer.phase("creating", ", ".join(target.generation_names(generation)))
                 builder = GenerationBuilder(
-                    target.create(generation), target.projection, options.max_cached_documents
+                    target.create(generation),
+                    target.projection,
+                    options.max_cached_documents,
+                    overlap_writes=True,
                 )
                 scratches.append(_Scratch(target, generation, builder))
             builders = [scratch.builder for scratch in scratches]
-            total = store_head(store).events
+            total = source.head().events
             observer.phase("building", f"{total} events")
             checkpoint, report.events = fold_into(
-                store, builders, Checkpoint(), options.batch_size, observer, total
+                source, builders, Checkpoint(), options.batch_size, observer, total
             )
-            checkpoint, more = _flushed(store, builders, checkpoint, options.batch_size)
+            checkpoint, more = _flushed(source, builders, checkpoint, options.batch_size)
             report.events += more
             observer.phase("comparing", "")
             suspects: dict[tuple[int, str], set[str]] = {}
@@ -129,11 +135,14 @@ def verify(
                     report.differences += found
                     if ids:
                         suspects[(number, label)] = ids
-            report.differences += _settle(store, scratches, suspects, checkpoint, options, observer)
+            report.differences += _settle(
+                source, scratches, suspects, checkpoint, options, observer
+            )
             report.rejected = sum(len(s.builder.stats.rejected) for s in scratches)
         finally:
             for scratch in scratches:
                 with contextlib.suppress(Exception):
+                    scratch.builder.close(discard=True)
                     scratch.target.drop(scratch.target.generation_names(scratch.generation))
     report.differences.sort(key=lambda d: (d.target, d.collection, d.id, d.field))
     report.seconds = time.monotonic() - started
@@ -147,21 +156,24 @@ def verify(
 
 
 def _flushed(
-    store: EventStore, builders: Sequence[GenerationBuilder], after: Checkpoint, batch_size: int
+    source: ReplaySource,
+    builders: Sequence[GenerationBuilder],
+    after: Checkpoint,
+    batch_size: int,
 ) -> tuple[Checkpoint, int]:
     """Write the builders' buffered documents, catching up until a pass reads nothing."""
     read = 0
     while True:
         for builder in builders:
             builder.flush()
-        after, more = fold_into(store, builders, after, batch_size)
+        after, more = fold_into(source, builders, after, batch_size)
         read += more
         if more == 0:
             return after, read
 
 
 def _settle(
-    store: EventStore,
+    source: ReplaySource,
     scratches: Sequence[_Scratch],
     suspects: dict[tuple[int, str], set[str]],
     checkpoint: Checkpoint,
@@ -176,7 +188,7 @@ def _settle(
         observer.phase("rechecking", f"{sum(map(len, suspects.values()))} documents in flight")
         time.sleep(options.recheck_interval_s)  # give the live projector time to catch up
         checkpoint, _ = _flushed(
-            store, [s.builder for s in scratches], checkpoint, options.batch_size
+            source, [s.builder for s in scratches], checkpoint, options.batch_size
         )
         suspects, settled_differently = _recheck(scratches, suspects)
         found += settled_differently

@@ -161,7 +161,7 @@ def running_system(world: World, kafka_server: KafkaServer) -> Iterator[Settings
     projectors = [
         RunningProjector(
             ProjectorOptions(
-                kind=kind,  # type: ignore[arg-type]
+                kind=kind,
                 bootstrap_servers=settings.kafka_bootstrap_servers,
                 topic=settings.kafka_topic,
                 group_id=f"{name}-{kind}",
@@ -216,8 +216,10 @@ def test_queries_and_live_projectors_keep_working_during_a_rebuild_and_agree_aft
     ledger = busy_ledger(1000, users=12)
     world.append(ledger.envelopes)
     wait_for(
-        lambda: world.mongo_dump() == world.expected_mongo()
-        and world.search_dump() == world.expected_search(),
+        lambda: (
+            world.mongo_dump() == world.expected_mongo()
+            and world.search_dump() == world.expected_search()
+        ),
         timeout=60,
         interval=0.2,
         what="the live projectors to project the seed",
@@ -253,8 +255,10 @@ def test_queries_and_live_projectors_keep_working_during_a_rebuild_and_agree_aft
     # Afterwards the live projectors (still running) and the rebuild agree with a fresh fold.
     try:
         wait_for(
-            lambda: world.mongo_dump() == world.expected_mongo()
-            and world.search_dump() == world.expected_search(),
+            lambda: (
+                world.mongo_dump() == world.expected_mongo()
+                and world.search_dump() == world.expected_search()
+            ),
             timeout=30,
             interval=0.2,
             what="the read models to equal a fold of the event store",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from projections.envelope import to_envelope
 from projections.generations import MongoTarget
-from projections.rebuild import RebuildOptions, rebuild
+from projections.mongo_projection import MONGO_PROJECTION
+from projections.rebuild import RebuildError, RebuildOptions, rebuild
 from projections.rebuild_guard import RebuildBusy, RebuildGuard
 from tests.projections.scenario import busy_ledger, mixed_story
 from tests.rebuild.conftest import World, all_events
@@ -143,10 +145,12 @@ def test_a_rebuild_that_stopped_after_its_swap_is_finished_by_the_next_run(world
                 arrive_during_the_swap()
             super().phase(name, detail)
 
-    with pytest.raises(RuntimeError):
-        rebuild(world.store, world.targets("mongo", "search"), observer=CrashInTail(
-            RuntimeError("died in the tail"), "tail"
-        ))
+    with pytest.raises(RebuildError, match="run it again to finish"):
+        rebuild(
+            world.store,
+            world.targets("mongo", "search"),
+            observer=CrashInTail(RuntimeError("died in the tail"), "tail"),
+        )
     pending = RebuildGuard(world.store).pending()
     assert {p.key for p in pending} == {f"mongo:{world.mongo.name}", f"search:{world.prefix}"}
     assert world.mongo_dump() != world.expected_mongo()  # swapped, without the tail
@@ -172,3 +176,70 @@ def test_only_one_rebuild_of_a_read_model_runs_at_a_time(world: World) -> None:
         # Another read model is not blocked.
         rebuild(world.store, world.targets("search"))
     rebuild(world.store, world.targets("mongo"))
+
+
+def test_lines_the_live_projector_wrote_into_the_old_generation_are_written_again(
+    world: World,
+) -> None:
+    """A deposit arrives after the rebuild's last read; the live projector writes its statement
+    line and notification into the old collections just before the swap drops them, and the
+    account document into the new ones just after. The tail restores the lines although the
+    document already shows the deposit."""
+    ledger = busy_ledger(120, users=4)
+    world.append(ledger.envelopes)
+    rebuild(world.store, world.targets("mongo"))
+    account = next(iter(ledger.accounts.values()))
+
+    class LiveProjectorRacingTheSwap:
+        doc: dict[str, object] = {}
+
+        def phase(self, name: str, detail: str = "") -> None:
+            if name == "swapping":
+                start = len(ledger.envelopes)
+                ledger.deposit(account, 7_00, "racing the swap")
+                world.record(ledger, start)
+                envelope = to_envelope(all_events(world.store)[-1])
+                current = world.mongo["accounts"].find_one({"_id": str(account.id)})
+                projected = MONGO_PROJECTION.project(envelope, current)
+                assert projected.doc is not None and len(projected.inserts) == 2
+                for kind, line in projected.inserts:
+                    world.mongo[kind].insert_one(line)
+                self.doc = projected.doc
+            if name == "tail":
+                world.mongo["accounts"].replace_one({"_id": str(account.id)}, self.doc)
+
+        def progress(self, done: int, total: int) -> None:
+            pass
+
+    report = rebuild(world.store, world.targets("mongo"), observer=LiveProjectorRacingTheSwap())
+
+    assert report.tail_events == 1
+    assert world.mongo_dump() == world.expected_mongo()
+
+
+def test_a_rebuild_holding_few_documents_in_memory_gives_the_same_read_models(
+    world: World,
+) -> None:
+    """With room for three documents the builder writes evicted ones early and reads them back,
+    and the tail rebuilds evicted streams' state from the event store."""
+    ledger = busy_ledger(300, users=6)
+    world.append(ledger.envelopes[:250])
+
+    class ArrivalsDuringTheSwap:
+        def phase(self, name: str, detail: str = "") -> None:
+            if name == "swapping" and detail.startswith("mongo"):
+                world.record(ledger, 250)
+
+        def progress(self, done: int, total: int) -> None:
+            pass
+
+    report = rebuild(
+        world.store,
+        world.targets("mongo", "search"),
+        RebuildOptions(batch_size=40, max_cached_documents=3),
+        ArrivalsDuringTheSwap(),
+    )
+
+    assert report.tail_events == len(ledger.envelopes) - 250
+    assert world.mongo_dump() == world.expected_mongo()
+    assert world.search_dump() == world.expected_search()

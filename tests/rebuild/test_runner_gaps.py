@@ -62,7 +62,7 @@ def test_a_version_gap_is_retried_until_the_missing_version_lands(pipeline: Pipe
 
 
 def test_a_version_gap_that_outlasts_the_patience_is_dead_lettered(pipeline: Pipeline) -> None:
-    ledger, account, stream = account_history(2)
+    ledger, account, stream = account_history(3)  # versions 1..4
     ensure_mongo_collections(pipeline.mongo)
     write_directly(pipeline, ledger.envelopes[:2])
     group_id = f"{pipeline.topic}-patience"
@@ -82,12 +82,18 @@ def test_a_version_gap_that_outlasts_the_patience_is_dead_lettered(pipeline: Pip
         try:
             pipeline.publish([stream[2]])
             pipeline.wait_caught_up(group_id)
+            assert runner.stats.dead_lettered == 1 and runner.stats.gap_retries >= 1
+            retries = runner.stats.gap_retries
+            # The stream is stuck now: its next gap is dead-lettered without waiting again.
+            pipeline.publish([stream[3]])
+            pipeline.wait_caught_up(group_id)
+            assert runner.stats.dead_lettered == 2 and runner.stats.gap_retries == retries
         finally:
             stop.set()
             thread.join(30)
-    assert runner.stats.dead_lettered == 1 and runner.stats.gap_retries >= 1
-    assert any(e["event"] == "projector_version_gap_patience_exhausted" for e in logs)
-    assert pipeline.topic_size(dlq) == 1
+    exhausted = [e for e in logs if e["event"] == "projector_version_gap_patience_exhausted"]
+    assert [e["streams"] for e in exhausted] == [[account]]
+    assert pipeline.topic_size(dlq) == 2
     doc = pipeline.mongo["accounts"].find_one({"_id": account})
     assert doc is not None and doc["version"] == 1
 

@@ -80,9 +80,7 @@ def scene(world: World, kafka_server: KafkaServer) -> Iterator[Scene]:
 
 
 def test_status_reports_relay_backlog_and_projector_lag_per_partition(scene: Scene) -> None:
-    status = pipeline_status(
-        StatusSources(scene.world.database_url, scene.bootstrap, scene.topic)
-    )
+    status = pipeline_status(StatusSources(scene.world.database_url, scene.bootstrap, scene.topic))
 
     relay, mongo, search = status.consumers
     assert status.head_position == max(e.position for e in all_events(scene.world.store))
@@ -156,5 +154,20 @@ def test_the_query_api_serves_status_to_operators_auditors_and_admins_only(scene
 
 def test_an_unreachable_kafka_is_a_one_line_error(world: World) -> None:
     sources = StatusSources(world.database_url, f"127.0.0.1:{free_port()}", "t", timeout_s=1)
-    with pytest.raises(StatusUnavailable, match="^Kafka: "):
+    with pytest.raises(StatusUnavailable, match=r"^Kafka: "):
         pipeline_status(sources)
+
+
+def test_the_query_api_answers_503_when_kafka_does_not(world: World) -> None:
+    settings = Settings(
+        LEDGERLINE_DATABASE_URL=world.database_url,
+        LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{free_port()}",
+        LEDGERLINE_MONGO_URL=world.mongo_url,
+        LEDGERLINE_ELASTICSEARCH_URL=world.elasticsearch_url,
+        jwt_secret=SecretStr("status-tests-secret-long-enough-for-hs256"),
+    )
+    token = mint_token(settings, uuid.uuid4(), ["operator"], 60)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/v1/projections", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"

@@ -65,9 +65,9 @@ def test_documents_the_live_projector_has_not_written_yet_are_waited_for(world: 
         {"_id": account}, {**current, "version": current["version"] - 1, "balance": -1}
     )
     # ... and its projector catches up while verify runs.
-    catch_up = threading.Timer(0.5, lambda: world.mongo["accounts"].replace_one(
-        {"_id": account}, current
-    ))
+    catch_up = threading.Timer(
+        0.5, lambda: world.mongo["accounts"].replace_one({"_id": account}, current)
+    )
     catch_up.start()
     try:
         report = verify(world.store, world.targets("mongo"), VerifyOptions(settle_s=20))
