@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import structlog
 import typer
+from prometheus_client import Gauge
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
@@ -81,6 +82,13 @@ def rebuild(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print what would happen; change nothing.")
     ] = False,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            help="Serve /metrics (ledgerline_rebuild_progress_ratio) on this port while running.",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild read models from the event store into a fresh generation and swap it in."""
     from projections.rebuild import RebuildOptions, plan_rebuild
@@ -98,8 +106,17 @@ def rebuild(
         if dry_run:
             _print_plan(console, plan_rebuild(store, targets, options))
             return
-        with _ProgressObserver(console, "rebuild") as observer:
-            report = run_rebuild(store, targets, options, observer)
+        endpoint = None
+        if metrics_port is not None:
+            from infra.process_http import ProcessEndpoint
+
+            endpoint = ProcessEndpoint(settings.bind_host, metrics_port, lambda: None).start()
+        try:
+            with _ProgressObserver(console, "rebuild", target) as observer:
+                report = run_rebuild(store, targets, options, observer)
+        finally:
+            if endpoint is not None:
+                endpoint.close()
         console.print(
             f"Rebuilt {', '.join(kinds)} from {report.events:,} events in "
             f"{report.seconds:.1f} s ({report.events_per_second:,.0f} events/s); "
@@ -441,11 +458,19 @@ class _RateColumn(ProgressColumn):
         return Text("" if speed is None else f"{speed:,.0f} events/s")
 
 
+REBUILD_PROGRESS = Gauge(
+    "ledgerline_rebuild_progress_ratio",
+    "Share of the event store a running rebuild has folded (0 to 1), by target.",
+    ["target"],
+)
+
+
 class _ProgressObserver:
     """Phases as lines, the fold as a progress bar."""
 
-    def __init__(self, console: Console, what: str) -> None:
+    def __init__(self, console: Console, what: str, target: str = "") -> None:
         self._what = what
+        self._target = target
         self._progress = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
@@ -473,3 +498,5 @@ class _ProgressObserver:
         if self._task is None:
             self._task = self._progress.add_task("events", total=total)
         self._progress.update(self._task, completed=done, total=total)
+        if self._what == "rebuild":
+            REBUILD_PROGRESS.labels(target=self._target).set(done / total if total else 1.0)

@@ -131,3 +131,41 @@ def test_every_event_type_reaches_mongo_and_elasticsearch(system: System) -> Non
     assert forgotten.status_code == 200, forgotten.text
     ada_now = system.get(f"/v1/users/{ada['id']}", as_ada, min_version=forgotten.json()["version"])
     assert (ada_now["email"], ada_now["full_name"]) == (None, None)
+    assert_forgotten_everywhere(system, ada["id"], admin)
+
+
+def assert_forgotten_everywhere(system: System, user_id: str, admin: dict[str, str]) -> None:
+    """Search no longer finds the forgotten user, and a rebuild from the event store does not
+    bring their name or email back."""
+    from elasticsearch import Elasticsearch
+    from pymongo import MongoClient
+
+    from event_store.connection import open_pool
+    from event_store.store import EventStore
+    from projections.generations import MongoTarget, SearchTarget
+    from projections.rebuild import rebuild
+
+    for q in ("Lovelace", "King", "ada@example.com"):
+        assert eventually(lambda q=q: not system.get("/v1/search/users", admin, q=q)["items"]), (
+            f"search still finds the forgotten user by {q!r}"
+        )
+    settings = system.settings
+    mongo: MongoClient[dict[str, object]] = MongoClient(settings.mongo_url)
+    search = Elasticsearch(settings.elasticsearch_url)
+    pool = open_pool(settings.database_url, min_size=1, max_size=2)
+    try:
+        rebuild(
+            EventStore(pool),
+            [
+                MongoTarget(mongo[settings.mongo_database]),
+                SearchTarget(search, settings.search_index_prefix),
+            ],
+        )
+        rebuilt = system.get(f"/v1/users/{user_id}", admin)
+        assert (rebuilt["email"], rebuilt["full_name"]) == (None, None)
+        search.indices.refresh(index=f"{settings.search_index_prefix}-users")
+        assert not system.get("/v1/search/users", admin, q="Lovelace")["items"]
+    finally:
+        pool.close()
+        search.close()
+        mongo.close()

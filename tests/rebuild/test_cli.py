@@ -156,3 +156,18 @@ def test_a_rebuild_killed_mid_way_leaves_the_live_model_untouched_and_a_rerun_wo
     }
     assert world.mongo_dump() == world.expected_mongo()
     assert world.search_dump() == world.expected_search()
+
+
+def test_a_rebuild_reports_its_progress_as_a_metric(world: World) -> None:
+    from prometheus_client import REGISTRY
+
+    from infra.servers import free_port
+
+    world.append(busy_ledger(100, users=5).envelopes)
+    result = runner.invoke(
+        app, ["rebuild", "mongo", "--metrics-port", str(free_port())], env=world.env()
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        REGISTRY.get_sample_value("ledgerline_rebuild_progress_ratio", {"target": "mongo"}) == 1.0
+    )
