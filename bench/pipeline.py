@@ -45,6 +45,8 @@ def child_environment(settings: Settings) -> dict[str, str]:
         "LEDGERLINE_PROJECTOR_MONGO_METRICS_PORT": str(settings.projector_mongo_metrics_port),
         "LEDGERLINE_PROJECTOR_SEARCH_METRICS_PORT": str(settings.projector_search_metrics_port),
         "LEDGERLINE_LOG_LEVEL": "WARNING",
+        # Seeding signs up every account holder from this one address at once.
+        "LEDGERLINE_ANONYMOUS_RATE_LIMIT_BURST": "100000",
     }
 
 
