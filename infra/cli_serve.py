@@ -6,7 +6,8 @@ so the rest of the CLI starts without loading the web stack.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -21,22 +22,21 @@ def serve() -> None:
     """Run the HTTP services."""
 
 
-@app.command("write")
-def write(
-    host: Annotated[str | None, typer.Option("--host", help="Bind address.")] = None,
-    port: Annotated[int | None, typer.Option("--port", help="TCP port.")] = None,
-) -> None:
-    """Serve the write API (commands)."""
-    import uvicorn
+HostOption = Annotated[str | None, typer.Option("--host", help="Bind address.")]
+PortOption = Annotated[int | None, typer.Option("--port", help="TCP port.")]
 
-    from write_api.app import create_app
+
+def _serve(
+    build: Callable[[Settings], Any], host: str | None, port: int | None, default: int
+) -> None:
+    import uvicorn
 
     settings = Settings()
     configure_logging(settings.log_level, settings.effective_log_format)
     uvicorn.run(
-        create_app(settings),
+        build(settings),
         host=host or settings.bind_host,
-        port=settings.write_api_port if port is None else port,
+        port=default if port is None else port,
         # Our logging config and our access log line (with correlation id) replace uvicorn's.
         log_config=None,
         access_log=False,
@@ -44,23 +44,17 @@ def write(
     )
 
 
-@app.command("read")
-def read(
-    host: Annotated[str | None, typer.Option("--host", help="Bind address.")] = None,
-    port: Annotated[int | None, typer.Option("--port", help="TCP port.")] = None,
-) -> None:
-    """Serve the query API (read models and search)."""
-    import uvicorn
+@app.command("write")
+def write(host: HostOption = None, port: PortOption = None) -> None:
+    """Serve the write API (commands)."""
+    from write_api.app import create_app
 
+    _serve(create_app, host, port, Settings().write_api_port)
+
+
+@app.command("read")
+def read(host: HostOption = None, port: PortOption = None) -> None:
+    """Serve the query API (read models and search)."""
     from read_api.app import create_app
 
-    settings = Settings()
-    configure_logging(settings.log_level, settings.effective_log_format)
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.bind_host,
-        port=settings.read_api_port if port is None else port,
-        log_config=None,
-        access_log=False,
-        server_header=False,
-    )
+    _serve(create_app, host, port, Settings().read_api_port)

@@ -27,6 +27,7 @@ from infra.http.auth import mint_token
 from infra.servers import PostgresServer
 from infra.settings import Settings
 from read_api.app import create_app as create_read_app
+from tests.problems import assert_problem  # noqa: F401 - re-exported for test modules
 from tests.server_fixtures import fresh_database
 from write_api.app import create_app as create_write_app
 
@@ -143,14 +144,3 @@ def tamper(database_url: str, statement: str, *params: Any) -> None:
         conn.execute("ALTER TABLE events DISABLE TRIGGER events_no_update_delete")
         conn.execute(statement.encode(), params)
         conn.execute("ALTER TABLE events ENABLE TRIGGER events_no_update_delete")
-
-
-def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    """The response is an RFC 9457 problem with this status (and type code)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    if code is not None:
-        assert problem["type"] == f"https://ledgerline.dev/problems/{code}"
-    return problem

@@ -25,6 +25,7 @@ from infra.http.auth import mint_token
 from infra.servers import ElasticsearchServer, MongoServer
 from infra.settings import Settings
 from read_api.app import create_app
+from tests.problems import assert_problem  # noqa: F401 - re-exported for test modules
 
 TEST_SECRET = "tests-read-api-secret-long-enough-for-hs256"
 Document = dict[str, Any]
@@ -280,18 +281,6 @@ def client(settings: Settings, models: ReadModels) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def caller(settings: Settings) -> Caller:
     return Caller(settings)
-
-
-def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    """The response is an RFC 9457 problem with this status (and type code)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    assert {"type", "title", "detail"} <= problem.keys()
-    if code is not None:
-        assert problem["type"] == f"https://ledgerline.dev/problems/{code}"
-    return problem
 
 
 def fields(problem: dict[str, Any]) -> list[str]:

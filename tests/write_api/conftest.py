@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from event_store.schema import migrate
 from infra.http.auth import mint_token
 from infra.settings import Settings
+from tests.problems import assert_problem  # noqa: F401 - re-exported for test modules
 from write_api.app import create_app
 
 TEST_SECRET = "tests-write-api-secret-long-enough-for-hs256"
@@ -129,18 +130,6 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture
 def api(client: TestClient, settings: Settings, database_url: str) -> Api:
     return Api(client, settings, database_url)
-
-
-def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    """The response is an RFC 9457 problem with this status (and type code)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    problem: dict[str, Any] = response.json()
-    assert problem["status"] == status
-    assert {"type", "title", "detail"} <= problem.keys()
-    if code is not None:
-        assert problem["type"] == f"https://ledgerline.dev/problems/{code}"
-    return problem
 
 
 def fields(problem: dict[str, Any]) -> list[str]:
