@@ -3,21 +3,8 @@ and a client can read its own write with ``min_version``."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import Any
-
 from tests.e2e.conftest import System
-
-
-def eventually(probe: Callable[[], Any], timeout_s: float = 30.0) -> Any:
-    """Poll ``probe`` until it returns a truthy value (search needs an index refresh first)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = probe()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.05)
+from tests.polling import wait_for
 
 
 def test_every_event_type_reaches_mongo_and_elasticsearch(system: System) -> None:
@@ -99,18 +86,18 @@ def test_every_event_type_reaches_mongo_and_elasticsearch(system: System) -> Non
     void = system.get(f"/v1/payments/{voided['id']}", as_ada, min_version=2)
     assert void["status"] == "voided"
 
-    entries = eventually(
+    entries = wait_for(
         lambda: (e := system.get(f"{w}/entries", as_ada)["items"]) and len(e) == 5 and e
     )
     assert [e["amount"] for e in entries][-2:] == [1_000, 10_000]  # newest first
-    inbox = eventually(
+    inbox = wait_for(
         lambda: system.get(f"/v1/users/{ada['id']}/notifications", as_ada, limit=100)["items"]
     )
     assert inbox, "deposits and captures notify the account owner"
 
-    found = eventually(lambda: system.get("/v1/search/payments", as_ada, q="computer")["items"])
+    found = wait_for(lambda: system.get("/v1/search/payments", as_ada, q="computer")["items"])
     assert [p["id"] for p in found] == [paid["id"]]
-    users = eventually(lambda: system.get("/v1/search/users", admin, q="king")["items"])
+    users = wait_for(lambda: system.get("/v1/search/users", admin, q="king")["items"])
     assert [u["id"] for u in users] == [ada["id"]]
 
     # The remaining event types: an account closed at zero, a user deactivated, a user forgotten.
@@ -146,7 +133,7 @@ def assert_forgotten_everywhere(system: System, user_id: str, admin: dict[str, s
     from projections.rebuild import rebuild
 
     for q in ("Lovelace", "King", "ada@example.com"):
-        assert eventually(lambda q=q: not system.get("/v1/search/users", admin, q=q)["items"]), (
+        assert wait_for(lambda q=q: not system.get("/v1/search/users", admin, q=q)["items"]), (
             f"search still finds the forgotten user by {q!r}"
         )
     settings = system.settings

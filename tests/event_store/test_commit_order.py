@@ -62,8 +62,11 @@ def _writer(database_url: str, writer: int, committed: list[WriterTransaction], 
             record.started = time.monotonic()
             with conn.transaction(force_rollback=outcome < 0.15):
                 conn.execute(statement.encode(), params)
-                if outcome > 0.85:
-                    time.sleep(rng.uniform(0.01, 0.05))  # a slow commit, held open on purpose
+                if outcome > 0.85:  # a slow transaction: real work keeps it open before commit
+                    conn.execute(
+                        "SELECT sum(i) FROM generate_series(1, %s) AS i",
+                        (rng.randint(50_000, 250_000),),
+                    )
             record.committed = time.monotonic()
             if outcome >= 0.15:
                 version += count

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, free_po
 from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
+from tests.polling import wait_for
 
 SECRET = "observability-secret-long-enough-for-production-hs256"
 
@@ -104,9 +104,8 @@ def test_one_correlation_id_appears_in_all_five_processes(
     assert seen.status_code == 200, seen.text
 
     logs = {child.spec.name: child.log_path for child in supervisor.children}
-    deadline = time.monotonic() + 30
-    missing = set(logs)
-    while missing and time.monotonic() < deadline:
-        missing = {name for name, path in logs.items() if not _lines_with(path, trace)}
-        time.sleep(0.2)
-    assert not missing, f"no log line with the correlation id in {sorted(missing)}"
+
+    def missing() -> set[str]:
+        return {name for name, path in logs.items() if not _lines_with(path, trace)}
+
+    wait_for(lambda: not missing(), 30, 0.2, what=f"the correlation id in {sorted(missing())}")

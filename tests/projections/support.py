@@ -1,13 +1,12 @@
-"""Shared helpers of the projector tests: a deadline poll, an in-memory read model that applies
+"""Shared helpers of the projector tests: an in-memory read model that applies
 fold results the way the sinks do (for pure tests), and the expected documents computed from the
 domain aggregates (an oracle independent of the projection code)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from domain.account import Account
 from domain.payment import Payment
@@ -15,22 +14,7 @@ from domain.transfer import Transfer
 from domain.user import User
 from projections.fold import FoldResult, fold_batch
 from projections.operations import Document, Envelope, Projection
-
-T = TypeVar("T")
-
-
-def wait_for(
-    predicate: Callable[[], T], timeout: float = 20.0, interval: float = 0.05, what: str = ""
-) -> T:
-    """Poll ``predicate`` until it returns something truthy; AssertionError at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        outcome = predicate()
-        if outcome:
-            return outcome
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
-        time.sleep(interval)
+from tests.polling import wait_for  # noqa: F401 - the projector tests import it from here
 
 
 @dataclass

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from uuid import UUID, uuid4
 
 import pytest
@@ -18,14 +17,7 @@ from infra.servers import KafkaServer
 from projections.checkpoints import CheckpointStore
 from projections.relay import Relay, RelayConfig, make_producer
 from projections.topics import ensure_topics
-
-
-def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+from tests.polling import wait_for
 
 
 class TopicReader:
@@ -109,7 +101,7 @@ def test_relay_publishes_envelopes_keyed_by_stream_with_headers_and_checkpoint(
         append_credits(event_store, stream, 1, 4)
     _relay, stop, thread = start_relay(event_store, kafka_server, topic, database_url)
     try:
-        wait_for(lambda: reader.drain() >= 20, 30, "20 events on the topic")
+        wait_for(lambda: reader.drain() >= 20, 30, what="20 events on the topic")
     finally:
         stop.set()
         thread.join(10)
@@ -151,7 +143,7 @@ def test_idle_relay_keeps_publishing_events_that_arrive_later(
     try:
         for expected in range(1, 4):
             append_credits(event_store, uuid4(), 1, 1)
-            wait_for(lambda n=expected: relay.published == n, 20, f"event {expected}")
+            wait_for(lambda n=expected: relay.published == n, 20, what=f"event {expected}")
     finally:
         stop.set()
         thread.join(10)
@@ -171,13 +163,13 @@ def test_nothing_is_lost_while_kafka_is_down(
     try:
         for stream in streams:
             append_credits(event_store, stream, 1, 2)
-        wait_for(lambda: relay.published == 8, 30, "events before the outage")
+        wait_for(lambda: relay.published == 8, 30, what="events before the outage")
         kafka_server.stop()
         for version in range(3, 13):  # writes keep succeeding while the broker is down
             for stream in streams:
                 append_credits(event_store, stream, version, 1)
         kafka_server.start()
-        wait_for(lambda: reader.drain() >= 48, 90, "every event after the broker restart")
+        wait_for(lambda: reader.drain() >= 48, 90, what="every event after the broker restart")
     finally:
         stop.set()
         thread.join(30)
