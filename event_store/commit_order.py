@@ -39,6 +39,10 @@ must read from the primary, not a hot standby.
 
 from __future__ import annotations
 
+from typing import Any
+
+import psycopg
+
 from event_store.personal_data import reveal_records
 from event_store.records import Checkpoint, RecordedEvent
 from event_store.rows import EVENT_COLUMNS, to_recorded_event
@@ -66,3 +70,19 @@ def read_committed(store: EventStore, after: Checkpoint, limit: int) -> list[Rec
 
 def checkpoint_of(event: RecordedEvent) -> Checkpoint:
     return Checkpoint(tx_id=event.tx_id, position=event.position)
+
+
+_BACKLOG = b"""
+SELECT count(*), extract(epoch FROM clock_timestamp() - min(recorded_at))
+FROM events
+WHERE (tx_id, position) > (%s::text::xid8, %s) AND data IS NOT NULL
+"""
+
+
+def backlog_after(conn: psycopg.Connection[Any], after: Checkpoint) -> tuple[int, float | None]:
+    """How many events a reader at ``after`` has still to read, and the age in seconds of the
+    oldest of them (None when there are none): the relay's lag."""
+    row = conn.execute(_BACKLOG, (str(after.tx_id), after.position)).fetchone()
+    if row is None or not row[0]:
+        return 0, None
+    return int(row[0]), None if row[1] is None else float(row[1])

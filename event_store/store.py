@@ -127,6 +127,19 @@ releases AS (
 )"""
 
 
+# Statement parameter -> InsertRow attribute, for both the one-event and the unnest form.
+_PARAMETERS = {
+    "s": "stream_id",
+    "st": "stream_type",
+    "v": "version",
+    "t": "type",
+    "sv": "schema_version",
+    "d": "data",
+    "b": "state",
+    "m": "metadata",
+}
+
+
 def build_append_statement(
     rows: Sequence[InsertRow],
     idempotency: IdempotencyRecord | None,
@@ -136,32 +149,12 @@ def build_append_statement(
     forget: Sequence[UUID] = (),
 ) -> tuple[str, dict[str, Any]]:
     """One statement for the whole append, so it commits atomically in autocommit mode."""
-    params: dict[str, Any]
     if len(rows) == 1:
-        row = rows[0]
         insert = _INSERT_ONE_EVENT
-        params = {
-            "s": row.stream_id,
-            "st": row.stream_type,
-            "v": row.version,
-            "t": row.type,
-            "sv": row.schema_version,
-            "d": row.data,
-            "b": row.state,
-            "m": row.metadata,
-        }
+        params = {name: getattr(rows[0], column) for name, column in _PARAMETERS.items()}
     else:
         insert = _INSERT_EVENTS
-        params = {
-            "s": [r.stream_id for r in rows],
-            "st": [r.stream_type for r in rows],
-            "v": [r.version for r in rows],
-            "t": [r.type for r in rows],
-            "sv": [r.schema_version for r in rows],
-            "d": [r.data for r in rows],
-            "b": [r.state for r in rows],
-            "m": [r.metadata for r in rows],
-        }
+        params = {name: [getattr(r, column) for r in rows] for name, column in _PARAMETERS.items()}
     ctes: list[str] = []
     if idempotency is not None:
         # First CTE: a concurrent repeat of the same key waits here on the primary key and

@@ -27,7 +27,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 
-from event_store.commit_order import checkpoint_of, read_committed
+from event_store.commit_order import backlog_after, checkpoint_of, read_committed
 from event_store.errors import StoreUnavailable
 from event_store.records import Checkpoint, RecordedEvent
 from event_store.store import EventStore
@@ -43,16 +43,6 @@ LAG_SECONDS = Gauge(
     "ledgerline_relay_lag_seconds", "Age of the oldest event not yet published (0 when idle)."
 )
 BACKLOG_EVERY_S = 5.0
-
-
-def backlog(store: EventStore, after: Checkpoint) -> int:
-    """Events committed after ``after`` in commit order (the relay's lag in events)."""
-    with store.connection() as conn:
-        row = conn.execute(
-            b"SELECT count(*) FROM events WHERE (tx_id, position) > (%s::text::xid8, %s)",
-            (str(after.tx_id), after.position),
-        ).fetchone()
-    return 0 if row is None else int(row[0])
 
 
 @dataclass(frozen=True)
@@ -157,7 +147,8 @@ class Relay:
         if now - self._backlog_measured_at < BACKLOG_EVERY_S:
             return
         self._backlog_measured_at = now
-        LAG_EVENTS.set(backlog(self._store, self.checkpoint))
+        with self._store.connection() as conn:
+            LAG_EVENTS.set(backlog_after(conn, self.checkpoint)[0])
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop``: publish while there is work, otherwise poll again shortly."""

@@ -32,6 +32,8 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 
+from event_store.commit_order import backlog_after
+from event_store.records import Checkpoint
 from infra.settings import Settings
 from projections.envelope import decode_envelope
 from projections.process import DEFAULT_GROUP_IDS
@@ -123,11 +125,7 @@ def _from_postgres(
                 (sources.relay_consumer,),
             ).fetchone()
             tx_id, position = checkpoint if checkpoint else ("0", 0)
-            backlog = conn.execute(
-                b"SELECT count(*), extract(epoch FROM clock_timestamp() - min(recorded_at))"
-                b" FROM events WHERE (tx_id, position) > (%s::xid8, %s) AND data IS NOT NULL",
-                (tx_id, position),
-            ).fetchone()
+            behind, age = backlog_after(conn, Checkpoint(int(tx_id), int(position)))
             pending = conn.execute(
                 b"SELECT consumer FROM checkpoints WHERE starts_with(consumer, %s)"
                 b" ORDER BY consumer",
@@ -135,13 +133,12 @@ def _from_postgres(
             ).fetchall()
     except psycopg.Error as error:
         raise StatusUnavailable(f"PostgreSQL: {_first_line(error)}") from error
-    behind, age = (int(backlog[0]), backlog[1]) if backlog else (0, None)
     relay = ConsumerStatus(
         name="relay",
         kind="relay",
         position=int(position) if checkpoint else None,
         behind=behind,
-        oldest_unprocessed_age_s=None if age is None or behind == 0 else round(float(age), 3),
+        oldest_unprocessed_age_s=None if age is None else round(age, 3),
     )
     return (
         None if head is None else int(head[0]),
