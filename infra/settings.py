@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     )
     kafka_topic: str = "ledgerline.events"
     kafka_partitions: int = 6
+    # Projector consumer groups are "<prefix>-mongo" and "<prefix>-search"; systems sharing a
+    # broker (or tests sharing one) give each its own prefix.
+    kafka_group_prefix: str = "ledgerline"
 
     # MongoDB-protocol server
     mongo_port: int = 57017

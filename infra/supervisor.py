@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,13 +73,35 @@ class Supervisor:
     """Starts, watches and stops the processes. ``env`` is the children's whole environment
     (default: inherited), for callers such as benchmarks that run a private stack."""
 
-    def __init__(self, settings: Settings, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        env: dict[str, str] | None = None,
+        only: Collection[str] | None = None,
+    ) -> None:
         self._settings = settings
         root = settings.data_dir.resolve()
         self.children = [
             Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid", env)
             for spec in process_specs(settings)
+            if only is None or spec.name in only
         ]
+
+    def child(self, name: str) -> Child:
+        return next(child for child in self.children if child.spec.name == name)
+
+    def kill(self, name: str) -> None:
+        """kill -9, as a crash or the OOM killer would, and reap it."""
+        process = self.child(name).process
+        assert process is not None
+        process.kill()
+        process.wait(30)
+
+    def restart(self, name: str, timeout_s: float = 60.0) -> None:
+        """Start a stopped or killed child again and wait until it is ready."""
+        child = self.child(name)
+        child.start()
+        self._wait_ready(child, deadline_in(timeout_s))
 
     def claim(self) -> None:
         """Record this process as the supervisor, so `dev down` stops it (and it its children)

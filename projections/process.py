@@ -41,6 +41,10 @@ class SetupInterrupted(Exception):
     """``stop`` was set while the projector waited for its servers to come up."""
 
 
+def projector_group_id(settings: Settings, kind: str) -> str:
+    return f"{settings.kafka_group_prefix}-{kind}"
+
+
 @dataclass(frozen=True)
 class ProjectorOptions:
     kind: ProjectorKind
@@ -67,7 +71,7 @@ class ProjectorOptions:
             kind=kind,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             topic=settings.kafka_topic,
-            group_id=group_id or DEFAULT_GROUP_IDS[kind],
+            group_id=group_id or projector_group_id(settings, kind),
             partitions=settings.kafka_partitions,
             mongo_url=settings.mongo_url,
             mongo_database=settings.mongo_database,

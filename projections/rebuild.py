@@ -11,19 +11,23 @@ over the event store feeds every target):
    types the targets project, see ``projections.replay_source``), through the live projector's
    own pure folds (``projections.generation_builder``), reading, folding and writing overlapped
    (``projections.overlap``);
-3. catch up: read until a read returns nothing, write the buffered documents, and repeat until
-   a pass finds no new event, so the generation is at the head of the store when it is swapped;
+3. catch up: read until a read comes back short of a batch (the head of the store as of that
+   read), write the buffered documents, and repeat until a pass finds less than one batch, so
+   the generation is within a batch of the head when it is swapped. Passes never wait for a
+   read that returns nothing: on a busy store events arrive faster than a pass ends, and
+   waiting for silence would never swap;
 4. journal the swap (generation + checkpoint), swap (MongoDB ``rename`` with ``dropTarget``,
    Elasticsearch one ``update_aliases`` call; see ``projections.generations``);
-5. project the tail: keep reading from the rebuild's checkpoint until a read returns nothing,
-   into the now-live names. The live projector kept writing into the old
-   generation until the swap; whatever it wrote there after our checkpoint (documents and
-   insert-once lines) is gone with the old generation, and the tail writes it again. The tail
-   folds onto the rebuild's own state, not onto the live documents, so it produces every tail
-   event's lines even where the live projector has already advanced the stream document in the
-   new generation; documents are written only where newer than the live ones
-   (``RebuildTarget.live_store``). Until the tail lands, the live projector may find a document
-   one or more versions behind an event; it waits for that
+5. project the tail: read from the rebuild's checkpoint until a read comes back short, into the
+   now-live names. That read started after the swap, so it covers every event the relay could
+   have published before the swap (the relay reads below the same commit horizon). The live
+   projector kept writing into the old generation until the swap; whatever it wrote there after
+   our checkpoint (documents and insert-once lines) is gone with the old generation, and the
+   tail writes it again. The tail folds onto the rebuild's own state, not onto the live
+   documents, so it produces every tail event's lines even where the live projector has already
+   advanced the stream document in the new generation; documents are written only where newer
+   than the live ones (``RebuildTarget.live_store``). Until the tail lands, the live projector
+   may find a document one or more versions behind an event; it waits for that
    (``RunnerConfig.version_gap_patience_s``) instead of dead-lettering;
 6. clear the journal, drop the old generation unless ``keep_old``.
 
@@ -324,18 +328,12 @@ def _build_generations(
         checkpoint, report.events = fold_into(
             source, builders, Checkpoint(), options.batch_size, observer, total
         )
-        # Writing buffered documents takes a while and events keep arriving: catch up until a
-        # pass over the store finds nothing new, so the swap happens at the head.
-        while True:
-            observer.phase("writing", "stream documents")
-            for builder in builders:
-                builder.flush()
-            checkpoint, more = fold_into(
-                source, builders, checkpoint, options.batch_size, observer, total, report.events
-            )
-            report.events += more
-            if more == 0:
-                return checkpoint
+        observer.phase("writing", "stream documents")
+        checkpoint, more = catch_up(
+            source, builders, checkpoint, options.batch_size, observer, total, report.events
+        )
+        report.events += more
+        return checkpoint
     except BaseException:
         for build in builds:
             with contextlib.suppress(Exception):
@@ -354,8 +352,8 @@ def fold_into(
     total: int = 0,
     done: int = 0,
 ) -> tuple[Checkpoint, int]:
-    """Read from ``after`` until a read returns nothing, folding every batch into every
-    builder. Returns the last checkpoint and how many events were read."""
+    """Read from ``after`` until a read comes back short of ``batch_size``, folding every
+    batch into every builder. Returns the last checkpoint and how many events were read."""
     read = 0
     for events in read_ahead(_reader(source, after, batch_size), "rebuild-reader"):
         envelopes = [to_envelope(event) for event in events]
@@ -368,19 +366,44 @@ def fold_into(
     return after, read
 
 
+def catch_up(
+    source: ReplaySource,
+    builders: Sequence[GenerationBuilder],
+    after: Checkpoint,
+    batch_size: int,
+    observer: Observer | None = None,
+    total: int = 0,
+    done: int = 0,
+) -> tuple[Checkpoint, int]:
+    """Write the builders' buffered documents and fold what arrived meanwhile, until a pass
+    finds less than a batch (writing buffered documents takes a while and events keep
+    arriving; a pass that waited for silence might never end). Everything read is written
+    when this returns. Returns the last checkpoint and how many events were read."""
+    read = 0
+    while True:
+        for builder in builders:
+            builder.flush()
+        after, more = fold_into(source, builders, after, batch_size, observer, total, done + read)
+        read += more
+        if more < batch_size:
+            for builder in builders:
+                builder.flush()
+            return after, read
+
+
 def _reader(
     source: ReplaySource, after: Checkpoint, batch_size: int
 ) -> Callable[[], list[RecordedEvent] | None]:
-    """Successive batches from ``after``; None once a read is empty."""
-    position = after
+    """Successive batches from ``after``; None after the first short (or empty) batch."""
+    position: Checkpoint | None = after
 
     def read() -> list[RecordedEvent] | None:
         nonlocal position
-        events = source.read(position, batch_size)
-        if not events:
+        if position is None:
             return None
-        position = checkpoint_of(events[-1])
-        return events
+        events = source.read(position, batch_size)
+        position = checkpoint_of(events[-1]) if len(events) == batch_size else None
+        return events or None
 
     return read
 
@@ -395,7 +418,7 @@ def project_tail(
     batch_size: int,
 ) -> tuple[Checkpoint, int]:
     """Fold every event after ``after`` into builders retargeted at the live names, writing
-    after each batch, until a read returns nothing."""
+    after each batch, until a read comes back short of ``batch_size``."""
     read = 0
     while True:
         events = source.read(after, batch_size)
@@ -416,6 +439,8 @@ def project_tail(
                 )
         after = checkpoint_of(events[-1])
         read += len(events)
+        if len(events) < batch_size:
+            return after, read
 
 
 _STREAMS_UP_TO = f"""

@@ -36,7 +36,7 @@ from event_store.commit_order import backlog_after
 from event_store.records import Checkpoint
 from infra.settings import Settings
 from projections.envelope import decode_envelope
-from projections.process import DEFAULT_GROUP_IDS
+from projections.process import DEFAULT_GROUP_IDS, projector_group_id
 from projections.rebuild_guard import JOURNAL_PREFIX
 
 
@@ -90,6 +90,9 @@ class StatusSources:
             database_url=settings.database_url,
             bootstrap_servers=settings.kafka_bootstrap_servers,
             topic=settings.kafka_topic,
+            projector_groups={
+                kind: projector_group_id(settings, kind) for kind in DEFAULT_GROUP_IDS
+            },
         )
 
 

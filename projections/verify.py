@@ -34,7 +34,7 @@ from event_store.store import EventStore
 from projections.generation_builder import GenerationBuilder
 from projections.generations import RebuildTarget
 from projections.operations import Document
-from projections.rebuild import Observer, SilentObserver, fold_into
+from projections.rebuild import Observer, SilentObserver, catch_up, fold_into
 from projections.rebuild_guard import RebuildGuard
 from projections.replay_source import ReplaySource
 
@@ -121,7 +121,7 @@ def verify(
             checkpoint, report.events = fold_into(
                 source, builders, Checkpoint(), options.batch_size, observer, total
             )
-            checkpoint, more = _flushed(source, builders, checkpoint, options.batch_size)
+            checkpoint, more = catch_up(source, builders, checkpoint, options.batch_size)
             report.events += more
             observer.phase("comparing", "")
             suspects: dict[tuple[int, str], set[str]] = {}
@@ -155,23 +155,6 @@ def verify(
     return report
 
 
-def _flushed(
-    source: ReplaySource,
-    builders: Sequence[GenerationBuilder],
-    after: Checkpoint,
-    batch_size: int,
-) -> tuple[Checkpoint, int]:
-    """Write the builders' buffered documents, catching up until a pass reads nothing."""
-    read = 0
-    while True:
-        for builder in builders:
-            builder.flush()
-        after, more = fold_into(source, builders, after, batch_size)
-        read += more
-        if more == 0:
-            return after, read
-
-
 def _settle(
     source: ReplaySource,
     scratches: Sequence[_Scratch],
@@ -187,7 +170,7 @@ def _settle(
     while suspects and time.monotonic() < deadline:
         observer.phase("rechecking", f"{sum(map(len, suspects.values()))} documents in flight")
         time.sleep(options.recheck_interval_s)  # give the live projector time to catch up
-        checkpoint, _ = _flushed(
+        checkpoint, _ = catch_up(
             source, [s.builder for s in scratches], checkpoint, options.batch_size
         )
         suspects, settled_differently = _recheck(scratches, suspects)

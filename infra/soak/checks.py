@@ -1,0 +1,234 @@
+"""The after-the-storm checks of fault tests and ``bench/soak.py``: once the pipeline has drained,
+nothing was lost, nothing was applied twice, and the money adds up.
+
+- ``wait_drained``: the relay and both projectors are at the head of the event store
+  (``projections.status``).
+- ``check_all`` runs, on a drained system:
+  - ``ledgerline projections verify all`` (the operator's own command, as a subprocess): zero
+    differences between each read model and a fresh fold of the event store;
+  - every event in the store is on the Kafka topic (compared by event id), and each stream's
+    events first appear on it in version order;
+  - no statement line (account, version) or notification (event, recipient) appears twice;
+  - no idempotency key took effect twice (two events of one type on one stream for one key);
+  - the money invariant: per currency, the sum of all balances equals deposits minus
+    withdrawals; every balance and available balance is >= 0; every account's balance equals
+    the sum of its statement lines, and equals what its events add up to in the store.
+
+Each check returns the problems it found as one-line strings; an empty report is a pass.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from kafka import KafkaConsumer, TopicPartition
+from pymongo import MongoClient
+
+from infra.settings import Settings
+from projections.envelope import decode_envelope
+from projections.status import StatusSources, StatusUnavailable, pipeline_status
+
+
+@dataclass
+class CheckReport:
+    problems: dict[str, list[str]] = field(default_factory=dict)
+    figures: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.problems.values())
+
+    def describe(self) -> str:
+        lines = [f"{name}: {value}" for name, value in self.figures.items()]
+        for name, found in self.problems.items():
+            lines.append(f"{name}: {'ok' if not found else f'{len(found)} problems'}")
+            lines += [f"  {problem}" for problem in found[:20]]
+        return "\n".join(lines)
+
+
+def lag(settings: Settings) -> dict[str, tuple[int, float | None]]:
+    """Events behind the head and age of the oldest unprocessed one, per consumer."""
+    status = pipeline_status(StatusSources.from_settings(settings))
+    return {c.name: (c.behind, c.oldest_unprocessed_age_s) for c in status.consumers}
+
+
+def wait_drained(settings: Settings, timeout_s: float = 120.0) -> None:
+    """Until the relay and every projector are at the head of the store (raises TimeoutError
+    with the last status otherwise)."""
+    deadline = time.monotonic() + timeout_s
+    last: Any = None
+    while time.monotonic() < deadline:
+        try:
+            last = lag(settings)
+            if all(behind == 0 for behind, _ in last.values()):
+                return
+        except StatusUnavailable as error:  # a server still coming back
+            last = str(error)
+        time.sleep(0.2)
+    raise TimeoutError(f"the pipeline did not drain within {timeout_s:.0f} s: {last}")
+
+
+def check_all(settings: Settings, env: dict[str, str]) -> CheckReport:
+    """Every check on a drained system. ``env``: the environment that points the Ledgerline
+    CLI at this system (``LEDGERLINE_...``)."""
+    report = CheckReport()
+    report.problems["verify"] = verify_read_models(env)
+    stored = stored_event_ids(settings)
+    report.figures["events in the store"] = len(stored)
+    published, order_problems = published_events(settings)
+    report.figures["records on the topic"] = sum(published.values())
+    report.problems["published"] = [
+        f"event {event_id} is not on the topic" for event_id in sorted(stored - published.keys())
+    ] + order_problems
+    with MongoClient(settings.mongo_url, serverSelectionTimeoutMS=10_000) as mongo:
+        database = mongo[settings.mongo_database]
+        report.problems["duplicate lines"] = duplicate_lines(database)
+        report.problems["money"] = money_invariant(settings, database)
+    report.problems["idempotency"] = doubled_commands(settings)
+    return report
+
+
+def verify_read_models(env: dict[str, str]) -> list[str]:
+    completed = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "projections", "verify", "all"],
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if completed.returncode == 0:
+        return []
+    output = (completed.stdout + completed.stderr).strip().splitlines()
+    return [f"projections verify exited {completed.returncode}", *output[-30:]]
+
+
+def stored_event_ids(settings: Settings) -> set[str]:
+    with psycopg.connect(settings.database_url) as conn:
+        return {str(row[0]) for row in conn.execute("SELECT event_id FROM events")}
+
+
+def published_events(settings: Settings) -> tuple[Counter[str], list[str]]:
+    """Records per event id on the whole topic, and streams whose events first appear out of
+    version order (republished records after a relay crash are repeats, not reorders)."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        consumer_timeout_ms=10_000,
+    )
+    try:
+        partitions = [
+            TopicPartition(settings.kafka_topic, p)
+            for p in sorted(consumer.partitions_for_topic(settings.kafka_topic) or [])
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        counts: Counter[str] = Counter()
+        last_version: dict[str, int] = {}
+        problems: list[str] = []
+        deadline = time.monotonic() + 120
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            if time.monotonic() > deadline:
+                raise TimeoutError("reading the topic took over 120 s")
+            for records in consumer.poll(timeout_ms=1000, max_records=5000).values():
+                for record in records:
+                    envelope = decode_envelope(record.value)
+                    event_id, stream = str(envelope["event_id"]), str(envelope["stream_id"])
+                    if event_id not in counts:
+                        version = int(envelope["version"])
+                        if version <= last_version.get(stream, -1):
+                            problems.append(f"stream {stream}: version {version} after a later one")
+                        last_version[stream] = version
+                    counts[event_id] += 1
+        return counts, problems
+    finally:
+        consumer.close()
+
+
+def duplicate_lines(database: Any) -> list[str]:
+    problems = []
+    lines = Counter(
+        (line["account_id"], line["version"])
+        for line in database["account_entries"].find({}, {"account_id": 1, "version": 1})
+    )
+    problems += [f"statement line {key} appears {n} times" for key, n in lines.items() if n > 1]
+    notes = Counter(
+        (note.get("position"), note.get("account_id") or note.get("user_id"))
+        for note in database["notifications"].find(
+            {}, {"position": 1, "account_id": 1, "user_id": 1}
+        )
+    )
+    problems += [f"notification {key} appears {n} times" for key, n in notes.items() if n > 1]
+    return problems
+
+
+_MOVEMENTS = """
+SELECT stream_id::text, type, (data->>'amount')::bigint, data->>'currency', metadata->>'command'
+FROM events
+WHERE type IN ('AccountCredited', 'AccountDebited')
+"""
+
+
+def money_invariant(settings: Settings, database: Any) -> list[str]:
+    problems = []
+    injected: dict[str, int] = defaultdict(int)  # currency -> deposits - withdrawals
+    from_events: dict[str, int] = defaultdict(int)  # account -> credits - debits
+    with psycopg.connect(settings.database_url) as conn:
+        for account, kind, amount, currency, command in conn.execute(_MOVEMENTS):
+            sign = 1 if kind == "AccountCredited" else -1
+            from_events[account] += sign * amount
+            if command in ("DepositFunds", "WithdrawFunds"):
+                injected[currency] += sign * amount
+    lines: dict[str, int] = defaultdict(int)
+    for line in database["account_entries"].find({}, {"account_id": 1, "kind": 1, "amount": 1}):
+        lines[line["account_id"]] += line["amount"] if line["kind"] == "credit" else -line["amount"]
+    balances: dict[str, int] = defaultdict(int)
+    for account in database["accounts"].find({}):
+        account_id, balance = account["_id"], account["balance"]
+        balances[account["currency"]] += balance
+        if balance < 0 or account["available"] < 0:
+            problems.append(
+                f"account {account_id}: balance {balance}, available {account['available']}"
+            )
+        if balance != lines[account_id]:
+            problems.append(
+                f"account {account_id}: balance {balance} but its lines add up to "
+                f"{lines[account_id]}"
+            )
+        if balance != from_events.get(account_id, 0):
+            problems.append(
+                f"account {account_id}: balance {balance} but its events add up to "
+                f"{from_events.get(account_id, 0)}"
+            )
+    for currency in sorted(injected.keys() | balances.keys()):
+        if balances[currency] != injected[currency]:
+            problems.append(
+                f"{currency}: balances add up to {balances[currency]}, deposits - withdrawals "
+                f"to {injected[currency]}"
+            )
+    return problems
+
+
+_DOUBLED = """
+SELECT metadata->>'idempotency_key', stream_id::text, type, count(*)
+FROM events
+WHERE metadata->>'idempotency_key' IS NOT NULL
+GROUP BY 1, 2, 3
+HAVING count(*) > 1
+"""
+
+
+def doubled_commands(settings: Settings) -> list[str]:
+    with psycopg.connect(settings.database_url) as conn:
+        return [
+            f"idempotency key {key}: {n} {kind} events on stream {stream}"
+            for key, stream, kind, n in conn.execute(_DOUBLED)
+        ]

@@ -1,0 +1,112 @@
+"""A whole Ledgerline system on a running server stack, for fault tests and ``bench/soak.py``:
+the write API, the relay and both projectors as OS processes (exactly as ``ledgerline dev run``
+starts them), with their own database, topic, consumer groups, MongoDB database and index
+prefix, so that several systems can share one set of servers one after another.
+
+The processes are children of a ``Supervisor`` that does not restart them by itself: the
+caller kills (``kill -9``) and restarts them on its own schedule, and stops or restarts the
+servers through the stack.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from event_store.schema import migrate
+from infra.devstack import RunningStack
+from infra.servers import free_port
+from infra.settings import Settings
+from infra.supervisor import Supervisor
+from projections.topics import ensure_topics
+
+PROCESSES = ("write-api", "relay", "projector-mongo", "projector-search")
+
+
+@dataclass
+class System:
+    settings: Settings
+    env: dict[str, str]  # the LEDGERLINE_ environment of every process of this system
+    supervisor: Supervisor
+    stack: RunningStack
+
+    @property
+    def write_url(self) -> str:
+        return f"http://127.0.0.1:{self.settings.write_api_port}"
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    """The variables that make a Ledgerline process see ``settings``."""
+    return {
+        "LEDGERLINE_DATA_DIR": str(settings.data_dir),
+        "LEDGERLINE_DATABASE_URL": settings.database_url,
+        "LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "LEDGERLINE_KAFKA_TOPIC": settings.kafka_topic,
+        "LEDGERLINE_KAFKA_PARTITIONS": str(settings.kafka_partitions),
+        "LEDGERLINE_KAFKA_GROUP_PREFIX": settings.kafka_group_prefix,
+        "LEDGERLINE_MONGO_URL": settings.mongo_url,
+        "LEDGERLINE_MONGO_DATABASE": settings.mongo_database,
+        "LEDGERLINE_ELASTICSEARCH_URL": settings.elasticsearch_url,
+        "LEDGERLINE_SEARCH_INDEX_PREFIX": settings.search_index_prefix,
+        "LEDGERLINE_WRITE_API_PORT": str(settings.write_api_port),
+        "LEDGERLINE_RELAY_METRICS_PORT": str(settings.relay_metrics_port),
+        "LEDGERLINE_PROJECTOR_MONGO_METRICS_PORT": str(settings.projector_mongo_metrics_port),
+        "LEDGERLINE_PROJECTOR_SEARCH_METRICS_PORT": str(settings.projector_search_metrics_port),
+        "LEDGERLINE_JWT_SECRET": settings.jwt_secret.get_secret_value(),
+        "LEDGERLINE_RATE_LIMIT_ENABLED": str(settings.rate_limit_enabled).lower(),
+        "LEDGERLINE_LOG_LEVEL": settings.log_level,
+    }
+
+
+def system_settings(stack: RunningStack, data_dir: Path, name: str, partitions: int) -> Settings:
+    """Settings of a system called ``name`` on ``stack``'s servers."""
+    base = stack.settings
+    return Settings(
+        data_dir=data_dir,
+        postgres_port=base.postgres_port,
+        postgres_database=name,
+        kafka_port=base.kafka_port,
+        kafka_topic=f"{name}.events",
+        kafka_partitions=partitions,
+        kafka_group_prefix=name,
+        mongo_port=base.mongo_port,
+        mongo_database=name,
+        elasticsearch_port=base.elasticsearch_port,
+        search_index_prefix=name,
+        write_api_port=free_port(),
+        relay_metrics_port=free_port(),
+        projector_mongo_metrics_port=free_port(),
+        projector_search_metrics_port=free_port(),
+        # The workload signs its holders up from one address and sends as fast as it can;
+        # rate limits are tested on their own (tests/write_api/test_rate_limit.py).
+        rate_limit_enabled=False,
+        log_level="WARNING",
+    )
+
+
+@contextmanager
+def running_system(
+    stack: RunningStack, data_dir: Path, *, name: str | None = None, partitions: int = 3
+) -> Iterator[System]:
+    """Create the database and topic, start the processes, and stop them on exit (the
+    database, topic and read models are left for inspection; the stack is temporary)."""
+    name = name or f"soak{uuid.uuid4().hex[:8]}"
+    settings = system_settings(stack, data_dir, name, partitions)
+    with psycopg.connect(stack.postgres.url("postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    migrate(settings.database_url)
+    ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: partitions})
+    env = environment(settings)
+    supervisor = Supervisor(settings, os.environ | env, only=PROCESSES)
+    try:
+        supervisor.start_all()
+        yield System(settings, env, supervisor, stack)
+    finally:
+        supervisor.stop_all()
