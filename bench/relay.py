@@ -17,7 +17,8 @@ from event_store.schema import migrate
 from event_store.store import EventStore
 from infra.devstack import throwaway_stack
 from projections.envelope import encode_envelope, to_envelope
-from projections.relay import Relay, RelayConfig, make_producer
+from projections.producer import make_producer
+from projections.relay import Relay, RelayConfig
 from projections.topics import ensure_topics
 
 

@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from psycopg_pool import ConnectionPool
 
+# Opening waits for the first ``min_size`` connections: a start-up bound, unlike ``timeout``, the
+# wait for a free connection on every checkout. A checkout timeout set short to shed load under
+# overload (a few ms: the request gets a 503 instead of queueing) is shorter than establishing a
+# connection, and used for opening too it made the service fail to start.
+_OPEN_TIMEOUT_FLOOR_S = 5.0
+
 
 def open_pool(
     conninfo: str,
@@ -19,7 +25,10 @@ def open_pool(
     search_path: str | None = None,
     name: str = "event_store",
 ) -> ConnectionPool:
-    """Open a pool of autocommit connections and wait until the first one is ready."""
+    """Open a pool of autocommit connections and wait until the first one is ready.
+
+    ``timeout`` bounds each wait for a free connection; opening waits at least
+    ``_OPEN_TIMEOUT_FLOOR_S`` whatever it is."""
     kwargs: dict[str, object] = {"autocommit": True}
     if search_path is not None:
         kwargs["options"] = f"-c search_path={search_path}"
@@ -32,5 +41,5 @@ def open_pool(
         name=name,
         open=False,
     )
-    pool.open(wait=True, timeout=timeout)
+    pool.open(wait=True, timeout=max(timeout, _OPEN_TIMEOUT_FLOOR_S))
     return pool

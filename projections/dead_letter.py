@@ -19,6 +19,8 @@ from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError
 
+from projections.producer import make_producer
+
 MAX_ERROR_CHARS = 2000
 
 
@@ -53,16 +55,8 @@ class DeadLetter:
 
 
 def make_dead_letter_producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
-    config: dict[str, Any] = {
-        "bootstrap_servers": bootstrap_servers,
-        "acks": "all",
-        "enable_idempotence": True,
-        "max_block_ms": 10_000,
-        "request_timeout_ms": 10_000,
-        "delivery_timeout_ms": 30_000,
-        "client_id": "ledgerline-projector-dlq",
-    } | overrides
-    return KafkaProducer(**config)
+    """The relay's producer settings (acks=all, idempotent), under its own client id."""
+    return make_producer(bootstrap_servers, client_id="ledgerline-projector-dlq", **overrides)
 
 
 class DeadLetterQueue:

@@ -20,7 +20,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 from kafka import KafkaProducer
@@ -55,20 +54,6 @@ class RelayConfig:
     # runs one cheap index range scan per interval instead.
     idle_wait_s: float = 0.01
     max_backoff_s: float = 5.0
-
-
-def make_producer(bootstrap_servers: str, **overrides: Any) -> KafkaProducer:
-    config: dict[str, Any] = {
-        "bootstrap_servers": bootstrap_servers,
-        "acks": "all",
-        "enable_idempotence": True,
-        "linger_ms": 2,
-        "max_block_ms": 10_000,
-        "request_timeout_ms": 10_000,
-        "delivery_timeout_ms": 30_000,
-        "client_id": "ledgerline-relay",
-    } | overrides
-    return KafkaProducer(**config)
 
 
 def publish(producer: KafkaProducer, topic: str, events: list[RecordedEvent]) -> None:

@@ -10,7 +10,8 @@ from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.settings import Settings
-from projections.relay import Relay, RelayConfig, make_producer
+from projections.producer import make_producer
+from projections.relay import Relay, RelayConfig
 from projections.topics import ensure_topics
 
 log = structlog.get_logger(__name__)

@@ -136,6 +136,9 @@ def consumer_config(bootstrap_servers: str, group_id: str, **overrides: Any) -> 
         "heartbeat_interval_ms": 1_000,
         "max_poll_interval_ms": 300_000,
         "max_poll_records": 500,
+        # kafka-python backs off up to 30 s between reconnects; a broker back from a restart
+        # should be noticed in seconds.
+        "reconnect_backoff_max_ms": 2_000,
     } | overrides
 
 

@@ -50,7 +50,7 @@ def open_resources(settings: Settings) -> Iterator[WriteResources]:
 
     limiter = None
     if settings.rate_limit_enabled:
-        limiter = RateLimiter(pool)
+        limiter = RateLimiter(pool, timeout_s=settings.db_pool_timeout_s)
         limiter.ensure_table()
     try:
         yield WriteResources(

@@ -87,7 +87,10 @@ def check_all(settings: Settings, env: dict[str, str]) -> CheckReport:
     report.problems["published"] = [
         f"event {event_id} is not on the topic" for event_id in sorted(stored - published.keys())
     ] + order_problems
-    with MongoClient(settings.mongo_url, serverSelectionTimeoutMS=10_000) as mongo:
+    mongo: MongoClient[dict[str, Any]] = MongoClient(
+        settings.mongo_url, serverSelectionTimeoutMS=10_000
+    )
+    with mongo:
         database = mongo[settings.mongo_database]
         report.problems["duplicate lines"] = duplicate_lines(database)
         report.problems["money"] = money_invariant(settings, database)

@@ -151,11 +151,15 @@ class Workload:
         holders: int = 8,
         seed: int = 1,
         retry_budget_s: float = 60.0,
+        rate: float | None = None,
     ) -> None:
+        """``rate``: commands per second started by all clients together (None: as fast as
+        they get answers)."""
         self.base_url, self.settings = base_url, settings
         self.client_count, self.holder_count = clients, holders
         self.retry_budget_s = retry_budget_s
         self.seed = seed
+        self.rate = rate
         self.stats = WorkloadStats()
         self.holders: list[Holder] = []
         self._lock = threading.Lock()
@@ -226,7 +230,10 @@ class Workload:
             raise RuntimeError(f"workload clients did not stop: {stuck}")
 
     def _run(self, client: Client, rng: random.Random) -> None:
-        while not self._stop.is_set():
+        interval = self.client_count / self.rate if self.rate else 0.0
+        next_at = time.monotonic() + rng.random() * interval
+        while not self._stop.wait(max(0.0, next_at - time.monotonic())):
+            next_at = max(next_at + interval, time.monotonic() - interval)
             try:
                 self._one(client, rng)
             except CommandFailed:
@@ -295,6 +302,7 @@ class Workload:
             return
         captured = client.command("capture", f"{payment}/capture", payer.headers)
         if captured is not None and roll > 0.75:
+            # The merchant (payee) refunds.
             client.command(
-                "refund", f"{payment}/refunds", payer.headers, {"amount": rng.randint(1, amount)}
+                "refund", f"{payment}/refunds", payee.headers, {"amount": rng.randint(1, amount)}
             )

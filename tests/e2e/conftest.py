@@ -20,7 +20,8 @@ from infra.http.auth import mint_token
 from infra.servers import ElasticsearchServer, KafkaServer, MongoServer
 from infra.settings import Settings
 from projections.process import run_projector
-from projections.relay import Relay, RelayConfig, make_producer
+from projections.producer import make_producer
+from projections.relay import Relay, RelayConfig
 from projections.topics import ensure_topics
 from read_api.app import create_app as create_read_app
 from write_api.app import create_app as create_write_app

@@ -15,15 +15,21 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from infra.soak.checks import check_all, wait_drained
+import pytest
+
+from infra.soak.checks import check_all, lag, wait_drained
 from infra.soak.system import System
 from infra.soak.workload import Workload
 from tests.polling import wait_for
 
+pytestmark = pytest.mark.faults
+
 
 @contextmanager
 def under_load(system: System, clients: int = 4) -> Iterator[Workload]:
-    workload = Workload(system.write_url, system.settings, clients=clients, holders=8)
+    # A steady stream well within what the 2-core machine projects while it also runs the
+    # servers, so catching up after a fault takes seconds (bench/soak.py goes further).
+    workload = Workload(system.write_url, system.settings, clients=clients, holders=8, rate=60)
     workload.setup()
     workload.start()
     try:
@@ -56,6 +62,10 @@ def outage(workload: Workload, seconds: float, commands: int = 0) -> None:
     )
 
 
+def behind(system: System, process: str) -> int:
+    return lag(system.settings)[process.removeprefix("projector-")][0]
+
+
 def assert_nothing_lost_or_doubled(system: System, workload: Workload) -> None:
     assert workload.crashes == []
     assert dict(workload.stats.unexpected) == {}, workload.stats.summary()
@@ -83,6 +93,8 @@ def test_each_projector_killed_three_times_mid_batch(system: System) -> None:
         for _ in range(3):
             for projector in ("projector-mongo", "projector-search"):
                 traffic(workload, rng.randint(10, 60))
+                # Mid-batch: it has records it has not committed yet.
+                wait_for(lambda p=projector: behind(system, p) > 0, what=f"{projector} busy")
                 system.supervisor.kill(projector)
                 traffic(workload, 20)
                 system.supervisor.restart(projector)

@@ -22,8 +22,9 @@ from infra.settings import Settings
 from projections.envelope import to_envelope
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.process import ProjectorOptions
+from projections.producer import make_producer
 from projections.rebuild import RebuildOptions, rebuild
-from projections.relay import Relay, RelayConfig, make_producer
+from projections.relay import Relay, RelayConfig
 from projections.topics import ensure_topics
 from read_api.app import create_app
 from tests.projections.conftest import FAST_CONSUMER, RunningProjector

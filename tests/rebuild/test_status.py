@@ -23,7 +23,8 @@ from infra.http.auth import mint_token
 from infra.servers import KafkaServer, free_port
 from infra.settings import Settings
 from projections.checkpoints import CheckpointStore
-from projections.relay import make_producer, publish
+from projections.producer import make_producer
+from projections.relay import publish
 from projections.status import StatusSources, StatusUnavailable, pipeline_status
 from read_api.app import create_app
 from tests.projections.scenario import mixed_story

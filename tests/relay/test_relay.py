@@ -15,7 +15,8 @@ from event_store.records import NewEvent
 from event_store.store import EventStore
 from infra.servers import KafkaServer
 from projections.checkpoints import CheckpointStore
-from projections.relay import Relay, RelayConfig, make_producer
+from projections.producer import make_producer
+from projections.relay import Relay, RelayConfig
 from projections.topics import ensure_topics
 from tests.polling import wait_for
 

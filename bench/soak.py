@@ -1,0 +1,185 @@
+"""Soak test: the mixed workload for a while, with a fault every few seconds, then the checks.
+
+    python bench/soak.py [--minutes 10] [--rate 60] [--clients 4] [--fault-every 30]
+
+Starts a private stack (PostgreSQL, Kafka, MongoDB- and ES-API servers) and the write API,
+relay and both projectors as OS processes. Clients send deposits, withdrawals, transfers and
+payments (captured, voided, refunded) at ``--rate`` commands/s, retrying transient failures
+with the same Idempotency-Key. Every ``--fault-every`` seconds the next fault of the schedule
+strikes: kill -9 the relay, kill -9 a projector, stop Kafka / MongoDB / Elasticsearch for
+``--outage`` seconds, restart PostgreSQL (fast shutdown). Relay and projector lag is sampled
+every second. At the end the workload stops, the pipeline drains, and ``infra.soak.checks``
+runs; the exit code is 1 if any check failed or any client saw an unexpected answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from infra.devstack import throwaway_stack
+from infra.servers import ManagedServer
+from infra.soak.checks import CheckReport, check_all, lag, wait_drained
+from infra.soak.system import System, running_system
+from infra.soak.workload import Workload
+from projections.status import StatusUnavailable
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+class LagSampler(threading.Thread):
+    """Max events behind and max age of the oldest unprocessed event, per consumer."""
+
+    def __init__(self, system: System) -> None:
+        super().__init__(daemon=True)
+        self.system = system
+        self.stop = threading.Event()
+        self.max_behind: dict[str, int] = {}
+        self.max_age_s: dict[str, float] = {}
+        self.unavailable = 0
+
+    def run(self) -> None:
+        while not self.stop.wait(1.0):
+            try:
+                sample = lag(self.system.settings)
+            except StatusUnavailable:
+                self.unavailable += 1  # a server is down: that is the fault, not a figure
+                continue
+            for name, (behind, age) in sample.items():
+                self.max_behind[name] = max(self.max_behind.get(name, 0), behind)
+                self.max_age_s[name] = max(self.max_age_s.get(name, 0.0), age or 0.0)
+
+
+def fault_schedule(system: System, outage_s: float) -> list[tuple[str, Callable[[], None]]]:
+    supervisor, stack = system.supervisor, system.stack
+
+    def kill(name: str) -> Callable[[], None]:
+        def strike() -> None:
+            supervisor.kill(name)
+            time.sleep(1.0)  # down for a moment, as a crashed process would be
+            supervisor.restart(name)
+
+        return strike
+
+    def outage(server: ManagedServer, seconds: float) -> Callable[[], None]:
+        def strike() -> None:
+            server.stop()
+            time.sleep(seconds)
+            server.start()
+
+        return strike
+
+    return [
+        ("kill -9 relay", kill("relay")),
+        ("kill -9 projector-mongo", kill("projector-mongo")),
+        ("kill -9 projector-search", kill("projector-search")),
+        (f"stop Kafka {outage_s:.0f} s", outage(stack.kafka, outage_s)),
+        (f"stop MongoDB {outage_s:.0f} s", outage(stack.mongo, outage_s)),
+        (f"stop Elasticsearch {outage_s:.0f} s", outage(stack.elasticsearch, outage_s)),
+        # Down for a few seconds: long enough for every client to see it, short enough that
+        # their retry budgets outlast it.
+        ("restart PostgreSQL (fast shutdown)", outage(stack.postgres, 3.0)),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--rate", type=float, default=60.0, help="commands per second")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--holders", type=int, default=16)
+    parser.add_argument("--fault-every", type=float, default=30.0, help="seconds")
+    parser.add_argument("--outage", type=float, default=10.0, help="seconds a server is down")
+    args = parser.parse_args()
+
+    with (
+        throwaway_stack() as stack,
+        tempfile.TemporaryDirectory() as data_dir,
+        running_system(stack, Path(data_dir)) as system,
+    ):
+        workload = Workload(
+            system.write_url,
+            system.settings,
+            clients=args.clients,
+            holders=args.holders,
+            rate=args.rate,
+        )
+        workload.setup()
+        sampler = LagSampler(system)
+        sampler.start()
+        workload.start()
+        started = time.monotonic()
+        end = started + args.minutes * 60
+        schedule = fault_schedule(system, args.outage)
+        faults: list[str] = []
+        while time.monotonic() + args.fault_every < end:
+            time.sleep(args.fault_every)
+            name, strike = schedule[len(faults) % len(schedule)]
+            print(f"{time.monotonic() - started:7.1f} s  {name}", flush=True)
+            strike()
+            faults.append(name)
+        time.sleep(max(0.0, end - time.monotonic()))
+        workload.stop()
+        elapsed = time.monotonic() - started
+        drain_started = time.monotonic()
+        wait_drained(system.settings, timeout_s=600)
+        drained_s = time.monotonic() - drain_started
+        sampler.stop.set()
+        report = check_all(system.settings, system.env)
+        return print_report(workload, sampler, faults, elapsed, drained_s, report)
+
+
+def print_report(
+    workload: Workload,
+    sampler: LagSampler,
+    faults: list[str],
+    elapsed: float,
+    drained_s: float,
+    report: CheckReport,
+) -> int:
+    stats = workload.stats
+    print(f"\nran {elapsed:.0f} s with {len(faults)} faults")
+    print(
+        f"commands done: {stats.commands} ({stats.commands / elapsed:.1f}/s): "
+        + ", ".join(f"{kind} {n}" for kind, n in stats.done.most_common())
+    )
+    latencies = stats.latencies_ms
+    if latencies:
+        print(
+            "command latency incl. retries (ms): "
+            f"p50 {percentile(latencies, 50):.1f}  p99 {percentile(latencies, 99):.1f}  "
+            f"max {max(latencies):.1f}  mean {statistics.fmean(latencies):.1f}"
+        )
+    print("refused by the business rules: " + _counts(stats.refused))
+    print("transient failures retried (same Idempotency-Key): " + _counts(stats.retried))
+    print("unexpected answers: " + _counts(stats.unexpected))
+    print(
+        "max events behind / oldest unprocessed age: "
+        + ", ".join(
+            f"{name} {sampler.max_behind[name]} / {sampler.max_age_s[name]:.1f} s"
+            for name in sampler.max_behind
+        )
+        + f"  (status unavailable while a server was down: {sampler.unavailable} samples)"
+    )
+    print(f"drained {drained_s:.1f} s after the workload stopped")
+    print(report.describe())
+    ok = report.ok and not stats.unexpected and not workload.crashes
+    print("invariants: " + ("OK" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
+def _counts(counter: dict[str, int]) -> str:
+    return ", ".join(f"{label}: {n}" for label, n in sorted(counter.items())) or "none"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
