@@ -4,7 +4,7 @@
 
 Starts a private stack (PostgreSQL, Kafka, MongoDB- and ES-API servers) and the write API,
 relay and both projectors as OS processes. Clients send deposits, withdrawals, transfers and
-payments (captured, voided, refunded) at ``--rate`` commands/s, retrying transient failures
+payments (captured, voided, refunded) at ``--rate`` operations/s, retrying transient failures
 with the same Idempotency-Key. Every ``--fault-every`` seconds the next fault of the schedule
 strikes: kill -9 the relay, kill -9 a projector, stop Kafka / MongoDB / Elasticsearch for
 ``--outage`` seconds, restart PostgreSQL (fast shutdown). Relay and projector lag is sampled
@@ -15,6 +15,7 @@ runs; the exit code is 1 if any check failed or any client saw an unexpected ans
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
@@ -22,6 +23,8 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import psycopg
 
 from infra.devstack import throwaway_stack
 from infra.servers import ManagedServer
@@ -39,13 +42,16 @@ def percentile(values: list[float], p: float) -> float:
 class LagSampler(threading.Thread):
     """Max events behind and max age of the oldest unprocessed event, per consumer."""
 
-    def __init__(self, system: System) -> None:
+    def __init__(self, system: System, verbose: bool = False) -> None:
         super().__init__(daemon=True)
         self.system = system
+        self.verbose = verbose
         self.stop = threading.Event()
         self.max_behind: dict[str, int] = {}
         self.max_age_s: dict[str, float] = {}
+        self.peak_at_s: dict[str, float] = {}  # seconds into the run of the largest backlog
         self.unavailable = 0
+        self.started = time.monotonic()
 
     def run(self) -> None:
         while not self.stop.wait(1.0):
@@ -54,12 +60,21 @@ class LagSampler(threading.Thread):
             except StatusUnavailable:
                 self.unavailable += 1  # a server is down: that is the fault, not a figure
                 continue
+            if self.verbose:
+                print(f"{time.monotonic() - self.started:7.1f} s  lag {sample}", flush=True)
             for name, (behind, age) in sample.items():
-                self.max_behind[name] = max(self.max_behind.get(name, 0), behind)
+                if behind > self.max_behind.get(name, -1):
+                    self.max_behind[name] = behind
+                    self.peak_at_s[name] = time.monotonic() - self.started
                 self.max_age_s[name] = max(self.max_age_s.get(name, 0.0), age or 0.0)
 
 
-def fault_schedule(system: System, outage_s: float) -> list[tuple[str, Callable[[], None]]]:
+FAULTS = ("relay", "projector-mongo", "projector-search", "kafka", "mongo", "search", "postgres")
+
+
+def fault_schedule(
+    system: System, outage_s: float, chosen: set[str]
+) -> list[tuple[str, Callable[[], None]]]:
     supervisor, stack = system.supervisor, system.stack
 
     def kill(name: str) -> Callable[[], None]:
@@ -78,27 +93,42 @@ def fault_schedule(system: System, outage_s: float) -> list[tuple[str, Callable[
 
         return strike
 
-    return [
-        ("kill -9 relay", kill("relay")),
-        ("kill -9 projector-mongo", kill("projector-mongo")),
-        ("kill -9 projector-search", kill("projector-search")),
-        (f"stop Kafka {outage_s:.0f} s", outage(stack.kafka, outage_s)),
-        (f"stop MongoDB {outage_s:.0f} s", outage(stack.mongo, outage_s)),
-        (f"stop Elasticsearch {outage_s:.0f} s", outage(stack.elasticsearch, outage_s)),
+    schedule = {
+        "relay": ("kill -9 relay", kill("relay")),
+        "projector-mongo": ("kill -9 projector-mongo", kill("projector-mongo")),
+        "projector-search": ("kill -9 projector-search", kill("projector-search")),
+        "kafka": (f"stop Kafka {outage_s:.0f} s", outage(stack.kafka, outage_s)),
+        "mongo": (f"stop MongoDB {outage_s:.0f} s", outage(stack.mongo, outage_s)),
+        "search": (
+            f"stop Elasticsearch {outage_s:.0f} s",
+            outage(stack.elasticsearch, outage_s),
+        ),
         # Down for a few seconds: long enough for every client to see it, short enough that
         # their retry budgets outlast it.
-        ("restart PostgreSQL (fast shutdown)", outage(stack.postgres, 3.0)),
-    ]
+        "postgres": ("restart PostgreSQL (fast shutdown)", outage(stack.postgres, 3.0)),
+    }
+    return [schedule[name] for name in FAULTS if name in chosen]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--rate", type=float, default=60.0, help="commands per second")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=60.0,
+        help="operations per second (an operation is one command, or a payment's two or three)",
+    )
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--holders", type=int, default=16)
     parser.add_argument("--fault-every", type=float, default=30.0, help="seconds")
     parser.add_argument("--outage", type=float, default=10.0, help="seconds a server is down")
+    parser.add_argument("--verbose", action="store_true", help="print every lag sample")
+    parser.add_argument(
+        "--faults",
+        default=",".join(FAULTS),
+        help=f"comma-separated, in this order of the schedule: {','.join(FAULTS)}",
+    )
     args = parser.parse_args()
 
     with (
@@ -114,12 +144,12 @@ def main() -> int:
             rate=args.rate,
         )
         workload.setup()
-        sampler = LagSampler(system)
+        sampler = LagSampler(system, args.verbose)
         sampler.start()
         workload.start()
         started = time.monotonic()
         end = started + args.minutes * 60
-        schedule = fault_schedule(system, args.outage)
+        schedule = fault_schedule(system, args.outage, set(args.faults.split(",")))
         faults: list[str] = []
         while time.monotonic() + args.fault_every < end:
             time.sleep(args.fault_every)
@@ -135,7 +165,33 @@ def main() -> int:
         drained_s = time.monotonic() - drain_started
         sampler.stop.set()
         report = check_all(system.settings, system.env)
+        if report.problems["verify"]:
+            print_streams(system, report, started)
         return print_report(workload, sampler, faults, elapsed, drained_s, report)
+
+
+def print_streams(system: System, report: CheckReport, started: float) -> None:
+    """The events of the streams ``verify`` named, timed from the start of the run, to put
+    next to the fault schedule."""
+    ids = sorted(
+        set(
+            re.findall(
+                r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+                "\n".join(report.problems["verify"]),
+            )
+        )
+    )
+    offset = time.time() - time.monotonic()  # wall clock of monotonic 0
+    with psycopg.connect(system.settings.database_url) as conn:
+        for stream in ids[:10]:
+            print(f"stream {stream}:")
+            for version, kind, recorded_at, position in conn.execute(
+                "SELECT version, type, extract(epoch FROM recorded_at), position FROM events"
+                " WHERE stream_id = %s ORDER BY version",
+                (stream,),
+            ):
+                at = float(recorded_at) - offset - started
+                print(f"  v{version} {kind} at {at:.1f} s (position {position})")
 
 
 def print_report(
@@ -165,7 +221,8 @@ def print_report(
     print(
         "max events behind / oldest unprocessed age: "
         + ", ".join(
-            f"{name} {sampler.max_behind[name]} / {sampler.max_age_s[name]:.1f} s"
+            f"{name} {sampler.max_behind[name]} (at {sampler.peak_at_s[name]:.0f} s) / "
+            f"{sampler.max_age_s[name]:.1f} s"
             for name in sampler.max_behind
         )
         + f"  (status unavailable while a server was down: {sampler.unavailable} samples)"

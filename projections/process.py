@@ -62,6 +62,7 @@ class ProjectorOptions:
     consumer_overrides: Mapping[str, Any] = field(default_factory=dict)
     max_records: int = 500
     max_backoff_s: float = 5.0
+    rewrite_window_s: float = 10.0  # see RunnerConfig
 
     @classmethod
     def from_settings(
@@ -145,6 +146,7 @@ def open_projector(
                 group_id=options.group_id,
                 max_records=options.max_records,
                 max_backoff_s=options.max_backoff_s,
+                rewrite_window_s=options.rewrite_window_s,
             ),
         )
         stack.callback(runner.close)

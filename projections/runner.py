@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
@@ -110,6 +111,9 @@ class RunnerConfig:
     # How long a batch whose events are ahead of their documents (a version gap) is retried
     # before those events are dead-lettered; a rebuild's tail closes such gaps within moments.
     version_gap_patience_s: float = 30.0
+    # Writes a server acknowledged this long before it became unreachable are written again
+    # when it answers again (see ``_rewrite_recent``).
+    rewrite_window_s: float = 10.0
 
 
 @dataclass
@@ -122,6 +126,7 @@ class RunnerStats:
     retries: int = 0
     gap_retries: int = 0
     refolds: int = 0
+    rewritten: int = 0
 
 
 def consumer_config(bootstrap_servers: str, group_id: str, **overrides: Any) -> dict[str, Any]:
@@ -205,6 +210,8 @@ class ProjectorRunner:
         self._stuck: dict[str, None] = {}
         self._assignment: frozenset[TopicPartition] = frozenset()
         self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
+        # (when, what) of the writes of the last ``rewrite_window_s``, oldest first.
+        self._recent: deque[tuple[float, FoldResult]] = deque()
         self._lock = threading.Lock()
         self.stats = RunnerStats()
         self._closed = False
@@ -409,6 +416,7 @@ class ProjectorRunner:
             current.update(self._sink.load(missing))
         result = fold_batch(envelopes, current, self._projection)
         conflicts = self._sink.write(result)
+        self._remember(result)
         # Only after a successful write (the cache must never run ahead of the read model), and
         # only for partitions still ours: a revoked partition's documents are the next owner's.
         owned = self._assignment
@@ -442,7 +450,35 @@ class ProjectorRunner:
                 continue
             if failures:
                 self._log.info("projector_recovered", unavailable=what, attempts=failures + 1)
+                if what == "sink":
+                    self._retrying(stop, "sink (rewriting recent writes)", self._rewrite_recent)
             return outcome
+
+    def _remember(self, result: FoldResult) -> None:
+        # The window ends at the previous write, not now: the first write after an outage must
+        # not push out the writes from just before it, which ``_rewrite_recent`` is about to
+        # write again.
+        if self._recent:
+            horizon = self._recent[-1][0] - self._config.rewrite_window_s
+            while self._recent[0][0] < horizon:
+                self._recent.popleft()
+        if result.changes or result.inserts:
+            self._recent.append((time.monotonic(), result))
+
+    def _rewrite_recent(self) -> None:
+        """Write again, oldest first, what was written shortly before the sink went away.
+
+        A server may acknowledge a write and still lose it when it goes down right after (the
+        MongoDB- and Elasticsearch-API servers used here do, for writes acknowledged while
+        they shut down; a MongoDB without journalled writes does on a crash). The offsets of
+        those events are committed, so nothing would ever write them again. Every write is
+        guarded by stream version and every line keyed by event id, so writing again changes
+        only what was lost."""
+        writes = sum(len(result.changes) + len(result.inserts) for _, result in self._recent)
+        for _, result in self._recent:
+            self._sink.write(result)
+        self.stats.rewritten += writes
+        self._log.info("projector_rewrote_recent_writes", writes=writes)
 
     def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
         with self._lock:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from read_api.cursors import CursorValue, InvalidCursor, decode_cursor, encode_cursor
 
@@ -59,4 +59,13 @@ def _rfc3339(value: object) -> object:
     return value
 
 
-Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339)]
+def _in_utc(value: datetime) -> datetime:
+    # 0001-01-01T01:00:00+02:00 parses, but is in year 0 in UTC, which datetime cannot hold.
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        return aware.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("must fall within the years 1 to 9999 in UTC") from None
+
+
+Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_in_utc)]

@@ -10,6 +10,7 @@ nothing was lost, nothing was applied twice, and the money adds up.
     events first appear on it in version order;
   - no statement line (account, version) or notification (event, recipient) appears twice;
   - no idempotency key took effect twice (two events of one type on one stream for one key);
+  - nothing was dead-lettered (every event we write must project);
   - the money invariant: per currency, the sum of all balances equals deposits minus
     withdrawals; every balance and available balance is >= 0; every account's balance equals
     the sum of its statement lines, and equals what its events add up to in the store.
@@ -24,14 +25,17 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.fetcher import ConsumerRecord
 from pymongo import MongoClient
 
 from infra.settings import Settings
+from projections.dead_letter import dead_letter_topic
 from projections.envelope import decode_envelope
 from projections.status import StatusSources, StatusUnavailable, pipeline_status
 
@@ -95,6 +99,7 @@ def check_all(settings: Settings, env: dict[str, str]) -> CheckReport:
         report.problems["duplicate lines"] = duplicate_lines(database)
         report.problems["money"] = money_invariant(settings, database)
     report.problems["idempotency"] = doubled_commands(settings)
+    report.problems["dead letters"] = dead_letters(settings)
     return report
 
 
@@ -118,42 +123,60 @@ def stored_event_ids(settings: Settings) -> set[str]:
         return {str(row[0]) for row in conn.execute("SELECT event_id FROM events")}
 
 
-def published_events(settings: Settings) -> tuple[Counter[str], list[str]]:
-    """Records per event id on the whole topic, and streams whose events first appear out of
-    version order (republished records after a relay crash are repeats, not reorders)."""
+def topic_records(settings: Settings, topic: str) -> Iterator[ConsumerRecord]:
+    """Every record of ``topic`` from the beginning to its current end (none if it does not
+    exist), partition by partition in offset order."""
     consumer = KafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        enable_auto_commit=False,
-        consumer_timeout_ms=10_000,
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
     )
     try:
         partitions = [
-            TopicPartition(settings.kafka_topic, p)
-            for p in sorted(consumer.partitions_for_topic(settings.kafka_topic) or [])
+            TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])
         ]
+        if not partitions:
+            return
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
-        counts: Counter[str] = Counter()
-        last_version: dict[str, int] = {}
-        problems: list[str] = []
         deadline = time.monotonic() + 120
         while any(consumer.position(tp) < ends[tp] for tp in partitions):
             if time.monotonic() > deadline:
-                raise TimeoutError("reading the topic took over 120 s")
+                raise TimeoutError(f"reading {topic} took over 120 s")
             for records in consumer.poll(timeout_ms=1000, max_records=5000).values():
-                for record in records:
-                    envelope = decode_envelope(record.value)
-                    event_id, stream = str(envelope["event_id"]), str(envelope["stream_id"])
-                    if event_id not in counts:
-                        version = int(envelope["version"])
-                        if version <= last_version.get(stream, -1):
-                            problems.append(f"stream {stream}: version {version} after a later one")
-                        last_version[stream] = version
-                    counts[event_id] += 1
-        return counts, problems
+                yield from records
     finally:
         consumer.close()
+
+
+def published_events(settings: Settings) -> tuple[Counter[str], list[str]]:
+    """Records per event id on the whole topic, and streams whose events first appear out of
+    version order (republished records after a relay crash are repeats, not reorders)."""
+    counts: Counter[str] = Counter()
+    last_version: dict[str, int] = {}
+    problems: list[str] = []
+    for record in topic_records(settings, settings.kafka_topic):
+        envelope = decode_envelope(record.value)
+        event_id, stream = str(envelope["event_id"]), str(envelope["stream_id"])
+        if event_id not in counts:
+            version = int(envelope["version"])
+            if version <= last_version.get(stream, -1):
+                problems.append(f"stream {stream}: version {version} after a later one")
+            last_version[stream] = version
+        counts[event_id] += 1
+    return counts, problems
+
+
+def dead_letters(settings: Settings) -> list[str]:
+    """Every record a projector gave up on (none is expected from our own events)."""
+    found = []
+    for record in topic_records(settings, dead_letter_topic(settings.kafka_topic)):
+        headers = {key: value.decode(errors="replace") for key, value in record.headers or []}
+        found.append(
+            f"{headers.get('consumer_group')} dead-lettered {headers.get('source_topic')}:"
+            f"{headers.get('source_partition')}@{headers.get('source_offset')}: "
+            f"{headers.get('error')}"
+        )
+    return found
 
 
 def duplicate_lines(database: Any) -> list[str]:

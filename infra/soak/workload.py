@@ -153,8 +153,8 @@ class Workload:
         retry_budget_s: float = 60.0,
         rate: float | None = None,
     ) -> None:
-        """``rate``: commands per second started by all clients together (None: as fast as
-        they get answers)."""
+        """``rate``: operations per second started by all clients together, an operation
+        being one command or a payment's two or three (None: as fast as answers come)."""
         self.base_url, self.settings = base_url, settings
         self.client_count, self.holder_count = clients, holders
         self.retry_budget_s = retry_budget_s

@@ -206,6 +206,9 @@ def test_a_caller_without_accounts_finds_nothing(
         ({"from": "2026-02-01T00:00:00Z", "to": "2026-01-01T00:00:00Z"}, ["from", "to"]),
         ({"from": "2026-02-01T01:00:00+01:00", "to": "2026-01-31T23:59:00"}, ["from", "to"]),
         ({"from": "yesterday"}, ["from"]),
+        # Year 0 in UTC (found by the fuzzer: it used to be a 500).
+        ({"from": "0001-01-01T01:21:00+02:00"}, ["from"]),
+        ({"to": "9999-12-31T23:00:00-02:00"}, ["to"]),
         ({"status": "pending"}, ["status"]),
         ({"currency": "eur"}, ["currency"]),
         ({"limit": "101"}, ["limit"]),
