@@ -160,6 +160,10 @@ def main() -> int:
         time.sleep(max(0.0, end - time.monotonic()))
         workload.stop()
         elapsed = time.monotonic() - started
+        crashed = system.crashed()
+        if crashed:
+            print(f"crashed (not restarted): {', '.join(crashed)}; logs in {data_dir}/logs")
+            return 1
         drain_started = time.monotonic()
         wait_drained(system.settings, timeout_s=600)
         drained_s = time.monotonic() - drain_started

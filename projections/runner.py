@@ -230,10 +230,12 @@ class ProjectorRunner:
         last_progress = time.monotonic()
         try:
             while not stop.is_set():
-                batch = self._consumer.poll(
-                    timeout_ms=self._config.poll_timeout_ms,
-                    max_records=self._config.max_records,
-                )
+                try:
+                    # kafka-python raises from poll when no broker answers (it did when the
+                    # broker was stopped under load, crashing the projector): an outage.
+                    batch = self._retrying(stop, "broker", self._poll)
+                except _Stopped:
+                    break
                 if not batch:
                     continue
                 offsets = self.process(batch, stop)
@@ -246,6 +248,12 @@ class ProjectorRunner:
         finally:
             self.close()
             self._log.info("projector_stopped", **vars(self.stats))
+
+    def _poll(self) -> Batch:
+        batch: Batch = self._consumer.poll(
+            timeout_ms=self._config.poll_timeout_ms, max_records=self._config.max_records
+        )
+        return batch
 
     def close(self) -> None:
         """Close the consumer (committing nothing) and the dead-letter producer; idempotent."""

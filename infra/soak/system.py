@@ -41,6 +41,15 @@ class System:
     def write_url(self) -> str:
         return f"http://127.0.0.1:{self.settings.write_api_port}"
 
+    def crashed(self) -> list[str]:
+        """Processes that exited on their own (nothing restarts them here: a crash is a
+        finding, with its log under ``<data_dir>/logs``)."""
+        return [
+            child.spec.name
+            for child in self.supervisor.children
+            if child.process is not None and child.process.poll() is not None
+        ]
+
 
 def environment(settings: Settings) -> dict[str, str]:
     """The variables that make a Ledgerline process see ``settings``."""

@@ -69,6 +69,7 @@ def behind(system: System, process: str) -> int:
 def assert_nothing_lost_or_doubled(system: System, workload: Workload) -> None:
     assert workload.crashes == []
     assert dict(workload.stats.unexpected) == {}, workload.stats.summary()
+    assert system.crashed() == [], f"see {system.settings.data_dir}/logs"
     wait_drained(system.settings, timeout_s=120)
     report = check_all(system.settings, system.env)
     assert report.ok, report.describe()

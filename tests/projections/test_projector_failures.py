@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import structlog
 from kafka import KafkaConsumer
+from kafka.errors import KafkaConnectionError
 from pymongo import MongoClient
 
 from infra.servers import MongoServer, free_port
@@ -163,3 +164,39 @@ def test_run_projector_projects_from_settings_until_stopped(pipeline: Pipeline) 
     found = search_dump(pipeline.search, pipeline.search_prefix)
     assert set(found["payments"]) == set(story.ledger.payments)
     assert set(found["users"]) == set(story.ledger.users)
+
+
+class UnreachableBrokerConsumer:
+    """A consumer whose broker is down for its first ``failures`` polls (kafka-python raises
+    from poll then), after which the test is over."""
+
+    def __init__(self, stop: threading.Event, failures: int) -> None:
+        self.stop, self.failures, self.polls = stop, failures, 0
+
+    def subscribe(self, topics: list[str], listener: object) -> None:
+        pass
+
+    def poll(self, timeout_ms: int, max_records: int) -> dict[Any, Any]:
+        self.polls += 1
+        if self.polls <= self.failures:
+            raise KafkaConnectionError("111 ECONNREFUSED")
+        self.stop.set()
+        return {}
+
+    def close(self, autocommit: bool) -> None:
+        pass
+
+
+def test_a_broker_that_does_not_answer_a_poll_is_waited_for_not_a_crash() -> None:
+    stop = threading.Event()
+    consumer = UnreachableBrokerConsumer(stop, failures=3)
+    runner = ProjectorRunner(
+        consumer,  # type: ignore[arg-type]
+        BrokenSink(),
+        MONGO_PROJECTION,
+        DeadLetterQueue(lambda: make_dead_letter_producer("127.0.0.1:1"), "unused"),
+        RunnerConfig(topic="t", group_id="g", initial_backoff_s=0.01),
+    )
+    runner.run(stop)
+    assert consumer.polls == 4
+    assert runner.stats.retries == 3
