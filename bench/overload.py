@@ -73,19 +73,6 @@ class Client:
     auth: dict[str, str]
 
 
-def child_environment(settings: Settings, pool: int, pool_timeout_s: float) -> dict[str, str]:
-    return dict(os.environ) | {
-        "LEDGERLINE_DATA_DIR": str(settings.data_dir),
-        "LEDGERLINE_POSTGRES_PORT": str(settings.postgres_port),
-        "LEDGERLINE_WRITE_API_PORT": str(settings.write_api_port),
-        "LEDGERLINE_DB_POOL_MIN_SIZE": str(pool),
-        "LEDGERLINE_DB_POOL_MAX_SIZE": str(pool),
-        "LEDGERLINE_DB_POOL_TIMEOUT_S": str(pool_timeout_s),
-        "LEDGERLINE_RATE_LIMIT_ENABLED": "false",
-        "LEDGERLINE_LOG_LEVEL": "WARNING",
-    }
-
-
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -247,11 +234,20 @@ def main() -> None:
     args = parser.parse_args()
 
     with throwaway_stack(only=["postgres"]) as stack:
-        settings = stack.settings.model_copy(update={"write_api_port": free_port()})
+        settings = stack.settings.model_copy(
+            update={
+                "write_api_port": free_port(),
+                "db_pool_min_size": args.pool,
+                "db_pool_max_size": args.pool,
+                "db_pool_timeout_s": args.pool_timeout,
+                "rate_limit_enabled": False,
+                "log_level": "WARNING",
+            }
+        )
         migrate(settings.database_url)
         supervisor = Supervisor(
             settings,
-            child_environment(settings, args.pool, args.pool_timeout),
+            os.environ | settings.process_environment(),
             only=["write-api"],
         )
         try:

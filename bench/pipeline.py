@@ -31,25 +31,6 @@ from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
-    return dict(os.environ) | {
-        "LEDGERLINE_DATA_DIR": str(settings.data_dir),
-        "LEDGERLINE_POSTGRES_PORT": str(settings.postgres_port),
-        "LEDGERLINE_KAFKA_PORT": str(settings.kafka_port),
-        "LEDGERLINE_KAFKA_CONTROLLER_PORT": str(settings.kafka_controller_port),
-        "LEDGERLINE_MONGO_PORT": str(settings.mongo_port),
-        "LEDGERLINE_ELASTICSEARCH_PORT": str(settings.elasticsearch_port),
-        "LEDGERLINE_WRITE_API_PORT": str(settings.write_api_port),
-        "LEDGERLINE_READ_API_PORT": str(settings.read_api_port),
-        "LEDGERLINE_RELAY_METRICS_PORT": str(settings.relay_metrics_port),
-        "LEDGERLINE_PROJECTOR_MONGO_METRICS_PORT": str(settings.projector_mongo_metrics_port),
-        "LEDGERLINE_PROJECTOR_SEARCH_METRICS_PORT": str(settings.projector_search_metrics_port),
-        "LEDGERLINE_LOG_LEVEL": "WARNING",
-        # Seeding signs up every account holder from this one address at once.
-        "LEDGERLINE_ANONYMOUS_RATE_LIMIT_BURST": "100000",
-    }
-
-
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     """User + system CPU time of each process and its children (servers fork helpers); the
     load generator counts alone, since every other process is its child."""
@@ -93,10 +74,15 @@ def main() -> None:
                     "projector_search_metrics_port",
                 )
             }
+            | {
+                "log_level": "WARNING",
+                # Seeding signs up every account holder from this one address at once.
+                "anonymous_rate_limit_burst": 100_000,
+            }
         )
         migrate(settings.database_url)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 6})
-        supervisor = Supervisor(settings, child_environment(settings))
+        supervisor = Supervisor(settings, os.environ | settings.process_environment())
         try:
             supervisor.start_all()
             processes = {c.spec.name: c.process.pid for c in supervisor.children if c.process}

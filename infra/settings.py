@@ -129,6 +129,34 @@ class Settings(BaseSettings):
     def elasticsearch_url(self) -> str:
         return self.elasticsearch_url_override or f"http://127.0.0.1:{self.elasticsearch_port}"
 
+    def process_environment(self) -> dict[str, str]:
+        """The ``LEDGERLINE_`` variables that make a child process (``python -m infra.cli ...``)
+        see these settings: servers, names, ports, secret, limits, pool and log level."""
+        return {
+            "LEDGERLINE_DATA_DIR": str(self.data_dir),
+            "LEDGERLINE_DATABASE_URL": self.database_url,
+            "LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
+            "LEDGERLINE_KAFKA_TOPIC": self.kafka_topic,
+            "LEDGERLINE_KAFKA_PARTITIONS": str(self.kafka_partitions),
+            "LEDGERLINE_KAFKA_GROUP_PREFIX": self.kafka_group_prefix,
+            "LEDGERLINE_MONGO_URL": self.mongo_url,
+            "LEDGERLINE_MONGO_DATABASE": self.mongo_database,
+            "LEDGERLINE_ELASTICSEARCH_URL": self.elasticsearch_url,
+            "LEDGERLINE_SEARCH_INDEX_PREFIX": self.search_index_prefix,
+            "LEDGERLINE_WRITE_API_PORT": str(self.write_api_port),
+            "LEDGERLINE_READ_API_PORT": str(self.read_api_port),
+            "LEDGERLINE_RELAY_METRICS_PORT": str(self.relay_metrics_port),
+            "LEDGERLINE_PROJECTOR_MONGO_METRICS_PORT": str(self.projector_mongo_metrics_port),
+            "LEDGERLINE_PROJECTOR_SEARCH_METRICS_PORT": str(self.projector_search_metrics_port),
+            "LEDGERLINE_JWT_SECRET": self.jwt_secret.get_secret_value(),
+            "LEDGERLINE_RATE_LIMIT_ENABLED": str(self.rate_limit_enabled).lower(),
+            "LEDGERLINE_ANONYMOUS_RATE_LIMIT_BURST": str(self.anonymous_rate_limit_burst),
+            "LEDGERLINE_DB_POOL_MIN_SIZE": str(self.db_pool_min_size),
+            "LEDGERLINE_DB_POOL_MAX_SIZE": str(self.db_pool_max_size),
+            "LEDGERLINE_DB_POOL_TIMEOUT_S": str(self.db_pool_timeout_s),
+            "LEDGERLINE_LOG_LEVEL": self.log_level,
+        }
+
     @property
     def effective_log_format(self) -> Literal["json", "console"]:
         if self.log_format:

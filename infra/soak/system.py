@@ -51,29 +51,6 @@ class System:
         ]
 
 
-def environment(settings: Settings) -> dict[str, str]:
-    """The variables that make a Ledgerline process see ``settings``."""
-    return {
-        "LEDGERLINE_DATA_DIR": str(settings.data_dir),
-        "LEDGERLINE_DATABASE_URL": settings.database_url,
-        "LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "LEDGERLINE_KAFKA_TOPIC": settings.kafka_topic,
-        "LEDGERLINE_KAFKA_PARTITIONS": str(settings.kafka_partitions),
-        "LEDGERLINE_KAFKA_GROUP_PREFIX": settings.kafka_group_prefix,
-        "LEDGERLINE_MONGO_URL": settings.mongo_url,
-        "LEDGERLINE_MONGO_DATABASE": settings.mongo_database,
-        "LEDGERLINE_ELASTICSEARCH_URL": settings.elasticsearch_url,
-        "LEDGERLINE_SEARCH_INDEX_PREFIX": settings.search_index_prefix,
-        "LEDGERLINE_WRITE_API_PORT": str(settings.write_api_port),
-        "LEDGERLINE_RELAY_METRICS_PORT": str(settings.relay_metrics_port),
-        "LEDGERLINE_PROJECTOR_MONGO_METRICS_PORT": str(settings.projector_mongo_metrics_port),
-        "LEDGERLINE_PROJECTOR_SEARCH_METRICS_PORT": str(settings.projector_search_metrics_port),
-        "LEDGERLINE_JWT_SECRET": settings.jwt_secret.get_secret_value(),
-        "LEDGERLINE_RATE_LIMIT_ENABLED": str(settings.rate_limit_enabled).lower(),
-        "LEDGERLINE_LOG_LEVEL": settings.log_level,
-    }
-
-
 def system_settings(stack: RunningStack, data_dir: Path, name: str, partitions: int) -> Settings:
     """Settings of a system called ``name`` on ``stack``'s servers."""
     base = stack.settings
@@ -112,7 +89,7 @@ def running_system(
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     migrate(settings.database_url)
     ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: partitions})
-    env = environment(settings)
+    env = settings.process_environment()
     supervisor = Supervisor(settings, os.environ | env, only=PROCESSES)
     try:
         supervisor.start_all()

@@ -1,0 +1,54 @@
+"""Settings handed to a child process through its environment arrive whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from infra.settings import Settings
+
+
+def test_a_child_process_environment_gives_back_the_same_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parent = Settings(
+        data_dir=Path("/tmp/elsewhere"),
+        LEDGERLINE_DATABASE_URL="postgresql://u@127.0.0.1:1/db",
+        kafka_topic="t.events",
+        kafka_partitions=3,
+        kafka_group_prefix="g",
+        mongo_database="m",
+        search_index_prefix="s",
+        write_api_port=1234,
+        relay_metrics_port=2345,
+        jwt_secret=SecretStr("a-secret-that-is-long-enough-for-hs256-tokens"),
+        rate_limit_enabled=False,
+        db_pool_max_size=3,
+        db_pool_timeout_s=0.5,
+        log_level="WARNING",
+    )
+    for name, value in parent.process_environment().items():
+        monkeypatch.setenv(name, value)
+    child = Settings()
+    for field in (
+        "database_url",
+        "kafka_bootstrap_servers",
+        "mongo_url",
+        "elasticsearch_url",
+        "data_dir",
+        "kafka_topic",
+        "kafka_partitions",
+        "kafka_group_prefix",
+        "mongo_database",
+        "search_index_prefix",
+        "write_api_port",
+        "relay_metrics_port",
+        "jwt_secret",
+        "rate_limit_enabled",
+        "db_pool_max_size",
+        "db_pool_timeout_s",
+        "log_level",
+    ):
+        assert getattr(child, field) == getattr(parent, field), field
