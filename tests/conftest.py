@@ -19,7 +19,6 @@ from types import FrameType
 
 import pytest
 
-from event_store.connection import open_pool
 from event_store.schema import migrate
 from event_store.store import EventStore
 from infra.servers import (
@@ -30,7 +29,13 @@ from infra.servers import (
     free_port,
     free_ports,
 )
-from tests.server_fixtures import fresh_database, reap_abandoned_roots, running, temporary_root
+from tests.server_fixtures import (
+    event_store_on,
+    fresh_database,
+    reap_abandoned_roots,
+    running,
+    temporary_root,
+)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -90,8 +95,5 @@ def database_url(fresh_database_url: str) -> str:
 
 @pytest.fixture
 def event_store(database_url: str) -> Iterator[EventStore]:
-    pool = open_pool(database_url, min_size=1, max_size=12)
-    try:
-        yield EventStore(pool)
-    finally:
-        pool.close()
+    with event_store_on(database_url, max_connections=12) as store:
+        yield store

@@ -26,6 +26,8 @@ import psutil
 import psycopg
 from psycopg import sql
 
+from event_store.connection import open_pool
+from event_store.store import EventStore
 from infra.servers import (
     ElasticsearchServer,
     KafkaServer,
@@ -95,3 +97,13 @@ def fresh_database(server: PostgresServer) -> Iterator[str]:
             admin.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
+
+
+@contextmanager
+def event_store_on(database_url: str, max_connections: int = 2) -> Iterator[EventStore]:
+    """An event store on its own small pool (not the one of a server under test)."""
+    pool = open_pool(database_url, min_size=1, max_size=max_connections)
+    try:
+        yield EventStore(pool)
+    finally:
+        pool.close()

@@ -4,8 +4,6 @@ store, with the same ownership rules as the rest of the query API."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -14,12 +12,11 @@ from fastapi.testclient import TestClient
 
 from domain.account import Account
 from domain.upcasting import UPCASTERS
-from event_store.connection import open_pool
 from event_store.records import NewEvent
-from event_store.store import EventStore
 from infra.settings import Settings
 from read_api.app import create_app as create_read_app
 from tests.audit.conftest import Actor, Ledger, assert_problem
+from tests.server_fixtures import event_store_on
 
 
 def history(reader: TestClient, stream: UUID, actor: Actor, **params: Any) -> Any:
@@ -181,7 +178,7 @@ def test_old_event_schema_versions_are_upcast_on_replay(
     monkeypatch.setattr(Account.Credited, "SCHEMA_VERSION", 2)
     monkeypatch.setitem(UPCASTERS._upcasters, ("AccountCredited", 1), rename_amount)
     owner, account = ledger.actor("customer"), uuid.uuid4()
-    with store_on(audit_database_url) as store:
+    with event_store_on(audit_database_url) as store:
         store.append(
             [
                 NewEvent(
@@ -220,13 +217,3 @@ def test_an_unreachable_event_store_is_a_503_problem(ledger: Ledger) -> None:
         response = history(reader, uuid.uuid4(), ledger.actor("auditor"))
 
     assert_problem(response, 503, "service-unavailable")
-
-
-@contextmanager
-def store_on(url: str) -> Iterator[EventStore]:
-    """A short-lived event store on ``url``."""
-    pool = open_pool(url, min_size=1, max_size=1)
-    try:
-        yield EventStore(pool)
-    finally:
-        pool.close()

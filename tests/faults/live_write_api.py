@@ -25,7 +25,6 @@ from starlette.types import ASGIApp
 
 from commands.event_mapping import reconstruct
 from domain.account import Account
-from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.http.auth import mint_token
 from infra.servers import free_port
@@ -133,16 +132,6 @@ def event_types_with_key(database_url: str, key: str) -> list[str]:
             (key,),
         ).fetchall()
     return [row[0] for row in rows]
-
-
-@contextmanager
-def store_reader(database_url: str) -> Iterator[EventStore]:
-    """An event store on its own small pool (not the server's), for reading the truth."""
-    pool = open_pool(database_url, min_size=1, max_size=2)
-    try:
-        yield EventStore(pool)
-    finally:
-        pool.close()
 
 
 def account_state(store: EventStore, account_id: UUID) -> Account:

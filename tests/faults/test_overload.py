@@ -33,8 +33,9 @@ import pytest
 from pydantic import SecretStr
 
 from infra.settings import Settings
-from tests.faults.live_write_api import account_state, bearer, live_write_api, store_reader
+from tests.faults.live_write_api import account_state, bearer, live_write_api
 from tests.polling import wait_for
+from tests.server_fixtures import event_store_on
 
 pytestmark = pytest.mark.faults
 
@@ -346,7 +347,7 @@ def assert_overload_was_handled(
         for cmd in commands:
             for account, delta in cmd.deltas.items():
                 expected[account] += delta
-    with store_reader(database_url) as store:
+    with event_store_on(database_url) as store:
         actual = {account: account_state(store, account).balance for account in expected}
     assert actual == expected
 

@@ -36,10 +36,10 @@ from tests.faults.live_write_api import (
     live_write_api,
     open_account,
     sign_up,
-    store_reader,
 )
 from tests.polling import wait_for
 from tests.problems import assert_problem
+from tests.server_fixtures import event_store_on
 
 pytestmark = pytest.mark.faults
 
@@ -294,7 +294,7 @@ def send(client: httpx.Client, scenario: Scenario, key: str, body: Any = None) -
 def assert_applied_once(live: Live, scenario: Scenario, key: str, events: list[str]) -> None:
     """The store holds the command's events once, and the accounts moved once."""
     assert event_types_with_key(live.database_url, key) == events
-    with store_reader(live.database_url) as store:
+    with event_store_on(live.database_url) as store:
         for account_id, (balance, available) in scenario.expected.items():
             account = account_state(store, account_id)
             assert (account.balance, account.available) == (balance, available), account_id
