@@ -168,7 +168,7 @@ def main() -> int:
         wait_drained(system.settings, timeout_s=600)
         drained_s = time.monotonic() - drain_started
         sampler.stop.set()
-        report = check_all(system.settings, system.env)
+        report = check_all(system.settings)
         if report.problems["verify"]:
             print_streams(system, report, started)
         return print_report(workload, sampler, faults, elapsed, drained_s, report)

@@ -79,34 +79,34 @@ def wait_drained(settings: Settings, timeout_s: float = 120.0) -> None:
     raise TimeoutError(f"the pipeline did not drain within {timeout_s:.0f} s: {last}")
 
 
-def check_all(settings: Settings, env: dict[str, str]) -> CheckReport:
-    """Every check on a drained system. ``env``: the environment that points the Ledgerline
-    CLI at this system (``LEDGERLINE_...``)."""
+def check_all(settings: Settings) -> CheckReport:
+    """Every check on the drained system ``settings`` describes."""
     report = CheckReport()
-    report.problems["verify"] = verify_read_models(env)
-    stored = stored_event_ids(settings)
-    report.figures["events in the store"] = len(stored)
+    report.problems["verify"] = verify_read_models(settings)
     published, order_problems = published_events(settings)
-    report.figures["records on the topic"] = sum(published.values())
-    report.problems["published"] = [
-        f"event {event_id} is not on the topic" for event_id in sorted(stored - published.keys())
-    ] + order_problems
     mongo: MongoClient[dict[str, Any]] = MongoClient(
         settings.mongo_url, serverSelectionTimeoutMS=10_000
     )
-    with mongo:
+    with mongo, psycopg.connect(settings.database_url) as conn:
+        stored = {str(row[0]) for row in conn.execute("SELECT event_id FROM events")}
+        report.figures["events in the store"] = len(stored)
+        report.figures["records on the topic"] = sum(published.values())
+        report.problems["published"] = [
+            f"event {event_id} is not on the topic"
+            for event_id in sorted(stored - published.keys())
+        ] + order_problems
         database = mongo[settings.mongo_database]
         report.problems["duplicate lines"] = duplicate_lines(database)
-        report.problems["money"] = money_invariant(settings, database)
-    report.problems["idempotency"] = doubled_commands(settings)
+        report.problems["money"] = money_invariant(conn, database)
+        report.problems["idempotency"] = doubled_commands(conn)
     report.problems["dead letters"] = dead_letters(settings)
     return report
 
 
-def verify_read_models(env: dict[str, str]) -> list[str]:
+def verify_read_models(settings: Settings) -> list[str]:
     completed = subprocess.run(
         [sys.executable, "-m", "infra.cli", "projections", "verify", "all"],
-        env=os.environ | env,
+        env=os.environ | settings.process_environment(),
         capture_output=True,
         text=True,
         timeout=300,
@@ -116,11 +116,6 @@ def verify_read_models(env: dict[str, str]) -> list[str]:
         return []
     output = (completed.stdout + completed.stderr).strip().splitlines()
     return [f"projections verify exited {completed.returncode}", *output[-30:]]
-
-
-def stored_event_ids(settings: Settings) -> set[str]:
-    with psycopg.connect(settings.database_url) as conn:
-        return {str(row[0]) for row in conn.execute("SELECT event_id FROM events")}
 
 
 def topic_records(settings: Settings, topic: str) -> Iterator[ConsumerRecord]:
@@ -203,16 +198,15 @@ WHERE type IN ('AccountCredited', 'AccountDebited')
 """
 
 
-def money_invariant(settings: Settings, database: Any) -> list[str]:
+def money_invariant(conn: psycopg.Connection[Any], database: Any) -> list[str]:
     problems = []
     injected: dict[str, int] = defaultdict(int)  # currency -> deposits - withdrawals
     from_events: dict[str, int] = defaultdict(int)  # account -> credits - debits
-    with psycopg.connect(settings.database_url) as conn:
-        for account, kind, amount, currency, command in conn.execute(_MOVEMENTS):
-            sign = 1 if kind == "AccountCredited" else -1
-            from_events[account] += sign * amount
-            if command in ("DepositFunds", "WithdrawFunds"):
-                injected[currency] += sign * amount
+    for account, kind, amount, currency, command in conn.execute(_MOVEMENTS):
+        sign = 1 if kind == "AccountCredited" else -1
+        from_events[account] += sign * amount
+        if command in ("DepositFunds", "WithdrawFunds"):
+            injected[currency] += sign * amount
     lines: dict[str, int] = defaultdict(int)
     for line in database["account_entries"].find({}, {"account_id": 1, "kind": 1, "amount": 1}):
         lines[line["account_id"]] += line["amount"] if line["kind"] == "credit" else -line["amount"]
@@ -252,9 +246,8 @@ HAVING count(*) > 1
 """
 
 
-def doubled_commands(settings: Settings) -> list[str]:
-    with psycopg.connect(settings.database_url) as conn:
-        return [
-            f"idempotency key {key}: {n} {kind} events on stream {stream}"
-            for key, stream, kind, n in conn.execute(_DOUBLED)
-        ]
+def doubled_commands(conn: psycopg.Connection[Any]) -> list[str]:
+    return [
+        f"idempotency key {key}: {n} {kind} events on stream {stream}"
+        for key, stream, kind, n in conn.execute(_DOUBLED)
+    ]

@@ -33,7 +33,6 @@ PROCESSES = ("write-api", "relay", "projector-mongo", "projector-search")
 @dataclass
 class System:
     settings: Settings
-    env: dict[str, str]  # the LEDGERLINE_ environment of every process of this system
     supervisor: Supervisor
     stack: RunningStack
 
@@ -89,10 +88,9 @@ def running_system(
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     migrate(settings.database_url)
     ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: partitions})
-    env = settings.process_environment()
-    supervisor = Supervisor(settings, os.environ | env, only=PROCESSES)
+    supervisor = Supervisor(settings, os.environ | settings.process_environment(), only=PROCESSES)
     try:
         supervisor.start_all()
-        yield System(settings, env, supervisor, stack)
+        yield System(settings, supervisor, stack)
     finally:
         supervisor.stop_all()

@@ -22,7 +22,7 @@ def test_each_check_names_the_damage_done_to_a_drained_system(system: System) ->
     workload = Workload(system.write_url, system.settings, clients=1, holders=3)
     workload.setup()
     wait_drained(system.settings)
-    assert check_all(system.settings, system.env).ok
+    assert check_all(system.settings).ok
 
     # An event the relay never published: appended while the relay is dead.
     system.supervisor.kill("relay")
@@ -57,7 +57,7 @@ def test_each_check_names_the_damage_done_to_a_drained_system(system: System) ->
             """
         )
 
-    report = check_all(system.settings, system.env)
+    report = check_all(system.settings)
 
     assert not report.ok
     problems = {name: "\n".join(found) for name, found in report.problems.items()}

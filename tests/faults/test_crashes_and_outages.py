@@ -71,7 +71,7 @@ def assert_nothing_lost_or_doubled(system: System, workload: Workload) -> None:
     assert dict(workload.stats.unexpected) == {}, workload.stats.summary()
     assert system.crashed() == [], f"see {system.settings.data_dir}/logs"
     wait_drained(system.settings, timeout_s=120)
-    report = check_all(system.settings, system.env)
+    report = check_all(system.settings)
     assert report.ok, report.describe()
     assert report.figures["records on the topic"] >= report.figures["events in the store"]
 
