@@ -2,8 +2,8 @@
 -> bulk write -> commit) against raw pymongo bulk upserts of the equivalent documents into the
 same MongoDB-protocol server.
 
-    python bench/projector.py [--events 20000]                  # throwaway Kafka and MongoDB
-    python bench/projector.py --kafka HOST:PORT --mongo URL     # or yours
+    python bench/projector.py [--events 20000] [--users 40]   # throwaway servers
+    python bench/projector.py --kafka HOST:PORT --mongo URL --database-url URL   # or yours
 
 The events are realistic (the domain aggregates play users, deposits, payments, refunds,
 transfers; see tests/projections/scenario.py) and are produced to a fresh 6-partition topic
@@ -15,6 +15,11 @@ it has processed every event. The raw contenders get their documents precomputed
 - final-only: one upsert per distinct final document (the least any projector must write).
 Both raw contenders write into collections with the projector's indexes.
 Figures are events/s; the goal is projector >= 0.7 x per-event raw.
+
+The projector runs twice over the same events: once with personal fields in clear (as records
+were before they travelled sealed), once sealed as the relay publishes them, each user with a
+key in PostgreSQL, so the difference is the cost of unsealing (key look-ups and AES-GCM).
+``--users`` sets how many users the history has (profile changes are 5 % of the events).
 """
 
 from __future__ import annotations
@@ -29,10 +34,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from kafka import KafkaProducer
 from pymongo import MongoClient, UpdateOne
 from pymongo.database import Database
 
+from event_store import personal_data
+from event_store.records import NewEvent
+from event_store.schema import migrate
 from infra.devstack import throwaway_stack
 from projections.envelope import encode_envelope
 from projections.mongo_projection import MONGO_PROJECTION, PRIMARY_COLLECTIONS
@@ -50,12 +59,52 @@ PARTITIONS = 6
 
 
 @contextlib.contextmanager
-def servers(kafka: str | None, mongo: str | None) -> Iterator[tuple[str, str]]:
-    if kafka and mongo:
-        yield kafka, mongo
+def servers(
+    kafka: str | None, mongo: str | None, database_url: str | None
+) -> Iterator[tuple[str, str, str]]:
+    if kafka and mongo and database_url:
+        migrate(database_url)
+        yield kafka, mongo, database_url
         return
-    with throwaway_stack(["kafka", "mongo"]) as stack:
-        yield stack.kafka.bootstrap_servers, stack.mongo.url
+    with throwaway_stack(["postgres", "kafka", "mongo"]) as stack:
+        url = stack.postgres.url()
+        migrate(url)
+        yield stack.kafka.bootstrap_servers, stack.mongo.url, url
+
+
+def sealed(envelopes: list[Doc], database_url: str) -> list[Doc]:
+    """The envelopes as the relay publishes them: personal fields sealed under a key per user,
+    the keys stored in ``personal_data_keys``."""
+    keys = {
+        e["stream_id"]: personal_data.new_key()
+        for e in envelopes
+        if personal_data.has_personal_data(e["type"])
+    }
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.cursor().executemany(
+            "INSERT INTO personal_data_keys (subject_id, key) VALUES (%s, %s)",
+            [(uuid.UUID(subject), key) for subject, key in keys.items()],
+        )
+    result = []
+    for envelope in envelopes:
+        if envelope["stream_id"] in keys and personal_data.has_personal_data(envelope["type"]):
+            event = NewEvent(
+                uuid.UUID(envelope["stream_id"]),
+                envelope["stream_type"],
+                envelope["version"],
+                envelope["type"],
+                envelope["data"],
+            )
+            data = personal_data.seal(event, keys[envelope["stream_id"]]).data
+            fields = personal_data.sealed_fields(event.type, data)
+            envelope = {
+                **envelope,
+                "data": data,
+                "sealed": {"scheme": personal_data.SCHEME, "key_id": envelope["stream_id"],
+                           "fields": fields},
+            }  # fmt: skip
+        result.append(envelope)
+    return result
 
 
 def produce(bootstrap: str, topic: str, envelopes: list[Doc]) -> None:
@@ -71,7 +120,9 @@ def produce(bootstrap: str, topic: str, envelopes: list[Doc]) -> None:
     producer.close()
 
 
-def run_projector(bootstrap: str, mongo_url: str, topic: str, database: str, total: int) -> float:
+def run_projector(
+    bootstrap: str, mongo_url: str, database_url: str, topic: str, database: str, total: int
+) -> float:
     """Events/s of the live Mongo projector over the whole topic."""
     options = ProjectorOptions(
         kind="mongo",
@@ -81,6 +132,7 @@ def run_projector(bootstrap: str, mongo_url: str, topic: str, database: str, tot
         partitions=PARTITIONS,
         mongo_url=mongo_url,
         mongo_database=database,
+        database_url=database_url,
     )
     stop = threading.Event()
     with open_projector(options, stop) as runner:
@@ -138,20 +190,27 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--kafka", help="bootstrap servers of a running Kafka")
     parser.add_argument("--mongo", help="URL of a running MongoDB(-protocol) server")
+    parser.add_argument("--database-url", help="URL of a running PostgreSQL (the key table)")
+    parser.add_argument("--users", type=int, default=40)
     args = parser.parse_args()
 
-    ledger = busy_ledger(args.events, seed=1)
+    ledger = busy_ledger(args.events, seed=1, users=args.users)
     envelopes = ledger.envelopes
     total = len(envelopes)
     run_id = uuid.uuid4().hex[:8]
-    with servers(args.kafka, args.mongo) as (bootstrap, mongo_url):
-        topic = f"bench.projector.{run_id}"
-        ensure_topics(bootstrap, {topic: PARTITIONS})
-        produce(bootstrap, topic, envelopes)
+    with servers(args.kafka, args.mongo, args.database_url) as (bootstrap, mongo_url, db_url):
+        topics = {"clear": f"bench.projector.{run_id}", "sealed": f"bench.sealed.{run_id}"}
+        ensure_topics(bootstrap, dict.fromkeys(topics.values(), PARTITIONS))
+        sealed_envelopes = sealed(envelopes, db_url)
+        produce(bootstrap, topics["clear"], envelopes)
+        produce(bootstrap, topics["sealed"], sealed_envelopes)
         client: MongoClient[Doc] = MongoClient(mongo_url)
-        names = [f"bench_{run_id}_{n}" for n in ("projector", "raw_events", "raw_final")]
+        names = [f"bench_{run_id}_{n}" for n in ("projector", "raw_events", "raw_final", "sealed")]
         try:
-            ours = run_projector(bootstrap, mongo_url, topic, names[0], total)
+            ours = run_projector(bootstrap, mongo_url, db_url, topics["clear"], names[0], total)
+            ours_sealed = run_projector(
+                bootstrap, mongo_url, db_url, topics["sealed"], names[3], total
+            )
 
             operations = per_event_operations(envelopes)
             size = args.batch_size
@@ -183,8 +242,14 @@ def main() -> None:
     print(f"raw bulk upserts, per event (naive projector): {raw_events:9.0f} events/s")
     print(f"raw bulk upserts, final documents only:        {raw_final:9.0f} events/s")
     print(f"ledgerline mongo projector (Kafka -> MongoDB):  {ours:9.0f} events/s")
+    print(f"  same events, personal data sealed (unsealed): {ours_sealed:9.0f} events/s")
     print(f"ratio projector/raw per-event: {ours / raw_events:.2f} (goal >= 0.7)")
     print(f"ratio projector/raw final-only: {ours / raw_final:.2f}")
+    sealed_count = sum(1 for e in sealed_envelopes if "sealed" in e)
+    print(
+        f"ratio sealed/clear: {ours_sealed / ours:.2f}"
+        f" ({sealed_count} of {total} events carry sealed fields, {args.users} users)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,12 @@ def normalize_email(value: object) -> str:
         raise InvalidEmail("The email address must be a string.")
     email = value.strip().lower()
     if len(email) > MAX_EMAIL_LENGTH or not _EMAIL_PATTERN.fullmatch(email):
-        raise InvalidEmail(f"{value!r} is not a valid email address.")
+        # The message never quotes the value: it reaches problem bodies and logs, and an
+        # address (even a mistyped one) is personal data.
+        raise InvalidEmail(
+            f"The email address is not valid (one @, a dot in the domain, no spaces,"
+            f" at most {MAX_EMAIL_LENGTH} characters)."
+        )
     return email
 
 

@@ -59,13 +59,20 @@ LIMIT %s
 """
 
 
-def read_committed(store: EventStore, after: Checkpoint, limit: int) -> list[RecordedEvent]:
-    """Up to ``limit`` events after ``after``, in commit order (see the module docstring)."""
+def read_committed(
+    store: EventStore, after: Checkpoint, limit: int, *, reveal: bool = False
+) -> list[RecordedEvent]:
+    """Up to ``limit`` events after ``after``, in commit order (see the module docstring).
+
+    Personal fields come as stored (sealed) unless ``reveal``: what leaves the event store (the
+    relay's records) must stay sealed; rebuilds, which write read models that forgetting
+    clears, ask for them revealed."""
     with store.connection() as conn:
         rows = conn.execute(
             _READ_COMMITTED.encode(), (str(after.tx_id), after.position, limit)
         ).fetchall()
-        return reveal_records(conn, [to_recorded_event(row) for row in rows])
+        records = [to_recorded_event(row) for row in rows]
+        return reveal_records(conn, records) if reveal else records
 
 
 def checkpoint_of(event: RecordedEvent) -> Checkpoint:

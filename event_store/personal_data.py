@@ -9,9 +9,15 @@ Stored form of an encrypted field: ``"pii:v1:" + base64(nonce || ciphertext+tag)
 so the event's JSON shape does not change. The stream id is bound in as associated data, so a
 ciphertext copied into another user's event does not decrypt.
 
-Readers get plaintext through ``reveal_records`` (``EventStore.read_stream`` and
-``commit_order.read_committed`` call it), so the relay, rebuilds, audit replays and command
-handlers all see the same thing: the data, or None once forgotten.
+Who sees what:
+- Inside the write side (command handlers, audit replays, rebuilds), readers get plaintext
+  through ``reveal_records``: ``EventStore.read_stream`` always reveals, and
+  ``commit_order.read_committed`` does when asked to. They see the data, or None once forgotten.
+- Everything that leaves the event store (the relay's Kafka records, hence dead letters) carries
+  the fields exactly as stored: sealed. ``sealed_fields`` names them, so the envelope can say
+  which fields are sealed under which key (``key_id`` = the subject id, the row of
+  ``personal_data_keys``). Consumers that need the clear value unseal with ``unseal_fields``
+  after looking the key up; once the key is deleted nobody can, wherever a copy went.
 """
 
 from __future__ import annotations
@@ -42,7 +48,8 @@ PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     "UserRegistered": ("email", "full_name"),
     "UserProfileChanged": ("email", "full_name"),
 }
-_PREFIX = "pii:v1:"
+SCHEME = "pii:v1"
+_PREFIX = SCHEME + ":"
 
 
 def new_key() -> bytes:
@@ -79,13 +86,29 @@ def seal(event: NewEvent, key: bytes) -> NewEvent:
     return dataclasses.replace(event, data=data)
 
 
-def unseal(event_type: str, data: JSONObject, key: bytes | None, subject: UUID) -> JSONObject:
+def is_sealed(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(_PREFIX)
+
+
+def sealed_fields(event_type: str, data: JSONObject) -> list[str]:
+    """The fields of ``data`` that hold sealed personal data (none once revealed)."""
+    return [name for name in PERSONAL_FIELDS.get(event_type, ()) if is_sealed(data.get(name))]
+
+
+def unseal_fields(
+    data: JSONObject, fields: Iterable[str], key: bytes | None, subject: UUID
+) -> JSONObject:
+    """``data`` with the sealed values of ``fields`` decrypted (None without the key)."""
     revealed = dict(data)
-    for name in PERSONAL_FIELDS.get(event_type, ()):
+    for name in fields:
         value = revealed.get(name)
         if isinstance(value, str) and value.startswith(_PREFIX):
             revealed[name] = _decrypt(value, key, subject)
     return revealed
+
+
+def unseal(event_type: str, data: JSONObject, key: bytes | None, subject: UUID) -> JSONObject:
+    return unseal_fields(data, PERSONAL_FIELDS.get(event_type, ()), key, subject)
 
 
 def load_keys(conn: psycopg.Connection[Any], subjects: Iterable[UUID]) -> dict[UUID, bytes]:

@@ -16,6 +16,7 @@ from infra import (
     cli_projections,
     cli_relay,
     cli_serve,
+    cli_topics,
 )
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(cli_project.app, name="project", help="Run a projector (Kafka → 
 app.add_typer(
     cli_projections.app, name="projections", help="Rebuild, verify and inspect read models."
 )
+app.add_typer(cli_topics.app, name="topics", help="Kafka topics and topic generations.")
 app.add_typer(cli_audit.app, name="audit", help="Audit trail: replay streams, verify hash chains.")
 
 if __name__ == "__main__":

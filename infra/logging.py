@@ -3,13 +3,22 @@
 One processor chain serves structlog and the standard library (uvicorn, kafka-python, psycopg),
 so every line has the same shape: JSON in production, key=value in dev. ``correlation_id`` and
 other request-scoped values are bound with ``structlog.contextvars`` and merged first.
+
+The last step before rendering keeps personal data and secrets out of every line, whoever logged
+it (our code, uvicorn, a driver, a traceback): values under a personal or secret key
+(``email``, ``full_name``, ``*password``, ``*token``, ``*secret``) are replaced, and anything
+shaped like an e-mail address in any string is masked. Names cannot be recognised by shape, so
+our code never logs them; ``tests/gdpr/test_leaks.py`` greps the logs of a whole run for a known
+name and address.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
-from typing import Literal
+from collections.abc import MutableMapping
+from typing import Any, Literal
 
 import structlog
 
@@ -20,6 +29,38 @@ _SHARED_PROCESSORS: list[structlog.types.Processor] = [
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     structlog.processors.StackInfoRenderer(),
 ]
+
+
+_PERSONAL_KEYS = frozenset({"email", "full_name"})
+_SECRET_SUFFIXES = ("password", "token", "secret")
+_EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+")
+REDACTED = "[redacted]"
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return _EMAIL.sub("[email]", value)
+    if isinstance(value, dict):
+        return {key: _scrub_item(key, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_scrub(item) for item in value]
+    return value
+
+
+def _scrub_item(key: object, value: Any) -> Any:
+    name = str(key).lower()
+    if value is not None and (name in _PERSONAL_KEYS or name.endswith(_SECRET_SUFFIXES)):
+        return REDACTED
+    return _scrub(value)
+
+
+def redact_personal_data(
+    logger: object, method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: see the module docstring."""
+    for key, value in event_dict.items():
+        event_dict[key] = _scrub_item(key, value)
+    return event_dict
 
 
 def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "console") -> None:
@@ -43,6 +84,7 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "co
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            redact_personal_data,
             renderer,
         ],
     )
@@ -51,5 +93,8 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "co
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("kafka", "uvicorn.access", "httpx", "elastic_transport"):
+    # Quiet at any level: these log whole requests and documents at DEBUG (pymongo.command
+    # prints every document it sends or receives, uvicorn.access every query string), which
+    # would carry personal data into the logs.
+    for noisy in ("kafka", "uvicorn.access", "httpx", "httpcore", "elastic_transport", "pymongo"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

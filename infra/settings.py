@@ -65,6 +65,10 @@ class Settings(BaseSettings):
 
     # Read models
     search_index_prefix: str = "ledgerline"
+    # How long a projector may use a personal-data key it read, i.e. how long after a user is
+    # forgotten a projector can still open their data from records in flight
+    # (projections/unsealing.py).
+    personal_data_key_ttl_s: float = Field(default=1.0, ge=0.0, le=60.0)
     min_version_wait_s: float = 5.0
 
     # HTTP services
@@ -154,6 +158,7 @@ class Settings(BaseSettings):
             "LEDGERLINE_DB_POOL_MIN_SIZE": str(self.db_pool_min_size),
             "LEDGERLINE_DB_POOL_MAX_SIZE": str(self.db_pool_max_size),
             "LEDGERLINE_DB_POOL_TIMEOUT_S": str(self.db_pool_timeout_s),
+            "LEDGERLINE_PERSONAL_DATA_KEY_TTL_S": str(self.personal_data_key_ttl_s),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
         }
 

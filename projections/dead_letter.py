@@ -6,6 +6,10 @@ A dead letter is the original record (same key and value, original headers kept)
 ``source_offset`` and ``consumer_group`` (the projector that gave up on it: each projector group
 dead-letters a poison record once). ``send`` returns only once the broker acknowledged every
 letter, so the runner can commit the source offsets afterwards without losing one.
+
+The record stays as it was on the source topic, so its personal fields stay sealed; the error
+text has the clear values the projector had opened replaced, since an exception message may
+quote them.
 """
 
 from __future__ import annotations
@@ -22,14 +26,23 @@ from kafka.errors import KafkaError
 from projections.producer import make_producer
 
 MAX_ERROR_CHARS = 2000
+REDACTED = "[personal data]"
 
 
 def dead_letter_topic(topic: str) -> str:
     return f"{topic}.dlq"
 
 
-def describe_error(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}"
+def redact(text: str, values: Sequence[str]) -> str:
+    """``text`` with every occurrence of ``values`` replaced (longest first)."""
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, REDACTED)
+    return text
+
+
+def describe_error(error: BaseException, personal_values: Sequence[str] = ()) -> str:
+    """One line naming the error, with ``personal_values`` redacted, cut to a bounded size."""
+    text = redact(f"{type(error).__name__}: {error}", personal_values)
     return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"
 
 
@@ -38,13 +51,18 @@ class DeadLetter:
     record: ConsumerRecord
     error: BaseException
     consumer_group: str | None = None  # which projector gave up on it (each one may)
+    personal_values: Sequence[str] = ()  # clear values to keep out of the error text
+
+    @property
+    def error_text(self) -> str:
+        return describe_error(self.error, self.personal_values)
 
     def headers(self) -> list[tuple[str, bytes]]:
         ours = {"error", "source_topic", "source_partition", "source_offset", "consumer_group"}
         original = [(k, v) for k, v in (self.record.headers or []) if k not in ours]
         headers = [
             *original,
-            ("error", describe_error(self.error).encode()),
+            ("error", self.error_text.encode()),
             ("source_topic", self.record.topic.encode()),
             ("source_partition", str(self.record.partition).encode()),
             ("source_offset", str(self.record.offset).encode()),

@@ -1,4 +1,12 @@
-"""The JSON envelope every event travels in on Kafka (see ARCHITECTURE.md)."""
+"""The JSON envelope every event travels in on Kafka (see ARCHITECTURE.md and the README's
+"Kafka envelope" section).
+
+Personal fields travel sealed, exactly as the event store holds them, and the envelope says so:
+``"sealed": {"scheme": "pii:v1", "key_id": "<subject id>", "fields": ["email", "full_name"]}``.
+``key_id`` names the row of ``personal_data_keys`` whose key opens them (see
+``event_store.personal_data``); once forgetting deleted that key, no copy of the record anywhere
+can be opened again. Envelopes made from revealed records (rebuilds) carry no ``sealed``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +14,12 @@ import json
 from datetime import UTC
 from typing import Any
 
+from event_store.personal_data import SCHEME, sealed_fields
 from event_store.records import RecordedEvent
 
 
 def to_envelope(event: RecordedEvent) -> dict[str, Any]:
-    return {
+    envelope = {
         "event_id": str(event.event_id),
         "stream_id": str(event.stream_id),
         "stream_type": event.stream_type,
@@ -22,6 +31,10 @@ def to_envelope(event: RecordedEvent) -> dict[str, Any]:
         "data": event.data,
         "metadata": event.metadata,
     }
+    if fields := sealed_fields(event.type, event.data):
+        # The subject of a user's personal data is the user, i.e. the stream.
+        envelope["sealed"] = {"scheme": SCHEME, "key_id": str(event.stream_id), "fields": fields}
+    return envelope
 
 
 def encode_envelope(envelope: dict[str, Any]) -> bytes:

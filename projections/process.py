@@ -13,12 +13,16 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+import psycopg
 import structlog
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 from kafka.errors import KafkaError
 from pymongo import MongoClient
 
+from event_store.connection import open_pool
+from event_store.errors import StoreUnavailable
+from event_store.store import EventStore
 from infra.process_http import ProcessEndpoint, check_kafka_reachable, check_url_reachable
 from infra.settings import Settings
 from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
@@ -29,6 +33,7 @@ from projections.runner import ProjectorRunner, RunnerConfig, Sink, consumer_con
 from projections.search_projection import SEARCH_PROJECTION
 from projections.search_sink import SearchSink, ensure_search_indices
 from projections.topics import ensure_topics
+from projections.unsealing import DEFAULT_KEY_TTL_S, KeyCache, Unsealer
 
 log = structlog.get_logger(__name__)
 
@@ -63,6 +68,10 @@ class ProjectorOptions:
     max_records: int = 500
     max_backoff_s: float = 5.0
     rewrite_window_s: float = 10.0  # see RunnerConfig
+    # The event store whose key table opens sealed personal fields (projections.unsealing);
+    # None only for tools that never see sealed records.
+    database_url: str | None = None
+    personal_data_key_ttl_s: float = DEFAULT_KEY_TTL_S
 
     @classmethod
     def from_settings(
@@ -78,6 +87,8 @@ class ProjectorOptions:
             mongo_database=settings.mongo_database,
             elasticsearch_url=settings.elasticsearch_url,
             search_prefix=settings.search_index_prefix,
+            database_url=settings.database_url,
+            personal_data_key_ttl_s=settings.personal_data_key_ttl_s,
         )
 
 
@@ -96,6 +107,7 @@ def run_projector(
     def ready() -> None:
         check_kafka_reachable(settings.kafka_bootstrap_servers)
         check_url_reachable(sink_url)
+        psycopg.connect(settings.database_url, connect_timeout=2).close()  # personal data keys
 
     port = (
         settings.projector_mongo_metrics_port
@@ -136,6 +148,13 @@ def open_projector(
         dead_letters = DeadLetterQueue(
             lambda: make_dead_letter_producer(options.bootstrap_servers), dlq_topic
         )
+        keys = None
+        if options.database_url is not None:
+            # min_size 0: opens without waiting for PostgreSQL, and a projector that never sees
+            # personal data never holds a connection; an outage shows at first use, retried.
+            pool = open_pool(options.database_url, min_size=0, max_size=1, name="unsealing")
+            stack.callback(pool.close)
+            keys = KeyCache(EventStore(pool), ttl_s=options.personal_data_key_ttl_s)
         runner = ProjectorRunner(
             consumer,
             sink,
@@ -148,6 +167,7 @@ def open_projector(
                 max_backoff_s=options.max_backoff_s,
                 rewrite_window_s=options.rewrite_window_s,
             ),
+            Unsealer(keys),
         )
         stack.callback(runner.close)
         yield runner
@@ -181,7 +201,7 @@ def _until_up(stop: threading.Event, server: str, setup: Callable[[], T]) -> T:
     while True:
         try:
             return setup()
-        except (SinkUnavailable, KafkaError) as error:
+        except (SinkUnavailable, KafkaError, StoreUnavailable) as error:
             log.warning("projector_waiting_for_server", server=server, error=repr(error))
             if stop.wait(backoff):
                 raise SetupInterrupted(server) from error

@@ -1,5 +1,7 @@
 """The relay: tails the event store in commit order and publishes every event to Kafka.
 
+Events are published as stored: personal fields stay sealed (``projections.envelope``).
+
 Order of operations per batch: read after the checkpoint, send every event (key = stream id, so
 a stream's events stay in one partition, in order), wait until the broker acknowledged all of
 them (acks=all, idempotent producer), and only then store the new checkpoint. A crash between
@@ -44,10 +46,15 @@ LAG_SECONDS = Gauge(
 BACKLOG_EVERY_S = 5.0
 
 
+def relay_checkpoint_name(topic: str) -> str:
+    """The relay's checkpoint row for ``topic``. One per topic, so a relay pointed at a new topic
+    generation (``ledgerline topics new-generation``) fills it from the start of the store."""
+    return f"relay:{topic}"
+
+
 @dataclass(frozen=True)
 class RelayConfig:
     topic: str
-    consumer_name: str = "relay"
     batch_size: int = 2000
     # Polling, not LISTEN/NOTIFY: a NOTIFY on every append serialises writers' commits on a
     # global lock in PostgreSQL and cost a quarter of 8-writer append throughput. An idle relay
@@ -90,6 +97,7 @@ class Relay:
         self._store = store
         self._checkpoints = CheckpointStore(store)
         self._config = config
+        self._checkpoint_name = relay_checkpoint_name(config.topic)
         self._producer_factory = producer_factory
         self._producer: KafkaProducer | None = None
         self.checkpoint = Checkpoint()
@@ -106,7 +114,7 @@ class Relay:
         LAG_SECONDS.set(max(0.0, time.time() - events[0].recorded_at.timestamp()))
         publish(self._producer, self._config.topic, events)
         checkpoint = checkpoint_of(events[-1])
-        self._checkpoints.save(self._config.consumer_name, checkpoint)
+        self._checkpoints.save(self._checkpoint_name, checkpoint)
         self.checkpoint = checkpoint
         self.published += len(events)
         PUBLISHED.inc(len(events))
@@ -137,7 +145,7 @@ class Relay:
 
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop``: publish while there is work, otherwise poll again shortly."""
-        self.checkpoint = self._checkpoints.load(self._config.consumer_name)
+        self.checkpoint = self._checkpoints.load(self._checkpoint_name)
         log.info("relay_started", topic=self._config.topic, checkpoint=self.checkpoint)
         backoff = 0.0
         try:

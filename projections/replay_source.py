@@ -58,7 +58,7 @@ class ReplaySource:
     def read(self, after: Checkpoint, limit: int) -> list[RecordedEvent]:
         """Up to ``limit`` events after ``after``, in commit order."""
         if self.stream_types is None:
-            return read_committed(self.store, after, limit)
+            return read_committed(self.store, after, limit, reveal=True)
         with self.store.connection() as conn:
             rows = conn.execute(
                 _READ_COMMITTED_OF_TYPES.encode(),

@@ -1,18 +1,19 @@
 """The projector runner: a Kafka consumer-group member that folds event batches into a sink.
 
 Per poll (up to ``max_records`` records):
-1. decode every record; an undecodable one is poison;
+1. decode every record (an undecodable one is poison) and open its sealed personal fields
+   (``projections.unsealing``: keys from PostgreSQL, briefly cached);
 2. load the current documents of the batch's streams (from the cache of documents this member
    wrote while owning their partition, else from the sink), fold the batch (``projections.fold``:
    duplicates skipped by stream version, a failing event rejected as poison), write the result
    through the sink;
 3. publish the poison records to the dead-letter topic and wait for the broker's ack;
 4. only then commit ``last offset + 1`` of every partition in the batch.
-A sink or broker that does not answer (``SinkUnavailable``, ``KafkaError``) is not poison: the
-same step is retried with capped exponential backoff, nothing is committed past an unwritten
-event, nothing is dropped. ``run`` returns when ``stop`` is set; anything unexpected propagates
-(a crashed projector must crash loudly and be restarted by its supervisor). The consumer is
-always closed on the way out, without committing.
+A sink, broker or key store that does not answer (``SinkUnavailable``, ``KafkaError``,
+``StoreUnavailable``) is not poison: the same step is retried with capped exponential backoff,
+nothing is committed past an unwritten event, nothing is dropped. ``run`` returns when ``stop``
+is set; anything unexpected propagates (a crashed projector must crash loudly and be restarted
+by its supervisor). The consumer is always closed on the way out, without committing.
 
 Version gaps and lost write races are waited out before anything is dead-lettered. Right after a
 rebuild swapped a fresh generation in (``projections.rebuild``), a document can be behind
@@ -57,11 +58,13 @@ from kafka.errors import (
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge
 
+from event_store.errors import StoreUnavailable
 from projections.cache import DocumentCache
 from projections.dead_letter import DeadLetter, DeadLetterQueue, describe_error
 from projections.envelope import decode_envelope
 from projections.fold import FoldResult, fold_batch
 from projections.operations import Document, Envelope, Projection, SinkUnavailable, VersionGap
+from projections.unsealing import Unsealer, check_sealed, personal_values
 
 log = structlog.get_logger(__name__)
 _stdlib_log = logging.getLogger(__name__)
@@ -160,6 +163,7 @@ def decode_record(record: ConsumerRecord) -> Envelope:
             raise ValueError(f"envelope {key} {envelope[key]!r} is not a non-empty string")
     if not isinstance(envelope["data"], dict):
         raise ValueError("envelope data is not an object")
+    check_sealed(envelope)
     return envelope
 
 
@@ -198,8 +202,10 @@ class ProjectorRunner:
         projection: Projection,
         dead_letters: DeadLetterQueue,
         config: RunnerConfig,
+        unsealer: Unsealer | None = None,
     ) -> None:
         self._consumer = consumer
+        self._unsealer = unsealer or Unsealer(None)
         self._sink = sink
         self._projection = projection
         self._dead_letters = dead_letters
@@ -281,9 +287,19 @@ class ProjectorRunner:
             except Exception as error:  # whatever a record's bytes do to the decoder: poison
                 poison.append((DeadLetter(record, error, self._config.group_id), None))
         try:
+            sealed = envelopes
+            envelopes = self._retrying(stop, "event_store", lambda: self._unsealer.reveal(sealed))
             result = self._project_settled(envelopes, origins, stop)
             poison.extend(
-                (DeadLetter(origins[r.index], r.error, self._config.group_id), envelopes[r.index])
+                (
+                    DeadLetter(
+                        origins[r.index],
+                        r.error,
+                        self._config.group_id,
+                        personal_values(envelopes[r.index]),
+                    ),
+                    sealed[r.index],
+                )
                 for r in result.rejected
             )
             if poison:
@@ -442,7 +458,7 @@ class ProjectorRunner:
         while True:
             try:
                 outcome = step()
-            except (SinkUnavailable, KafkaError) as error:
+            except (SinkUnavailable, KafkaError, StoreUnavailable) as error:
                 failures += 1
                 self.stats.retries += 1
                 self._log.warning(
@@ -519,7 +535,7 @@ class ProjectorRunner:
                     offset=letter.record.offset,
                     event_id=None if envelope is None else envelope.get("event_id"),
                     event_type=None if envelope is None else envelope.get("type"),
-                    error=describe_error(letter.error),
+                    error=letter.error_text,
                     dead_letter_topic=self._dead_letters.topic,
                 )
 

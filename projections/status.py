@@ -1,8 +1,8 @@
 """Where the relay and each projector are, measured against the head of the event store
 (``ledgerline projections status`` and ``GET /v1/projections``).
 
-- relay: its checkpoint (the ``checkpoints`` row ``relay``); events behind = events after that
-  checkpoint in commit order; age = how long ago the oldest of them was recorded.
+- relay: its checkpoint (the ``checkpoints`` row ``relay:<topic>``); events behind = events
+  after that checkpoint in commit order; age = how long ago the oldest of them was recorded.
 - projector (consumer group ``ledgerline-mongo`` / ``ledgerline-search``): per partition of the
   event topic, the group's committed offset, the end offset and the difference (lag); a
   partition where the group never committed counts from the beginning of the partition, where
@@ -38,6 +38,7 @@ from infra.settings import Settings
 from projections.envelope import decode_envelope
 from projections.process import DEFAULT_GROUP_IDS, projector_group_id
 from projections.rebuild_guard import JOURNAL_PREFIX
+from projections.relay import relay_checkpoint_name
 
 
 class StatusUnavailable(Exception):
@@ -81,8 +82,11 @@ class StatusSources:
     bootstrap_servers: str
     topic: str
     projector_groups: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_GROUP_IDS))
-    relay_consumer: str = "relay"
     timeout_s: float = 5.0
+
+    @property
+    def relay_consumer(self) -> str:
+        return relay_checkpoint_name(self.topic)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StatusSources:

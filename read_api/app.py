@@ -114,10 +114,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_http_security(app, settings)
-    limited = {
-        "dependencies": [Depends(rate_limit_authenticated)],
-        "responses": problem_responses(429),
-    }
     for router in (
         users.router,
         accounts.router,
@@ -127,6 +123,10 @@ def create_app(settings: Settings) -> FastAPI:
         projections_router,
         audit_router,
     ):
-        app.include_router(router, **limited)
+        app.include_router(
+            router,
+            dependencies=[Depends(rate_limit_authenticated)],
+            responses=problem_responses(429),
+        )
     app.include_router(build_operations_router(_check_ready))
     return app

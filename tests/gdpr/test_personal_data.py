@@ -43,8 +43,8 @@ def test_personal_fields_are_stored_encrypted_and_read_back_in_clear(
     registered, changed = event_store.read_stream(ada.user_id)
     assert (registered.data["email"], registered.data["full_name"]) == (EMAIL, NAME)
     assert changed.data["full_name"] == "Ada King"
-    tailed = read_committed(event_store, Checkpoint(), 10)
-    assert tailed[0].data["email"] == EMAIL
+    assert read_committed(event_store, Checkpoint(), 10, reveal=True)[0].data["email"] == EMAIL
+    assert read_committed(event_store, Checkpoint(), 10)[0].data["email"].startswith("pii:v1:")
 
 
 def test_forgetting_deletes_the_key_and_keeps_every_event(

@@ -54,7 +54,7 @@ def new_events(envelopes: Sequence[Doc]) -> list[NewEvent]:
 def all_events(store: EventStore) -> list[RecordedEvent]:
     events: list[RecordedEvent] = []
     after = Checkpoint()
-    while batch := read_committed(store, after, 5000):
+    while batch := read_committed(store, after, 5000, reveal=True):
         events.extend(batch)
         after = checkpoint_of(batch[-1])
     return events

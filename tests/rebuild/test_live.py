@@ -173,6 +173,7 @@ def running_system(world: World, kafka_server: KafkaServer) -> Iterator[Settings
                 search_prefix=settings.search_index_prefix,
                 consumer_overrides=FAST_CONSUMER,
                 max_backoff_s=0.5,
+                database_url=settings.database_url,
             )
         )
         for kind in ("mongo", "search")

@@ -24,7 +24,7 @@ from infra.servers import KafkaServer, free_port
 from infra.settings import Settings
 from projections.checkpoints import CheckpointStore
 from projections.producer import make_producer
-from projections.relay import publish
+from projections.relay import publish, relay_checkpoint_name
 from projections.status import StatusSources, StatusUnavailable, pipeline_status
 from read_api.app import create_app
 from tests.projections.scenario import mixed_story
@@ -59,8 +59,10 @@ def scene(world: World, kafka_server: KafkaServer) -> Iterator[Scene]:
     world.append(mixed_story().ledger.envelopes)
     events = all_events(world.store)
     relayed = 30
-    CheckpointStore(world.store).save("relay", checkpoint_of(events[relayed - 1]))
     topic = f"status{uuid.uuid4().hex[:8]}"
+    CheckpointStore(world.store).save(
+        relay_checkpoint_name(topic), checkpoint_of(events[relayed - 1])
+    )
     bootstrap = kafka_server.bootstrap_servers
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
     admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])

@@ -16,7 +16,7 @@ from event_store.store import EventStore
 from infra.servers import KafkaServer
 from projections.checkpoints import CheckpointStore
 from projections.producer import make_producer
-from projections.relay import Relay, RelayConfig
+from projections.relay import Relay, RelayConfig, relay_checkpoint_name
 from projections.topics import ensure_topics
 from tests.polling import wait_for
 
@@ -127,7 +127,7 @@ def test_relay_publishes_envelopes_keyed_by_stream_with_headers_and_checkpoint(
     for item in reader.envelopes():
         per_stream.setdefault(str(item["stream_id"]), []).append(int(item["version"]))  # type: ignore[call-overload]
     assert per_stream == {str(s): [1, 2, 3, 4] for s in streams}
-    assert CheckpointStore(event_store).load("relay").position == max(
+    assert CheckpointStore(event_store).load(relay_checkpoint_name(topic)).position == max(
         int(e["position"])
         for e in reader.envelopes()  # type: ignore[call-overload]
     )
