@@ -25,6 +25,24 @@ ISO_4217: frozenset[str] = frozenset(
 )
 
 
+# Minor-unit exponents (ISO 4217 "minor unit" column) that differ from the usual 2, for
+# display; amounts stay int minor units everywhere else. Codes whose column says N.A.
+# (precious metals, SDR, test, no currency) are shown with 2 like the rest.
+_EXPONENT_TABLE = """
+0 BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF
+3 BHD IQD JOD KWD LYD OMR TND
+4 CLF UYW
+"""
+MINOR_UNIT_EXPONENTS: dict[str, int] = {
+    code: int(row[0]) for row in _EXPONENT_TABLE.strip().splitlines() for code in row.split()[1:]
+}
+
+
+def minor_unit_exponent(currency: str) -> int:
+    """How many decimal places the currency's minor unit has: 2 for EUR, 0 for JPY, 3 for KWD."""
+    return MINOR_UNIT_EXPONENTS.get(currency, 2)
+
+
 def check_amount(amount: object) -> None:
     """Refuse anything but a positive int (bool excluded) of at most MAX_AMOUNT minor units."""
     # bool is a subclass of int, and True must not pass for one cent.

@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.money import minor_unit_exponent
 from projections.operations import Document, Envelope
-
-# ISO 4217 minor-unit exponents that differ from the usual 2 (used for display only; amounts
-# stay int minor units everywhere else).
-_EXPONENT_TABLE = """
-0 BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF
-3 BHD IQD JOD KWD LYD OMR TND
-4 CLF UYW
-"""
-_EXPONENTS: dict[str, int] = {
-    code: int(row[0]) for row in _EXPONENT_TABLE.strip().splitlines() for code in row.split()[1:]
-}
 
 
 def format_amount(amount: int, currency: str) -> str:
     """``2500, "EUR"`` -> ``"25.00 EUR"``; exact (integer arithmetic, no float)."""
-    exponent = _EXPONENTS.get(currency, 2)
+    exponent = minor_unit_exponent(currency)
     sign = "-" if amount < 0 else ""
     units, minor = divmod(abs(amount), 10**exponent)
     if exponent == 0:

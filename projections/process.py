@@ -17,19 +17,18 @@ import psycopg
 import structlog
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
-from kafka.errors import KafkaError
 from pymongo import MongoClient
 
 from event_store.connection import open_pool
-from event_store.errors import StoreUnavailable
 from event_store.store import EventStore
 from infra.process_http import ProcessEndpoint, check_kafka_reachable, check_url_reachable
 from infra.settings import Settings
 from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.mongo_sink import MongoCollections, MongoSink, ensure_mongo_collections
-from projections.operations import Document, SinkUnavailable
-from projections.runner import ProjectorRunner, RunnerConfig, Sink, consumer_config
+from projections.operations import Document
+from projections.retry import Backoff, Stopped, retrying
+from projections.runner import UNAVAILABLE, ProjectorRunner, RunnerConfig, Sink, consumer_config
 from projections.search_projection import SEARCH_PROJECTION
 from projections.search_sink import SearchSink, ensure_search_indices
 from projections.topics import ensure_topics
@@ -196,13 +195,17 @@ def _open_sink(options: ProjectorOptions, stop: threading.Event, stack: ExitStac
 
 
 def _until_up(stop: threading.Event, server: str, setup: Callable[[], T]) -> T:
-    """Run ``setup`` until the server answers (capped backoff); SetupInterrupted on stop."""
-    backoff = 0.2
-    while True:
-        try:
-            return setup()
-        except (SinkUnavailable, KafkaError, StoreUnavailable) as error:
-            log.warning("projector_waiting_for_server", server=server, error=repr(error))
-            if stop.wait(backoff):
-                raise SetupInterrupted(server) from error
-            backoff = min(5.0, backoff * 2)
+    """Run ``setup`` until the server answers (the pipeline's retry policy);
+    SetupInterrupted on stop."""
+
+    def on_retry(error: BaseException, attempt: int, wait_s: float) -> None:
+        log.warning(
+            "projector_waiting_for_server", server=server, error=repr(error), attempt=attempt
+        )
+
+    try:
+        return retrying(
+            stop, setup, retry_on=UNAVAILABLE, backoff=Backoff(0.2, 5.0), on_retry=on_retry
+        )
+    except Stopped as stopped:
+        raise SetupInterrupted(server) from stopped

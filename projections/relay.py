@@ -34,6 +34,7 @@ from event_store.records import Checkpoint, RecordedEvent
 from event_store.store import EventStore
 from projections.checkpoints import CheckpointStore
 from projections.envelope import encode_envelope, to_envelope
+from projections.retry import Backoff, Stopped, retrying
 
 log = structlog.get_logger(__name__)
 
@@ -147,25 +148,31 @@ class Relay:
         """Loop until ``stop``: publish while there is work, otherwise poll again shortly."""
         self.checkpoint = self._checkpoints.load(self._checkpoint_name)
         log.info("relay_started", topic=self._config.topic, checkpoint=self.checkpoint)
-        backoff = 0.0
+        backoff = Backoff(0.1, self._config.max_backoff_s)
+
+        def on_retry(error: BaseException, attempt: int, wait_s: float) -> None:
+            log.warning(
+                "relay_retrying",
+                error=repr(error),
+                attempt=attempt,
+                backoff_s=wait_s,
+                checkpoint=self.checkpoint,
+            )
+            self._close_producer()  # a fresh one next time: this one may hold a dead connection
+
         try:
             while not stop.is_set():
-                try:
-                    published = self.run_once()
-                    backoff = 0.0
-                except (KafkaError, StoreUnavailable) as error:
-                    backoff = min(self._config.max_backoff_s, max(0.1, backoff * 2))
-                    log.warning(
-                        "relay_retrying",
-                        error=repr(error),
-                        backoff_s=backoff,
-                        checkpoint=self.checkpoint,
-                    )
-                    self._close_producer()
-                    stop.wait(backoff)
-                    continue
+                published = retrying(
+                    stop,
+                    self.run_once,
+                    retry_on=(KafkaError, StoreUnavailable),
+                    backoff=backoff,
+                    on_retry=on_retry,
+                )
                 if published == 0:
                     stop.wait(self._config.idle_wait_s)
+        except Stopped:
+            pass
         finally:
             self._close_producer()
             log.info("relay_stopped", published=self.published)

@@ -64,6 +64,7 @@ from projections.dead_letter import DeadLetter, DeadLetterQueue, describe_error
 from projections.envelope import decode_envelope
 from projections.fold import FoldResult, fold_batch
 from projections.operations import Document, Envelope, Projection, SinkUnavailable, VersionGap
+from projections.retry import Backoff, Stopped, retrying
 from projections.unsealing import Unsealer, check_sealed, personal_values
 
 log = structlog.get_logger(__name__)
@@ -84,6 +85,8 @@ LAG = Gauge(
 )
 
 T = TypeVar("T")
+# Servers that did not answer: the step is retried, never dead-lettered.
+UNAVAILABLE = (SinkUnavailable, KafkaError, StoreUnavailable)
 Batch = Mapping[TopicPartition, Sequence[ConsumerRecord]]
 # Folds of one batch in a row whose writes lost to another writer's newer documents; beyond that
 # the batch is committed as before (the other writer's documents win).
@@ -210,6 +213,7 @@ class ProjectorRunner:
         self._projection = projection
         self._dead_letters = dead_letters
         self._config = config
+        self._backoff = Backoff(config.initial_backoff_s, config.max_backoff_s)
         self._cache = DocumentCache(config.cache_entries)
         # Streams whose version gap outlasted the patience (an event of theirs was dead-lettered,
         # say): their later gaps are dead-lettered at once instead of stalling every batch again.
@@ -240,7 +244,7 @@ class ProjectorRunner:
                     # kafka-python raises from poll when no broker answers (it did when the
                     # broker was stopped under load, crashing the projector): an outage.
                     batch = self._retrying(stop, "broker", self._poll)
-                except _Stopped:
+                except Stopped:
                     break
                 if not batch:
                     continue
@@ -306,7 +310,7 @@ class ProjectorRunner:
                 self._log_dead_letters(poison)
                 letters = [letter for letter, _ in poison]
                 self._retrying(stop, "dead_letter_topic", lambda: self._dead_letters.send(letters))
-        except _Stopped:
+        except Stopped:
             self._log.warning("projector_stopped_while_retrying")
             return None
 
@@ -406,7 +410,7 @@ class ProjectorRunner:
             )
             self._cache.discard(streams)
             if stop.wait(wait):
-                raise _Stopped
+                raise Stopped
             backoff = min(self._config.max_backoff_s, backoff * 2)
         # Events applied by an earlier pass were skipped by the later ones.
         result.skipped = max(0, result.skipped - (applied - result.applied))
@@ -452,31 +456,30 @@ class ProjectorRunner:
         return result, conflicts
 
     def _retrying(self, stop: threading.Event, what: str, step: Callable[[], T]) -> T:
-        """Run ``step`` until it succeeds; raises _Stopped if ``stop`` is set meanwhile."""
-        backoff = self._config.initial_backoff_s
+        """Run ``step`` until it succeeds while ``what`` is unavailable (the pipeline's retry
+        policy); raises ``Stopped`` if ``stop`` is set meanwhile."""
         failures = 0
-        while True:
-            try:
-                outcome = step()
-            except (SinkUnavailable, KafkaError, StoreUnavailable) as error:
-                failures += 1
-                self.stats.retries += 1
-                self._log.warning(
-                    "projector_retrying",
-                    unavailable=what,
-                    error=describe_error(error),
-                    attempt=failures,
-                    retry_in_s=round(backoff, 3),
-                )
-                if stop.wait(backoff):
-                    raise _Stopped from error
-                backoff = min(self._config.max_backoff_s, backoff * 2)
-                continue
-            if failures:
-                self._log.info("projector_recovered", unavailable=what, attempts=failures + 1)
-                if what == "sink":
-                    self._retrying(stop, "sink (rewriting recent writes)", self._rewrite_recent)
-            return outcome
+
+        def on_retry(error: BaseException, attempt: int, wait_s: float) -> None:
+            nonlocal failures
+            failures = attempt
+            self.stats.retries += 1
+            self._log.warning(
+                "projector_retrying",
+                unavailable=what,
+                error=describe_error(error),
+                attempt=attempt,
+                retry_in_s=round(wait_s, 3),
+            )
+
+        outcome = retrying(
+            stop, step, retry_on=UNAVAILABLE, backoff=self._backoff, on_retry=on_retry
+        )
+        if failures:
+            self._log.info("projector_recovered", unavailable=what, attempts=failures + 1)
+            if what == "sink":
+                self._retrying(stop, "sink (rewriting recent writes)", self._rewrite_recent)
+        return outcome
 
     def _remember(self, result: FoldResult) -> None:
         # The window ends at the previous write, not now: the first write after an outage must
@@ -555,10 +558,6 @@ class ProjectorRunner:
             self._assignment = self._assignment | assigned
         if assigned:
             self._log.info("partitions_assigned", partitions=_names(assigned))
-
-
-class _Stopped(Exception):
-    """``stop`` was set while a step waited for an unavailable server."""
 
 
 # The group moved on (rebalance, expired membership): the commit is moot, not a crash.

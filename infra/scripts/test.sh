@@ -6,5 +6,5 @@ cd "$(dirname "$0")/../.."
 bash infra/scripts/install.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/mypy domain commands event_store
+.venv/bin/mypy domain commands event_store projections write_api read_api infra
 .venv/bin/pytest -q "$@"

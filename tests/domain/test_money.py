@@ -8,7 +8,14 @@ import pytest
 
 from domain import errors
 from domain.errors import DomainError, InvalidAmount, InvalidInput, RuleViolation, UnknownCurrency
-from domain.money import ISO_4217, MAX_AMOUNT, check_amount, check_currency
+from domain.money import (
+    ISO_4217,
+    MAX_AMOUNT,
+    MINOR_UNIT_EXPONENTS,
+    check_amount,
+    check_currency,
+    minor_unit_exponent,
+)
 
 
 @pytest.mark.parametrize("amount", [1, 2500, MAX_AMOUNT])
@@ -61,3 +68,9 @@ def test_every_domain_error_has_a_kebab_case_code_and_an_http_family() -> None:
 def test_a_domain_error_reads_as_its_message_or_a_default() -> None:
     assert str(errors.InsufficientFunds("only 5 available")) == "only 5 available"
     assert str(errors.InsufficientFunds()) == errors.InsufficientFunds.default_message
+
+
+def test_every_currency_with_its_own_minor_unit_is_an_iso_4217_code() -> None:
+    assert set(MINOR_UNIT_EXPONENTS) <= ISO_4217
+    assert (minor_unit_exponent("EUR"), minor_unit_exponent("JPY")) == (2, 0)
+    assert (minor_unit_exponent("KWD"), minor_unit_exponent("CLF")) == (3, 4)
