@@ -44,9 +44,10 @@ from event_store.records import NewEvent
 from event_store.schema import migrate
 from event_store.store import EventStore
 from infra.devstack import throwaway_stack
-from projections.generations import MongoTarget, SearchTarget
 from projections.mongo_sink import MongoCollections, ensure_mongo_collections
-from projections.rebuild import RebuildOptions, rebuild
+from projections.rebuild.mongo_target import MongoTarget
+from projections.rebuild.run import RebuildOptions, rebuild
+from projections.rebuild.search_target import SearchTarget
 from projections.search_sink import INDEX_SETTINGS, MAPPINGS
 
 # The realistic event generator lives with the projector tests (tests/ is not an installed

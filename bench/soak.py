@@ -8,7 +8,7 @@ payments (captured, voided, refunded) at ``--rate`` operations/s, retrying trans
 with the same Idempotency-Key. Every ``--fault-every`` seconds the next fault of the schedule
 strikes: kill -9 the relay, kill -9 a projector, stop Kafka / MongoDB / Elasticsearch for
 ``--outage`` seconds, restart PostgreSQL (fast shutdown). Relay and projector lag is sampled
-every second. At the end the workload stops, the pipeline drains, and ``infra.soak.checks``
+every second. At the end the workload stops, the pipeline drains, and ``tests.soak.checks``
 runs; the exit code is 1 if any check failed or any client saw an unexpected answer.
 """
 
@@ -28,10 +28,14 @@ import psycopg
 
 from infra.devstack import throwaway_stack
 from infra.servers import ManagedServer
-from infra.soak.checks import CheckReport, check_all, lag, wait_drained
-from infra.soak.system import System, running_system
-from infra.soak.workload import Workload
 from projections.status import StatusUnavailable
+
+# The soak harness lives with the fault tests (tests/ is not an installed package); a script run
+# as `python bench/soak.py` does not have the repo root on its path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.soak.checks import CheckReport, check_all, lag, wait_drained
+from tests.soak.system import System, running_system
+from tests.soak.workload import Workload
 
 
 def percentile(values: list[float], p: float) -> float:

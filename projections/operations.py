@@ -9,9 +9,12 @@ keyed by a deterministic ``_id``, each tagged with the logical collection it bel
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from projections.fold import FoldResult
 
 Envelope = dict[str, Any]
 Document = dict[str, Any]
@@ -44,6 +47,18 @@ class Projection:
     name: str
     stream_types: frozenset[str]
     project: Callable[[Envelope, Document | None], Projected]
+
+
+class Sink(Protocol):
+    """Where a projector writes: the read model of one projection."""
+
+    def load(self, streams: Mapping[str, str]) -> dict[str, Document]:
+        """Current documents of ``streams`` (stream id -> stream type); absent ones omitted."""
+        ...
+
+    def write(self, result: FoldResult) -> set[str]:
+        """Apply a folded batch; return the stream ids whose document write did not apply."""
+        ...
 
 
 class ProjectionError(ValueError):

@@ -23,12 +23,13 @@ from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.process_http import ProcessEndpoint, check_kafka_reachable, check_url_reachable
 from infra.settings import Settings
+from projections.consumer import consumer_config
 from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.mongo_sink import MongoCollections, MongoSink, ensure_mongo_collections
-from projections.operations import Document
+from projections.operations import Document, Sink
 from projections.retry import Backoff, Stopped, retrying
-from projections.runner import UNAVAILABLE, ProjectorRunner, RunnerConfig, Sink, consumer_config
+from projections.runner import UNAVAILABLE, ProjectorRunner, RunnerConfig
 from projections.search_projection import SEARCH_PROJECTION
 from projections.search_sink import SearchSink, ensure_search_indices
 from projections.topics import ensure_topics
@@ -66,7 +67,6 @@ class ProjectorOptions:
     consumer_overrides: Mapping[str, Any] = field(default_factory=dict)
     max_records: int = 500
     max_backoff_s: float = 5.0
-    rewrite_window_s: float = 10.0  # see RunnerConfig
     # The event store whose key table opens sealed personal fields (projections.unsealing);
     # None only for tools that never see sealed records.
     database_url: str | None = None
@@ -164,7 +164,6 @@ def open_projector(
                 group_id=options.group_id,
                 max_records=options.max_records,
                 max_backoff_s=options.max_backoff_s,
-                rewrite_window_s=options.rewrite_window_s,
             ),
             Unsealer(keys),
         )

@@ -15,19 +15,8 @@ nothing is committed past an unwritten event, nothing is dropped. ``run`` return
 is set; anything unexpected propagates (a crashed projector must crash loudly and be restarted
 by its supervisor). The consumer is always closed on the way out, without committing.
 
-Version gaps and lost write races are waited out before anything is dead-lettered. Right after a
-rebuild swapped a fresh generation in (``projections.rebuild``), a document can be behind
-this projector -- by the events the rebuild's tail has yet to write -- for a moment. So:
-- a write that did not apply because the read model holds another version than the one we
-  folded onto (``Sink.write`` conflicts) makes the batch fold again from the read model's
-  documents (up to ``MAX_REFOLDS`` times): events the other writer already applied are skipped,
-  the rest are applied, and an event the document is now too far behind for shows as a gap
-  instead of being committed unwritten;
-- a batch with a ``VersionGap`` writes what it can and is folded again with capped backoff
-  (nothing committed meanwhile) for up to ``version_gap_patience_s``; only then are the events
-  still behind a gap dead-lettered. Such a stream counts as stuck (an earlier event of it was
-  dead-lettered, say): its later gaps are dead-lettered at once, without stalling every batch
-  again, until one of its events applies again.
+Version gaps and lost write races are waited out before anything is dead-lettered
+(``projections.batch_writer``).
 
 Rebalancing: offsets are committed after every batch, so a revoked partition has nothing pending;
 the rebalance listener drops the revoked partitions' cached documents (the next owner may change
@@ -39,10 +28,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TypeVar
 
 import structlog
 from kafka import KafkaConsumer
@@ -59,13 +47,13 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge
 
 from event_store.errors import StoreUnavailable
+from projections.batch_writer import BatchWriter
 from projections.cache import DocumentCache
+from projections.consumer import correlation_id_of, decode_record
 from projections.dead_letter import DeadLetter, DeadLetterQueue, describe_error
-from projections.envelope import decode_envelope
-from projections.fold import FoldResult, fold_batch
-from projections.operations import Document, Envelope, Projection, SinkUnavailable, VersionGap
+from projections.operations import Envelope, Projection, Sink, SinkUnavailable
 from projections.retry import Backoff, Stopped, retrying
-from projections.unsealing import Unsealer, check_sealed, personal_values
+from projections.unsealing import Unsealer, personal_values
 
 log = structlog.get_logger(__name__)
 _stdlib_log = logging.getLogger(__name__)
@@ -88,20 +76,6 @@ T = TypeVar("T")
 # Servers that did not answer: the step is retried, never dead-lettered.
 UNAVAILABLE = (SinkUnavailable, KafkaError, StoreUnavailable)
 Batch = Mapping[TopicPartition, Sequence[ConsumerRecord]]
-# Folds of one batch in a row whose writes lost to another writer's newer documents; beyond that
-# the batch is committed as before (the other writer's documents win).
-MAX_REFOLDS = 5
-MAX_STUCK_STREAMS = 10_000
-
-
-class Sink(Protocol):
-    def load(self, streams: Mapping[str, str]) -> dict[str, Document]:
-        """Current documents of ``streams`` (stream id -> stream type); absent ones omitted."""
-        ...
-
-    def write(self, result: FoldResult) -> set[str]:
-        """Apply a folded batch; return the stream ids whose document write did not apply."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -117,9 +91,6 @@ class RunnerConfig:
     # How long a batch whose events are ahead of their documents (a version gap) is retried
     # before those events are dead-lettered; a rebuild's tail closes such gaps within moments.
     version_gap_patience_s: float = 30.0
-    # Writes a server acknowledged this long before it became unreachable are written again
-    # when it answers again (see ``_rewrite_recent``).
-    rewrite_window_s: float = 10.0
 
 
 @dataclass
@@ -132,53 +103,6 @@ class RunnerStats:
     retries: int = 0
     gap_retries: int = 0
     refolds: int = 0
-    rewritten: int = 0
-
-
-def consumer_config(bootstrap_servers: str, group_id: str, **overrides: Any) -> dict[str, Any]:
-    """KafkaConsumer settings of a projector: manual commits, start at the beginning."""
-    return {
-        "bootstrap_servers": bootstrap_servers,
-        "group_id": group_id,
-        "client_id": group_id,
-        "enable_auto_commit": False,
-        "auto_offset_reset": "earliest",
-        "session_timeout_ms": 10_000,
-        "heartbeat_interval_ms": 1_000,
-        "max_poll_interval_ms": 300_000,
-        "max_poll_records": 500,
-        # kafka-python backs off up to 30 s between reconnects; a broker back from a restart
-        # should be noticed in seconds.
-        "reconnect_backoff_max_ms": 2_000,
-    } | overrides
-
-
-def decode_record(record: ConsumerRecord) -> Envelope:
-    """The envelope in ``record``; ValueError if it is not a usable one."""
-    if record.value is None:
-        raise ValueError("record has no value")
-    envelope = decode_envelope(record.value)
-    version = envelope["version"]
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ValueError(f"envelope version {version!r} is not a positive int")
-    for key in ("stream_id", "stream_type", "type", "event_id"):
-        if not isinstance(envelope[key], str) or not envelope[key]:
-            raise ValueError(f"envelope {key} {envelope[key]!r} is not a non-empty string")
-    if not isinstance(envelope["data"], dict):
-        raise ValueError("envelope data is not an object")
-    check_sealed(envelope)
-    return envelope
-
-
-def correlation_id_of(record: ConsumerRecord, envelope: Envelope | None) -> str | None:
-    if envelope is not None:
-        metadata = envelope.get("metadata")
-        if isinstance(metadata, dict) and metadata.get("correlation_id"):
-            return str(metadata["correlation_id"])
-    for key, value in record.headers or []:
-        if key == "correlation_id" and value:
-            return bytes(value).decode(errors="replace")
-    return None
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -215,15 +139,19 @@ class ProjectorRunner:
         self._config = config
         self._backoff = Backoff(config.initial_backoff_s, config.max_backoff_s)
         self._cache = DocumentCache(config.cache_entries)
-        # Streams whose version gap outlasted the patience (an event of theirs was dead-lettered,
-        # say): their later gaps are dead-lettered at once instead of stalling every batch again.
-        self._stuck: dict[str, None] = {}
         self._assignment: frozenset[TopicPartition] = frozenset()
         self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
-        # (when, what) of the writes of the last ``rewrite_window_s``, oldest first.
-        self._recent: deque[tuple[float, FoldResult]] = deque()
         self._lock = threading.Lock()
         self.stats = RunnerStats()
+        self._batches = BatchWriter(
+            sink,
+            projection,
+            self._cache,
+            lambda: self._assignment,
+            config,
+            self.stats,
+            log.bind(projector=projection.name, group_id=config.group_id),
+        )
         self._closed = False
         self._log = log.bind(projector=projection.name, group_id=config.group_id)
         consumer.subscribe([config.topic], listener=_Listener(self))
@@ -293,7 +221,9 @@ class ProjectorRunner:
         try:
             sealed = envelopes
             envelopes = self._retrying(stop, "event_store", lambda: self._unsealer.reveal(sealed))
-            result = self._project_settled(envelopes, origins, stop)
+            result = self._batches.write(
+                envelopes, origins, stop, lambda step: self._retrying(stop, "sink", step)
+            )
             poison.extend(
                 (
                     DeadLetter(
@@ -358,103 +288,6 @@ class ProjectorRunner:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _project_settled(
-        self, envelopes: list[Envelope], origins: list[ConsumerRecord], stop: threading.Event
-    ) -> FoldResult:
-        """Project the batch until no write lost a race and no version gap is left, or the gap
-        patience is exhausted (see the module docstring). Returns the last fold, with
-        ``applied`` counting every pass."""
-        applied = 0
-        refolds = 0
-        gap_deadline: float | None = None
-        backoff = self._config.initial_backoff_s
-        while True:
-            result, conflicts = self._retrying(
-                stop, "sink", lambda: self._project(envelopes, origins)
-            )
-            applied += result.applied
-            if conflicts and refolds < MAX_REFOLDS:
-                refolds += 1
-                self.stats.refolds += 1
-                self._log.info("projector_refolding", streams=len(conflicts), attempt=refolds)
-                continue
-            gapped = {
-                str(envelopes[r.index]["stream_id"])
-                for r in result.rejected
-                if isinstance(r.error, VersionGap)
-            }
-            self._forget_stuck(result)
-            streams = sorted(gapped - self._stuck.keys())
-            if not streams:
-                break
-            now = time.monotonic()
-            if gap_deadline is None:
-                gap_deadline = now + self._config.version_gap_patience_s
-            if now >= gap_deadline:
-                self._log.warning(
-                    "projector_version_gap_patience_exhausted",
-                    streams=streams,
-                    patience_s=self._config.version_gap_patience_s,
-                )
-                self._stuck.update(dict.fromkeys(streams))
-                while len(self._stuck) > MAX_STUCK_STREAMS:
-                    del self._stuck[next(iter(self._stuck))]
-                break
-            self.stats.gap_retries += 1
-            wait = min(backoff, gap_deadline - now)
-            self._log.warning(
-                "projector_waiting_for_version_gap",
-                streams=streams,
-                retry_in_s=round(wait, 3),
-                patience_left_s=round(gap_deadline - now, 3),
-            )
-            self._cache.discard(streams)
-            if stop.wait(wait):
-                raise Stopped
-            backoff = min(self._config.max_backoff_s, backoff * 2)
-        # Events applied by an earlier pass were skipped by the later ones.
-        result.skipped = max(0, result.skipped - (applied - result.applied))
-        result.applied = applied
-        return result
-
-    def _forget_stuck(self, result: FoldResult) -> None:
-        """A stuck stream whose events apply again (a rebuild repaired it) is waited for again."""
-        if self._stuck:
-            for change in result.changes:
-                self._stuck.pop(change.stream_id, None)
-
-    def _project(
-        self, envelopes: list[Envelope], origins: list[ConsumerRecord]
-    ) -> tuple[FoldResult, set[str]]:
-        tracked = self._projection.stream_types
-        partition_of: dict[str, TopicPartition] = {}
-        current: dict[str, Document] = {}
-        missing: dict[str, str] = {}
-        for envelope, record in zip(envelopes, origins, strict=True):
-            stream_id, stream_type = envelope["stream_id"], envelope["stream_type"]
-            if stream_type not in tracked or stream_id in partition_of:
-                continue
-            partition_of[stream_id] = TopicPartition(record.topic, record.partition)
-            cached = self._cache.get(stream_id)
-            if cached is None:
-                missing[stream_id] = stream_type
-            else:
-                current[stream_id] = cached
-        if missing:
-            current.update(self._sink.load(missing))
-        result = fold_batch(envelopes, current, self._projection)
-        conflicts = self._sink.write(result)
-        self._remember(result)
-        # Only after a successful write (the cache must never run ahead of the read model), and
-        # only for partitions still ours: a revoked partition's documents are the next owner's.
-        owned = self._assignment
-        for change in result.changes:
-            partition = partition_of[change.stream_id]
-            if change.stream_id not in conflicts and partition in owned:
-                self._cache.put(change.stream_id, partition, change.doc)
-        self._cache.discard(conflicts)
-        return result, conflicts
-
     def _retrying(self, stop: threading.Event, what: str, step: Callable[[], T]) -> T:
         """Run ``step`` until it succeeds while ``what`` is unavailable (the pipeline's retry
         policy); raises ``Stopped`` if ``stop`` is set meanwhile."""
@@ -477,35 +310,7 @@ class ProjectorRunner:
         )
         if failures:
             self._log.info("projector_recovered", unavailable=what, attempts=failures + 1)
-            if what == "sink":
-                self._retrying(stop, "sink (rewriting recent writes)", self._rewrite_recent)
         return outcome
-
-    def _remember(self, result: FoldResult) -> None:
-        # The window ends at the previous write, not now: the first write after an outage must
-        # not push out the writes from just before it, which ``_rewrite_recent`` is about to
-        # write again.
-        if self._recent:
-            horizon = self._recent[-1][0] - self._config.rewrite_window_s
-            while self._recent[0][0] < horizon:
-                self._recent.popleft()
-        if result.changes or result.inserts:
-            self._recent.append((time.monotonic(), result))
-
-    def _rewrite_recent(self) -> None:
-        """Write again, oldest first, what was written shortly before the sink went away.
-
-        A server may acknowledge a write and still lose it when it goes down right after (the
-        MongoDB- and Elasticsearch-API servers used here do, for writes acknowledged while
-        they shut down; a MongoDB without journalled writes does on a crash). The offsets of
-        those events are committed, so nothing would ever write them again. Every write is
-        guarded by stream version and every line keyed by event id, so writing again changes
-        only what was lost."""
-        writes = sum(len(result.changes) + len(result.inserts) for _, result in self._recent)
-        for _, result in self._recent:
-            self._sink.write(result)
-        self.stats.rewritten += writes
-        self._log.info("projector_rewrote_recent_writes", writes=writes)
 
     def _commit(self, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
         with self._lock:

@@ -10,7 +10,7 @@
   lag; age = the older of the relay's oldest unpublished event and the oldest record the group
   has not consumed (read from Kafka at its committed offset). The lag counts records, so a
   relay that republished a batch after a crash makes it slightly larger than the events left.
-- pending rebuild swaps (``projections.rebuild_guard``): a rebuild that died between its swap
+- pending rebuild swaps (``projections.rebuild.guard``): a rebuild that died between its swap
   and the end of its tail; rerunning the rebuild finishes it.
 
 Reads only; every call opens its own short-lived connections (status is an operator's
@@ -37,7 +37,7 @@ from event_store.records import Checkpoint
 from infra.settings import Settings
 from projections.envelope import decode_envelope
 from projections.process import DEFAULT_GROUP_IDS, projector_group_id
-from projections.rebuild_guard import JOURNAL_PREFIX
+from projections.rebuild.guard import JOURNAL_PREFIX
 from projections.relay import relay_checkpoint_name
 
 

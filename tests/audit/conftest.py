@@ -22,7 +22,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner, Result
 
 from event_store.schema import migrate
-from infra.cli_audit import app as audit_cli
+from infra.cli.audit import app as audit_cli
 from infra.http.auth import mint_token
 from infra.servers import PostgresServer
 from infra.settings import Settings

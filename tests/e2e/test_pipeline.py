@@ -129,8 +129,9 @@ def assert_forgotten_everywhere(system: System, user_id: str, admin: dict[str, s
 
     from event_store.connection import open_pool
     from event_store.store import EventStore
-    from projections.generations import MongoTarget, SearchTarget
-    from projections.rebuild import rebuild
+    from projections.rebuild.mongo_target import MongoTarget
+    from projections.rebuild.run import rebuild
+    from projections.rebuild.search_target import SearchTarget
 
     for q in ("Lovelace", "King", "ada@example.com"):
         assert wait_for(lambda q=q: not system.get("/v1/search/users", admin, q=q)["items"]), (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from infra.devstack import RunningStack, throwaway_stack
-from infra.soak.system import System, running_system
+from tests.soak.system import System, running_system
 
 
 @pytest.fixture(scope="package")

@@ -49,7 +49,7 @@ def live_write_api(
     if middleware is not None:
         app = middleware(app)
     port = free_port()
-    # The same server options as `ledgerline serve write` (infra/cli_serve.py): our own logging
+    # The same server options as `ledgerline serve write` (infra/cli/serve.py): our own logging
     # and access log line replace uvicorn's. lifespan="on" so a failing startup (the pool cannot
     # open) ends the server thread instead of serving without resources.
     config = uvicorn.Config(

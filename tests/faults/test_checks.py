@@ -11,9 +11,9 @@ import psycopg
 import pytest
 from pymongo import MongoClient
 
-from infra.soak.checks import check_all, wait_drained
-from infra.soak.system import System
-from infra.soak.workload import Workload
+from tests.soak.checks import check_all, wait_drained
+from tests.soak.system import System
+from tests.soak.workload import Workload
 
 pytestmark = pytest.mark.faults
 

@@ -1,6 +1,6 @@
 """Crashes and outages under a steady mixed workload (deposits, withdrawals, transfers, payments
 captured, voided and refunded by several concurrent clients), each followed, once the pipeline
-has drained, by the full set of checks in ``infra.soak.checks``: ``projections verify`` finds
+has drained, by the full set of checks in ``tests.soak.checks``: ``projections verify`` finds
 no difference in either read model, every stored event is on the topic, no statement line or
 notification is doubled, no idempotency key took effect twice, and the money adds up.
 
@@ -17,10 +17,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from infra.soak.checks import check_all, lag, wait_drained
-from infra.soak.system import System
-from infra.soak.workload import Workload
 from tests.polling import wait_for
+from tests.soak.checks import check_all, lag, wait_drained
+from tests.soak.system import System
+from tests.soak.workload import Workload
 
 pytestmark = pytest.mark.faults
 

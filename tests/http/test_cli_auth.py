@@ -7,7 +7,7 @@ import uuid
 import pytest
 from typer.testing import CliRunner
 
-from infra.cli_auth import app
+from infra.cli.auth import app
 from infra.http.auth import decode_token
 from infra.settings import Settings
 

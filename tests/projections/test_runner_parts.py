@@ -10,9 +10,9 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import TopicPartition
 
 from projections.cache import DocumentCache
+from projections.consumer import correlation_id_of, decode_record
 from projections.dead_letter import DeadLetter, dead_letter_topic
 from projections.envelope import encode_envelope
-from projections.runner import correlation_id_of, decode_record
 from tests.projections.scenario import mixed_story
 
 

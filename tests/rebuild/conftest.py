@@ -23,9 +23,11 @@ from event_store.records import Checkpoint, NewEvent, RecordedEvent
 from event_store.store import EventStore
 from infra.servers import ElasticsearchServer, MongoServer
 from projections.envelope import to_envelope
-from projections.generations import MongoTarget, RebuildTarget, SearchTarget
 from projections.mongo_projection import MONGO_PROJECTION, PRIMARY_COLLECTIONS
 from projections.mongo_sink import MongoCollections, ensure_mongo_collections
+from projections.rebuild.mongo_target import MongoTarget
+from projections.rebuild.search_target import SearchTarget
+from projections.rebuild.targets import RebuildTarget
 from projections.search_projection import INDEX_KINDS, SEARCH_PROJECTION
 from projections.search_sink import ensure_search_indices
 from tests.projections.scenario import Ledger
@@ -182,7 +184,7 @@ def cli_logging_left_alone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         # As LEDGERLINE_LOG_LEVEL=WARNING would, without caching loggers.
         structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
 
-    monkeypatch.setattr("infra.cli_projections.configure_logging", quiet)
+    monkeypatch.setattr("infra.cli.projections.configure_logging", quiet)
     names = ("elastic_transport", "elasticsearch", "kafka", "pymongo", "psycopg")
     levels = {name: logging.getLogger(name).level for name in names}
     yield

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from infra.cli_projections import app
+from infra.cli.projections import app
 from infra.servers import free_port
-from projections.rebuild import rebuild
-from projections.rebuild_guard import RebuildGuard
+from projections.rebuild.guard import RebuildGuard
+from projections.rebuild.run import rebuild
 from tests.projections.scenario import busy_ledger, mixed_story
 from tests.projections.support import wait_for
 from tests.rebuild.conftest import World
@@ -124,7 +124,7 @@ def test_a_rebuild_killed_mid_way_leaves_the_live_model_untouched_and_a_rerun_wo
         [
             sys.executable,
             "-c",
-            "from infra.cli_projections import app; app(['rebuild', '--batch-size', '5'])",
+            "from infra.cli.projections import app; app(['rebuild', '--batch-size', '5'])",
         ],
         cwd=REPO,
         env={**os.environ, **world.env()},

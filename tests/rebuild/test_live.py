@@ -23,7 +23,7 @@ from projections.envelope import to_envelope
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.process import ProjectorOptions
 from projections.producer import make_producer
-from projections.rebuild import RebuildOptions, rebuild
+from projections.rebuild.run import RebuildOptions, rebuild
 from projections.relay import Relay, RelayConfig
 from projections.topics import ensure_topics
 from read_api.app import create_app

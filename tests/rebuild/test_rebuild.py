@@ -9,11 +9,11 @@ import pytest
 
 from event_store.records import Checkpoint
 from projections.envelope import to_envelope
-from projections.generations import MongoTarget
 from projections.mongo_projection import MONGO_PROJECTION
-from projections.rebuild import RebuildError, RebuildOptions, rebuild
-from projections.rebuild_guard import RebuildBusy, RebuildGuard
-from projections.replay_source import ReplaySource
+from projections.rebuild.guard import RebuildBusy, RebuildGuard
+from projections.rebuild.mongo_target import MongoTarget
+from projections.rebuild.run import RebuildError, RebuildOptions, rebuild
+from projections.rebuild.source import ReplaySource
 from tests.projections.scenario import busy_ledger, mixed_story
 from tests.rebuild.conftest import World, all_events
 

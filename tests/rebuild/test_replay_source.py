@@ -6,7 +6,7 @@ from __future__ import annotations
 from event_store.commit_order import checkpoint_of
 from event_store.records import Checkpoint, RecordedEvent
 from projections.mongo_projection import MONGO_PROJECTION
-from projections.replay_source import ReplaySource
+from projections.rebuild.source import ReplaySource
 from projections.search_projection import SEARCH_PROJECTION
 from tests.projections.scenario import mixed_story
 from tests.rebuild.conftest import World, all_events

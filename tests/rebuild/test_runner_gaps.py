@@ -11,11 +11,12 @@ from typing import Any
 import structlog
 from kafka import KafkaConsumer
 
+from projections.consumer import consumer_config
 from projections.dead_letter import DeadLetterQueue, make_dead_letter_producer
 from projections.fold import fold_batch
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.mongo_sink import MongoSink, ensure_mongo_collections
-from projections.runner import ProjectorRunner, RunnerConfig, consumer_config
+from projections.runner import ProjectorRunner, RunnerConfig
 from projections.topics import ensure_topics
 from tests.projections.conftest import FAST_CONSUMER, Pipeline, RunningProjector
 from tests.projections.scenario import Ledger

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from event_store.commit_order import checkpoint_of
-from infra.cli_projections import app
+from infra.cli.projections import app
 from infra.http.auth import mint_token
 from infra.servers import KafkaServer, free_port
 from infra.settings import Settings

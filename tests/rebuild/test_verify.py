@@ -7,9 +7,9 @@ import threading
 
 from typer.testing import CliRunner
 
-from infra.cli_projections import app
-from projections.rebuild import rebuild
-from projections.verify import VerifyOptions, verify
+from infra.cli.projections import app
+from projections.rebuild.run import rebuild
+from projections.rebuild.verify import VerifyOptions, verify
 from tests.projections.scenario import busy_ledger, mixed_story
 from tests.rebuild.conftest import World
 

@@ -14,7 +14,7 @@ from commands.messages import RegisterUser
 from event_store.commit_order import read_committed
 from event_store.records import Checkpoint
 from event_store.store import EventStore
-from infra.cli_topics import app as topics_cli
+from infra.cli.topics import app as topics_cli
 from infra.servers import KafkaServer, free_port
 from projections.dead_letter import dead_letter_topic
 from projections.producer import make_producer

@@ -6,7 +6,7 @@
 - ``status [--json]``: relay and projector positions, backlog, age and per-partition lag
   (``projections.status``);
 - ``verify [mongo|search|all] [--settle S]``: compare the live read models with a scratch
-  rebuild (``projections.verify``); exit 1 if they differ.
+  rebuild (``projections.rebuild.verify``); exit 1 if they differ.
 
 Failures (a server that does not answer, another rebuild running, an unknown target) are one
 line on stderr and a non-zero exit (1; 2 for usage errors; 130 when interrupted), never a
@@ -19,30 +19,17 @@ import contextlib
 import dataclasses
 import json
 import logging
-import signal
-from collections.abc import Callable, Iterator, Sequence
-from typing import Annotated, Any, NoReturn
-from urllib.parse import urlsplit
+from collections.abc import Iterator, Sequence
+from typing import Annotated, Any
 
 import structlog
 import typer
-from prometheus_client import Gauge
 from pydantic import ValidationError
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
+from infra.cli.failures import fail, failures_as_one_line, sigterm_interrupts
+from infra.cli.progress import ProgressObserver
 from infra.logging import configure_logging
 from infra.settings import Settings
 
@@ -91,16 +78,16 @@ def rebuild(
     ] = None,
 ) -> None:
     """Rebuild read models from the event store into a fresh generation and swap it in."""
-    from projections.rebuild import RebuildOptions, plan_rebuild
-    from projections.rebuild import rebuild as run_rebuild
+    from projections.rebuild.run import RebuildOptions, plan_rebuild
+    from projections.rebuild.run import rebuild as run_rebuild
 
     kinds = _kinds(target)
     settings = _settings()
     options = RebuildOptions(batch_size=batch_size, keep_old=keep_old)
     console = Console(highlight=False)
     with (
-        _failures_as_one_line(settings),
-        _sigterm_interrupts(),
+        failures_as_one_line(settings),
+        sigterm_interrupts(),
         _resources(settings, kinds) as (store, targets),
     ):
         if dry_run:
@@ -112,7 +99,7 @@ def rebuild(
 
             endpoint = ProcessEndpoint(settings.bind_host, metrics_port, lambda: None).start()
         try:
-            with _ProgressObserver(console, "rebuild", target) as observer:
+            with ProgressObserver(console, "rebuild", target) as observer:
                 report = run_rebuild(store, targets, options, observer)
         finally:
             if endpoint is not None:
@@ -195,19 +182,19 @@ def verify(
     ] = 10.0,
 ) -> None:
     """Rebuild into a scratch generation and compare it with the live read models."""
-    from projections.verify import VerifyOptions
-    from projections.verify import verify as run_verify
+    from projections.rebuild.verify import VerifyOptions
+    from projections.rebuild.verify import verify as run_verify
 
     kinds = _kinds(target)
     settings = _settings()
     console = Console(highlight=False)
     with (
-        _failures_as_one_line(settings),
-        _sigterm_interrupts(),
+        failures_as_one_line(settings),
+        sigterm_interrupts(),
         _resources(settings, kinds) as (store, targets),
     ):
         options = VerifyOptions(batch_size=batch_size, settle_s=settle)
-        with _ProgressObserver(console, "verify") as observer:
+        with ProgressObserver(console, "verify") as observer:
             report = run_verify(store, targets, options, observer)
         for pending in report.pending_swaps:
             console.print(
@@ -256,7 +243,7 @@ def status(
 
     settings = _settings()
     console = Console(highlight=False)
-    with _failures_as_one_line(settings):
+    with failures_as_one_line(settings):
         current = pipeline_status(StatusSources.from_settings(settings))
     if as_json:
         typer.echo(json.dumps(dataclasses.asdict(current), indent=2))
@@ -307,17 +294,12 @@ def _settings() -> Settings:
     try:
         settings = Settings()
     except ValidationError as error:
-        _fail(f"invalid settings: {error.errors()[0]['msg']}")
+        fail(f"invalid settings: {error.errors()[0]['msg']}")
     configure_logging(settings.log_level, settings.effective_log_format)
     # Client libraries log each failed connection attempt; the one-line error says it all.
     for library in ("elastic_transport", "elasticsearch", "kafka", "pymongo", "psycopg"):
         logging.getLogger(library).setLevel(logging.CRITICAL)
     return settings
-
-
-def _fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 @contextlib.contextmanager
@@ -329,7 +311,9 @@ def _resources(settings: Settings, kinds: Sequence[str]) -> Iterator[tuple[Any, 
 
     from event_store.connection import open_pool
     from event_store.store import EventStore
-    from projections.generations import MongoTarget, RebuildTarget, SearchTarget
+    from projections.rebuild.mongo_target import MongoTarget
+    from projections.rebuild.search_target import SearchTarget
+    from projections.rebuild.targets import RebuildTarget
 
     # Fail in a moment, not after the pool's timeout, when PostgreSQL is not there at all.
     with psycopg.connect(settings.database_url, connect_timeout=5):
@@ -351,152 +335,3 @@ def _resources(settings: Settings, kinds: Sequence[str]) -> Iterator[tuple[Any, 
             search.info()
             targets.append(SearchTarget(search, settings.search_index_prefix))
         yield EventStore(pool), targets
-
-
-@contextlib.contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM (a supervisor, ``timeout``) unwinds like Ctrl-C: an unfinished generation is
-    dropped on the way out instead of being left for the next run to clean up."""
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, interrupt)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-@contextlib.contextmanager
-def _failures_as_one_line(settings: Settings) -> Iterator[None]:
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except KeyboardInterrupt:
-        _fail(
-            "interrupted; the live read models are untouched unless a swap had started, "
-            "in which case the next rebuild finishes it",
-            130,
-        )
-    except Exception as error:
-        log.debug("projections_command_failed", exc_info=True)
-        _fail(describe_failure(error, settings))
-
-
-def _address(url: str) -> str:
-    """``host:port`` of a server URL (never its credentials)."""
-    parts = urlsplit(url if "//" in url else f"//{url}")
-    return parts.netloc.rpartition("@")[2] or url
-
-
-def describe_failure(error: BaseException, settings: Settings) -> str:
-    """One line saying what went wrong, for the errors an operator can act on."""
-    import psycopg
-    from elastic_transport import TransportError
-    from elasticsearch import ApiError
-    from elasticsearch import ConnectionError as SearchConnectionError
-    from kafka.errors import KafkaError
-    from psycopg_pool import PoolTimeout
-    from pymongo.errors import ConnectionFailure, PyMongoError
-
-    from event_store.errors import StoreUnavailable
-    from projections.operations import SinkUnavailable
-    from projections.rebuild import RebuildError
-    from projections.rebuild_guard import RebuildBusy
-    from projections.status import StatusUnavailable
-
-    detail = _first_line(error)
-    known: list[tuple[type[BaseException] | tuple[type[BaseException], ...], Callable[[], str]]] = [
-        ((RebuildBusy, RebuildError, StatusUnavailable, SinkUnavailable), lambda: detail),
-        (
-            (psycopg.OperationalError, StoreUnavailable, PoolTimeout),
-            lambda: (
-                f"PostgreSQL (the event store) at {_address(settings.database_url)} "
-                f"is unreachable: {detail}"
-            ),
-        ),
-        (
-            ConnectionFailure,
-            lambda: f"MongoDB at {_address(settings.mongo_url)} is unreachable: {detail}",
-        ),
-        (
-            (SearchConnectionError, TransportError),
-            lambda: (
-                f"Elasticsearch at {_address(settings.elasticsearch_url)} is unreachable: {detail}"
-            ),
-        ),
-        (
-            KafkaError,
-            lambda: f"Kafka at {settings.kafka_bootstrap_servers} is unreachable: {detail}",
-        ),
-        (psycopg.Error, lambda: f"PostgreSQL: {detail}"),
-        (PyMongoError, lambda: f"MongoDB: {detail}"),
-        (ApiError, lambda: f"Elasticsearch: {detail}"),
-    ]
-    for kinds, describe in known:
-        if isinstance(error, kinds):
-            return describe()
-    return f"unexpected {type(error).__name__}: {detail}"
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:300]
-
-
-class _RateColumn(ProgressColumn):
-    """Events per second over the last moments (rich's own speed estimate)."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f} events/s")
-
-
-REBUILD_PROGRESS = Gauge(
-    "ledgerline_rebuild_progress_ratio",
-    "Share of the event store a running rebuild has folded (0 to 1), by target.",
-    ["target"],
-)
-
-
-class _ProgressObserver:
-    """Phases as lines, the fold as a progress bar."""
-
-    def __init__(self, console: Console, what: str, target: str = "") -> None:
-        self._what = what
-        self._target = target
-        self._progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            _RateColumn(),
-            TextColumn("ETA"),
-            TimeRemainingColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-        self._task: TaskID | None = None
-
-    def __enter__(self) -> _ProgressObserver:
-        self._progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
-
-    def phase(self, name: str, detail: str = "") -> None:
-        self._progress.console.print(f"{self._what}: {name}{': ' + detail if detail else ''}")
-
-    def progress(self, done: int, total: int) -> None:
-        if self._task is None:
-            self._task = self._progress.add_task("events", total=total)
-        self._progress.update(self._task, completed=done, total=total)
-        if self._what == "rebuild":
-            REBUILD_PROGRESS.labels(target=self._target).set(done / total if total else 1.0)

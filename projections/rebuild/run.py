@@ -3,21 +3,21 @@
 ``rebuild(store, targets, options, observer)``, for one or both read models at once (one pass
 over the event store feeds every target):
 
-1. take the read models' locks (``projections.rebuild_guard``); finish any swap an earlier run
+1. take the read models' locks (``projections.rebuild.guard``); finish any swap an earlier run
    journalled but did not complete (it died between its swap and the end of its tail); drop the
-   leftovers of interrupted runs (``projections.generations``);
+   leftovers of interrupted runs (``targets``);
 2. count the events (the progress bar's total), create a fresh generation per target and fold
    the whole store into it in commit order from the start (``read_committed``; only the stream
-   types the targets project, see ``projections.replay_source``), through the live projector's
-   own pure folds (``projections.generation_builder``), reading, folding and writing overlapped
-   (``projections.overlap``);
+   types the targets project, see ``projections.rebuild.source``), through the live projector's
+   own pure folds (``projections.rebuild.builder``), reading, folding and writing overlapped
+   (``projections.rebuild.overlap``);
 3. catch up: read until a read comes back short of a batch (the head of the store as of that
    read), write the buffered documents, and repeat until a pass finds less than one batch, so
    the generation is within a batch of the head when it is swapped. Passes never wait for a
    read that returns nothing: on a busy store events arrive faster than a pass ends, and
    waiting for silence would never swap;
 4. journal the swap (generation + checkpoint), swap (MongoDB ``rename`` with ``dropTarget``,
-   Elasticsearch one ``update_aliases`` call; see ``projections.generations``);
+   Elasticsearch one ``update_aliases`` call; see ``mongo_target`` and ``search_target``);
 5. project the tail: read from the rebuild's checkpoint until a read comes back short, into the
    now-live names. That read started after the swap, so it covers every event the relay could
    have published before the swap (the relay reads below the same commit horizon). The live
@@ -45,28 +45,28 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, Protocol
-from uuid import UUID
+from typing import Any
 
 import structlog
 
-from event_store.commit_order import checkpoint_of
-from event_store.personal_data import reveal_records
-from event_store.records import Checkpoint, RecordedEvent
-from event_store.rows import EVENT_COLUMNS, to_recorded_event
+from event_store.records import Checkpoint
 from event_store.store import EventStore
-from projections.envelope import to_envelope
-from projections.fold import fold_batch
-from projections.generation_builder import GenerationBuilder
-from projections.generations import Loader, RebuildTarget
-from projections.operations import Document, Projection
-from projections.overlap import read_ahead
-from projections.rebuild_guard import PendingSwap, RebuildGuard
-from projections.replay_source import ReplaySource, StoreHead
+from projections.rebuild.builder import GenerationBuilder
+from projections.rebuild.guard import PendingSwap, RebuildGuard
+from projections.rebuild.replay import (
+    Observer,
+    SilentObserver,
+    catch_up,
+    fold_into,
+    project_tail,
+    state_at,
+)
+from projections.rebuild.source import ReplaySource, StoreHead
+from projections.rebuild.targets import RebuildTarget
 
 log = structlog.get_logger(__name__)
 
@@ -81,22 +81,6 @@ class RebuildOptions:
     keep_old: bool = False
     # Stream documents kept in memory while building; beyond that the oldest are written early.
     max_cached_documents: int = 200_000
-
-
-class Observer(Protocol):
-    """Progress reporting (the CLI draws a progress bar with it)."""
-
-    def phase(self, name: str, detail: str = "") -> None: ...
-
-    def progress(self, done: int, total: int) -> None: ...
-
-
-class SilentObserver:
-    def phase(self, name: str, detail: str = "") -> None:
-        log.info("rebuild_phase", phase=name, detail=detail)
-
-    def progress(self, done: int, total: int) -> None:
-        pass
 
 
 @dataclass
@@ -341,137 +325,6 @@ def _build_generations(
                     build.builder.close(discard=True)
                 build.target.drop(build.target.generation_names(build.generation))
         raise
-
-
-def fold_into(
-    source: ReplaySource,
-    builders: Sequence[GenerationBuilder],
-    after: Checkpoint,
-    batch_size: int,
-    observer: Observer | None = None,
-    total: int = 0,
-    done: int = 0,
-) -> tuple[Checkpoint, int]:
-    """Read from ``after`` until a read comes back short of ``batch_size``, folding every
-    batch into every builder. Returns the last checkpoint and how many events were read."""
-    read = 0
-    for events in read_ahead(_reader(source, after, batch_size), "rebuild-reader"):
-        envelopes = [to_envelope(event) for event in events]
-        for builder in builders:
-            builder.apply(envelopes)
-        after = checkpoint_of(events[-1])
-        read += len(events)
-        if observer is not None:
-            observer.progress(done + read, max(total, done + read))
-    return after, read
-
-
-def catch_up(
-    source: ReplaySource,
-    builders: Sequence[GenerationBuilder],
-    after: Checkpoint,
-    batch_size: int,
-    observer: Observer | None = None,
-    total: int = 0,
-    done: int = 0,
-) -> tuple[Checkpoint, int]:
-    """Write the builders' buffered documents and fold what arrived meanwhile, until a pass
-    finds less than a batch (writing buffered documents takes a while and events keep
-    arriving; a pass that waited for silence might never end). Everything read is written
-    when this returns. Returns the last checkpoint and how many events were read."""
-    read = 0
-    while True:
-        for builder in builders:
-            builder.flush()
-        after, more = fold_into(source, builders, after, batch_size, observer, total, done + read)
-        read += more
-        if more < batch_size:
-            for builder in builders:
-                builder.flush()
-            return after, read
-
-
-def _reader(
-    source: ReplaySource, after: Checkpoint, batch_size: int
-) -> Callable[[], list[RecordedEvent] | None]:
-    """Successive batches from ``after``; None after the first short (or empty) batch."""
-    position: Checkpoint | None = after
-
-    def read() -> list[RecordedEvent] | None:
-        nonlocal position
-        if position is None:
-            return None
-        events = source.read(position, batch_size)
-        position = checkpoint_of(events[-1]) if len(events) == batch_size else None
-        return events or None
-
-    return read
-
-
-# -- tail and recovery ------------------------------------------------------------------------
-
-
-def project_tail(
-    source: ReplaySource,
-    builders: Sequence[GenerationBuilder],
-    after: Checkpoint,
-    batch_size: int,
-) -> tuple[Checkpoint, int]:
-    """Fold every event after ``after`` into builders retargeted at the live names, writing
-    after each batch, until a read comes back short of ``batch_size``."""
-    read = 0
-    while True:
-        events = source.read(after, batch_size)
-        if not events:
-            return after, read
-        envelopes = [to_envelope(event) for event in events]
-        for builder in builders:
-            rejected = len(builder.stats.rejected)
-            builder.apply(envelopes)
-            builder.flush()
-            for envelope, error in builder.stats.rejected[rejected:]:
-                log.warning(
-                    "rebuild_tail_event_rejected",
-                    projection=builder.projection.name,
-                    event_id=envelope.get("event_id"),
-                    event_type=envelope.get("type"),
-                    error=repr(error),
-                )
-        after = checkpoint_of(events[-1])
-        read += len(events)
-        if len(events) < batch_size:
-            return after, read
-
-
-_STREAMS_UP_TO = f"""
-SELECT {EVENT_COLUMNS}
-FROM events
-WHERE stream_id = ANY(%s)
-  AND (tx_id, position) <= (%s::text::xid8, %s)
-  AND data IS NOT NULL
-ORDER BY stream_id, version
-"""
-
-
-def state_at(store: EventStore, checkpoint: Checkpoint, projection: Projection) -> Loader:
-    """A loader of stream documents as of ``checkpoint`` (the fold of each stream's events up to
-    it, from the event store): the state a tail continues from when the rebuild no longer holds
-    it in memory (evicted documents, or a journalled swap finished by a later run)."""
-
-    def load(streams: Mapping[str, str]) -> dict[str, Document]:
-        wanted = [UUID(stream_id) for stream_id in streams]
-        if not wanted:
-            return {}
-        with store.connection() as conn:
-            rows = conn.execute(
-                _STREAMS_UP_TO.encode(),
-                (wanted, str(checkpoint.tx_id), checkpoint.position),
-            ).fetchall()
-            events = reveal_records(conn, [to_recorded_event(row) for row in rows])
-        folded = fold_batch([to_envelope(event) for event in events], {}, projection)
-        return {change.stream_id: change.doc for change in folded.changes}
-
-    return load
 
 
 def finish_swap(

@@ -26,7 +26,7 @@ from typing import Protocol
 
 from projections.fold import Rejected, fold_batch
 from projections.operations import Document, Envelope, InsertKind, Projection
-from projections.overlap import BackgroundWriter
+from projections.rebuild.overlap import BackgroundWriter
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,8 @@ class GenerationBuilder:
         """``load_missing``: ask the store for every stream not in memory (a builder that starts
         from an existing state); otherwise only for streams it evicted itself.
         ``overlap_writes``: write on a background thread while the next batch is folded
-        (``projections.overlap``); ``flush`` waits for the writes, ``close`` ends the thread."""
+        (``projections.rebuild.overlap``); ``flush`` waits for the writes, ``close`` ends the
+        thread."""
         self._store = store
         self._writer = BackgroundWriter(f"{projection.name}-writer") if overlap_writes else None
         self._projection = projection

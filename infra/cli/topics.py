@@ -20,6 +20,7 @@ from typing import Annotated, NoReturn
 import typer
 from kafka.errors import KafkaError
 
+from infra.cli.failures import fail
 from infra.settings import Settings
 from projections.dead_letter import dead_letter_topic
 from projections.topics import (
@@ -36,13 +37,8 @@ app = typer.Typer(
 )
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
-
-
 def _kafka_down(settings: Settings, error: KafkaError) -> NoReturn:
-    _fail(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {type(error).__name__}")
+    fail(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {type(error).__name__}")
 
 
 @app.command()
@@ -58,7 +54,7 @@ def check(
     try:
         existing = list_topics(settings.kafka_bootstrap_servers)
         if topic not in existing:
-            _fail(f"topic {topic} does not exist")
+            fail(f"topic {topic} does not exist")
         scans = [
             scan_for_clear_personal_data(settings.kafka_bootstrap_servers, name)
             for name in (topic, dead_letter_topic(topic))
@@ -88,10 +84,10 @@ def new_generation(
     start of the event store."""
     settings = Settings()
     if new_topic == settings.kafka_topic:
-        _fail(f"{new_topic} is the topic in use (LEDGERLINE_KAFKA_TOPIC); name a new one")
+        fail(f"{new_topic} is the topic in use (LEDGERLINE_KAFKA_TOPIC); name a new one")
     try:
         if new_topic in list_topics(settings.kafka_bootstrap_servers):
-            _fail(f"topic {new_topic} already exists")
+            fail(f"topic {new_topic} already exists")
         ensure_topics(
             settings.kafka_bootstrap_servers,
             {new_topic: settings.kafka_partitions, dead_letter_topic(new_topic): 1},
@@ -116,13 +112,13 @@ def delete(
     """Delete a topic and its dead-letter topic (never the one in use)."""
     settings = Settings()
     if topic == settings.kafka_topic:
-        _fail(f"{topic} is the topic in use (LEDGERLINE_KAFKA_TOPIC); switch to a new one first")
+        fail(f"{topic} is the topic in use (LEDGERLINE_KAFKA_TOPIC); switch to a new one first")
     if not yes:
-        _fail(f"deleting {topic} and {dead_letter_topic(topic)} cannot be undone; add --yes")
+        fail(f"deleting {topic} and {dead_letter_topic(topic)} cannot be undone; add --yes")
     try:
         deleted = delete_topic_generation(settings.kafka_bootstrap_servers, topic)
     except KafkaError as error:
         _kafka_down(settings, error)
     if not deleted:
-        _fail(f"topic {topic} does not exist")
+        fail(f"topic {topic} does not exist")
     typer.echo(f"deleted {', '.join(deleted)}")

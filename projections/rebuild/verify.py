@@ -1,7 +1,7 @@
 """Consistency check of the live read models against the event store.
 
 ``verify(store, targets, options)`` folds the whole event store into a scratch generation of
-each target (the rebuild's builder, ``projections.generation_builder``; never swapped in,
+each target (the rebuild's builder, ``projections.rebuild.builder``; never swapped in,
 always dropped at the end, also on failure) and compares it document by document with the live
 model:
 
@@ -31,12 +31,12 @@ import structlog
 
 from event_store.records import Checkpoint
 from event_store.store import EventStore
-from projections.generation_builder import GenerationBuilder
-from projections.generations import RebuildTarget
 from projections.operations import Document
-from projections.rebuild import Observer, SilentObserver, catch_up, fold_into
-from projections.rebuild_guard import RebuildGuard
-from projections.replay_source import ReplaySource
+from projections.rebuild.builder import GenerationBuilder
+from projections.rebuild.guard import RebuildGuard
+from projections.rebuild.replay import Observer, SilentObserver, catch_up, fold_into
+from projections.rebuild.source import ReplaySource
+from projections.rebuild.targets import RebuildTarget
 
 log = structlog.get_logger(__name__)
 

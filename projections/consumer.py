@@ -1,0 +1,58 @@
+"""The Kafka side of a projector: its consumer settings, and turning a record into an envelope
+(or refusing it as poison)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kafka.consumer.fetcher import ConsumerRecord
+
+from projections.envelope import decode_envelope
+from projections.operations import Envelope
+from projections.unsealing import check_sealed
+
+
+def consumer_config(bootstrap_servers: str, group_id: str, **overrides: Any) -> dict[str, Any]:
+    """KafkaConsumer settings of a projector: manual commits, start at the beginning."""
+    return {
+        "bootstrap_servers": bootstrap_servers,
+        "group_id": group_id,
+        "client_id": group_id,
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "session_timeout_ms": 10_000,
+        "heartbeat_interval_ms": 1_000,
+        "max_poll_interval_ms": 300_000,
+        "max_poll_records": 500,
+        # kafka-python backs off up to 30 s between reconnects; a broker back from a restart
+        # should be noticed in seconds.
+        "reconnect_backoff_max_ms": 2_000,
+    } | overrides
+
+
+def decode_record(record: ConsumerRecord) -> Envelope:
+    """The envelope in ``record``; ValueError if it is not a usable one."""
+    if record.value is None:
+        raise ValueError("record has no value")
+    envelope = decode_envelope(record.value)
+    version = envelope["version"]
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ValueError(f"envelope version {version!r} is not a positive int")
+    for key in ("stream_id", "stream_type", "type", "event_id"):
+        if not isinstance(envelope[key], str) or not envelope[key]:
+            raise ValueError(f"envelope {key} {envelope[key]!r} is not a non-empty string")
+    if not isinstance(envelope["data"], dict):
+        raise ValueError("envelope data is not an object")
+    check_sealed(envelope)
+    return envelope
+
+
+def correlation_id_of(record: ConsumerRecord, envelope: Envelope | None) -> str | None:
+    if envelope is not None:
+        metadata = envelope.get("metadata")
+        if isinstance(metadata, dict) and metadata.get("correlation_id"):
+            return str(metadata["correlation_id"])
+    for key, value in record.headers or []:
+        if key == "correlation_id" and value:
+            return bytes(value).decode(errors="replace")
+    return None
