@@ -125,6 +125,29 @@ def _payment_filters(query: PaymentQuery, account_ids: list[str] | None) -> list
     return filters
 
 
+def payments_request(
+    query: PaymentQuery, account_ids: list[str] | None, limit: int, after: SortKey | None
+) -> Document:
+    """The ``search`` arguments of a payment search (also sent straight to Elasticsearch by
+    ``bench/search.py``, to compare)."""
+    request: Document = {
+        "query": {
+            "bool": {
+                "must": [_text_query(query.q, ["description", "merchant"])],
+                "filter": _payment_filters(query, account_ids),
+            }
+        },
+        "aggs": {name: {"terms": {"field": name, "size": _FACET_SIZE}} for name in FACET_FIELDS},
+        "sort": _SORT,
+        # One extra hit tells whether another page exists.
+        "size": limit + 1,
+        "track_total_hits": True,
+    }
+    if after is not None:
+        request["search_after"] = list(after)
+    return request
+
+
 def _sort_key(hit: Document) -> SortKey:
     created_ms, id = hit["sort"]
     return int(created_ms), str(id)
@@ -188,21 +211,13 @@ class SearchReads:
         unless None. Facets count the whole result, not just this page."""
         if account_ids is not None and not account_ids:
             return _empty(facets=True)
-        body: Document = {
-            "query": {
-                "bool": {
-                    "must": [_text_query(query.q, ["description", "merchant"])],
-                    "filter": _payment_filters(query, account_ids),
-                }
-            },
-            "aggs": {
-                name: {"terms": {"field": name, "size": _FACET_SIZE}} for name in FACET_FIELDS
-            },
-        }
-        if after is not None:
-            body["search_after"] = list(after)
-        response = await self._search(self.payments_alias, limit, **body)
-        return _empty(facets=True) if response is None else _hits(response, limit)
+        request = payments_request(query, account_ids, limit, after)
+        with _unavailable_on_transport_error():
+            try:
+                response = await self._es.search(index=self.payments_alias, **request)
+            except NotFoundError:
+                return _empty(facets=True)
+        return _hits(response, limit)
 
     async def users(self, q: str | None, *, limit: int, after: SortKey | None) -> Hits:
         """Users whose full name or email matches ``q`` (all users without ``q``)."""
