@@ -13,12 +13,14 @@ it has processed every event. The raw contenders get their documents precomputed
   of each statement line / notification it implies (what a naive projector writes), in bulk
   requests covering ``--batch-size`` events;
 - final-only: one upsert per distinct final document (the least any projector must write).
-Both raw contenders write into collections with the projector's indexes.
+Both raw contenders write into collections with the projector's indexes, journaled (j=True),
+as the projector writes.
 Figures are events/s; the goal is projector >= 0.7 x per-event raw.
 
-The projector runs twice over the same events: once with personal fields in clear (as records
+The projector runs three times: once with personal fields in clear (as records
 were before they travelled sealed), once sealed as the relay publishes them, each user with a
-key in PostgreSQL, so the difference is the cost of unsealing (key look-ups and AES-GCM).
+key in PostgreSQL, so the difference is the cost of unsealing (key look-ups and AES-GCM); and
+a third time without journaled writes, which shows what durability costs.
 ``--users`` sets how many users the history has (profile changes are 5 % of the events).
 """
 
@@ -121,14 +123,21 @@ def produce(bootstrap: str, topic: str, envelopes: list[Doc]) -> None:
 
 
 def run_projector(
-    bootstrap: str, mongo_url: str, database_url: str, topic: str, database: str, total: int
+    bootstrap: str,
+    mongo_url: str,
+    database_url: str,
+    topic: str,
+    database: str,
+    total: int,
+    journal: bool = True,
 ) -> float:
     """Events/s of the live Mongo projector over the whole topic."""
     options = ProjectorOptions(
         kind="mongo",
         bootstrap_servers=bootstrap,
         topic=topic,
-        group_id=f"{topic}-mongo",
+        group_id=f"{database}-mongo",
+        mongo_journal=journal,
         partitions=PARTITIONS,
         mongo_url=mongo_url,
         mongo_database=database,
@@ -204,12 +213,19 @@ def main() -> None:
         sealed_envelopes = sealed(envelopes, db_url)
         produce(bootstrap, topics["clear"], envelopes)
         produce(bootstrap, topics["sealed"], sealed_envelopes)
-        client: MongoClient[Doc] = MongoClient(mongo_url)
-        names = [f"bench_{run_id}_{n}" for n in ("projector", "raw_events", "raw_final", "sealed")]
+        # Journaled like the projector's writes: the same guarantee for every contender.
+        client: MongoClient[Doc] = MongoClient(mongo_url, journal=True)
+        names = [
+            f"bench_{run_id}_{n}"
+            for n in ("projector", "raw_events", "raw_final", "sealed", "unjournaled")
+        ]
         try:
             ours = run_projector(bootstrap, mongo_url, db_url, topics["clear"], names[0], total)
             ours_sealed = run_projector(
                 bootstrap, mongo_url, db_url, topics["sealed"], names[3], total
+            )
+            ours_unjournaled = run_projector(
+                bootstrap, mongo_url, db_url, topics["clear"], names[4], total, journal=False
             )
 
             operations = per_event_operations(envelopes)
@@ -243,6 +259,7 @@ def main() -> None:
     print(f"raw bulk upserts, final documents only:        {raw_final:9.0f} events/s")
     print(f"ledgerline mongo projector (Kafka -> MongoDB):  {ours:9.0f} events/s")
     print(f"  same events, personal data sealed (unsealed): {ours_sealed:9.0f} events/s")
+    print(f"  clear events, writes not journaled (unsafe):  {ours_unjournaled:9.0f} events/s")
     print(f"ratio projector/raw per-event: {ours / raw_events:.2f} (goal >= 0.7)")
     print(f"ratio projector/raw final-only: {ours / raw_final:.2f}")
     sealed_count = sum(1 for e in sealed_envelopes if "sealed" in e)
@@ -250,6 +267,7 @@ def main() -> None:
         f"ratio sealed/clear: {ours_sealed / ours:.2f}"
         f" ({sealed_count} of {total} events carry sealed fields, {args.users} users)"
     )
+    print(f"ratio journaled/unjournaled: {ours / ours_unjournaled:.2f} (the cost of durability)")
 
 
 if __name__ == "__main__":

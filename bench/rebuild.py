@@ -11,6 +11,8 @@ and are appended through ``EventStore.append`` in batches before the clock start
 - rebuild: the whole ``rebuild`` call (lock, clean-up, count, create the generation with its
   indexes, read every event in commit order, fold, write, catch up, swap, tail, drop the old
   generation), in events/s of the store's events;
+- the MongoDB round runs twice: with journaled writes (j=True, what the projectors and the CLI
+  use, so that an acknowledged write survives a crash), then without, to show their cost;
 - raw: the final documents the rebuild produced, read back beforehand, bulk-inserted into fresh
   collections (created with the same indexes, inside the timing) / fresh indices with the same
   mappings, in chunks of 1,000, with a refresh at the end for Elasticsearch. Expressed in events/s
@@ -114,8 +116,12 @@ class PhaseClock:
         return self.started["tail"] - self.started["swapping"]
 
 
-def mongo_round(store: EventStore, mongo_url: str, events: int, batch_size: int) -> float:
-    client: MongoClient[Doc] = MongoClient(mongo_url)
+def mongo_round(
+    store: EventStore, mongo_url: str, events: int, batch_size: int, journal: bool
+) -> tuple[float, float]:
+    """(rebuild/raw ratio, rebuild events/s), the rebuild and the raw insert both journaled or
+    both not."""
+    client: MongoClient[Doc] = MongoClient(mongo_url, journal=journal)
     try:
         database = client[f"bench_{uuid.uuid4().hex[:8]}"]
         clock = PhaseClock()
@@ -131,7 +137,8 @@ def mongo_round(store: EventStore, mongo_url: str, events: int, batch_size: int)
         swap = clock.swap_seconds()
         without_swap = events / (report.seconds - swap)
         log(
-            f"  MongoDB: rebuild {report.events:,} events in {report.seconds:.1f} s "
+            f"  MongoDB{'' if journal else ' (writes not journaled)'}:"
+            f" rebuild {report.events:,} events in {report.seconds:.1f} s "
             f"= {rebuild_rate:,.0f} events/s ({total:,} documents); raw insert of the same "
             f"documents {raw_seconds:.1f} s = {raw_rate:,.0f} events/s; "
             f"ratio {rebuild_rate / raw_rate:.2f}"
@@ -143,7 +150,7 @@ def mongo_round(store: EventStore, mongo_url: str, events: int, batch_size: int)
         )
         client.drop_database(database.name)
         client.drop_database(raw_db.name)
-        return rebuild_rate / raw_rate
+        return rebuild_rate / raw_rate, rebuild_rate
     finally:
         client.close()
 
@@ -228,7 +235,13 @@ def main() -> None:
         mongo_events = envelopes[: args.events]
         log(f"MongoDB round ({len(mongo_events):,} events):")
         with event_store(postgres.url("postgres"), admin_url, mongo_events) as store:
-            mongo_ratio = mongo_round(store, stack.mongo.url, len(mongo_events), args.batch_size)
+            mongo_ratio, journaled = mongo_round(
+                store, stack.mongo.url, len(mongo_events), args.batch_size, journal=True
+            )
+            _, unjournaled = mongo_round(
+                store, stack.mongo.url, len(mongo_events), args.batch_size, journal=False
+            )
+            log(f"  journaled/unjournaled rebuild: {journaled / unjournaled:.2f}")
         search_slice = envelopes[:search_events]
         log(f"Elasticsearch round ({len(search_slice):,} events):")
         with event_store(postgres.url("postgres"), admin_url, search_slice) as store:

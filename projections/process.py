@@ -67,6 +67,8 @@ class ProjectorOptions:
     consumer_overrides: Mapping[str, Any] = field(default_factory=dict)
     max_records: int = 500
     max_backoff_s: float = 5.0
+    # Journaled writes (j=True): off only to measure what they cost (bench/projector.py).
+    mongo_journal: bool = True
     # The event store whose key table opens sealed personal fields (projections.unsealing);
     # None only for tools that never see sealed records.
     database_url: str | None = None
@@ -177,6 +179,9 @@ def _open_sink(options: ProjectorOptions, stop: threading.Event, stack: ExitStac
             options.mongo_url,
             serverSelectionTimeoutMS=options.server_timeout_ms,
             connectTimeoutMS=options.server_timeout_ms,
+            # Offsets are committed once a write is acknowledged, so an acknowledged write must
+            # survive a crash of the server: journaled (see mongo_sink).
+            journal=options.mongo_journal,
         )
         stack.callback(mongo.close)
         database = mongo[options.mongo_database]

@@ -324,7 +324,10 @@ def _resources(settings: Settings, kinds: Sequence[str]) -> Iterator[tuple[Any, 
         targets: list[RebuildTarget] = []
         if "mongo" in kinds:
             mongo: MongoClient[dict[str, Any]] = MongoClient(
-                settings.mongo_url, serverSelectionTimeoutMS=5000, connectTimeoutMS=5000
+                settings.mongo_url,
+                serverSelectionTimeoutMS=5000,
+                connectTimeoutMS=5000,
+                journal=True,  # as the live projector writes (projections.mongo_sink)
             )
             stack.callback(mongo.close)
             mongo.admin.command("ping")

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo import InsertOne, ReplaceOne
+from pymongo import InsertOne, ReplaceOne, WriteConcern
 from pymongo.database import Database
 from pymongo.errors import BulkWriteError
 
@@ -112,6 +112,10 @@ def _raise_unless_duplicates(error: BulkWriteError) -> None:
         raise error
 
 
+# Where swaps are recorded with a journaled write (see MongoTarget._flush_journal).
+SWAP_LOG = "rebuild_swaps"
+
+
 @dataclass(frozen=True)
 class MongoTarget:
     """The MongoDB read models of one database."""
@@ -190,7 +194,17 @@ class MongoTarget:
                 if kept not in existing:
                     self.database[live].rename(kept)
             self.database[new].rename(live, dropTarget=True)
+        self._flush_journal(generation)
         return []
+
+    def _flush_journal(self, generation: str) -> None:
+        """A journaled write after the renames. MongoDB journals a rename like any write;
+        the SecantusDB stand-in ignores the write concern of a rename, and an acknowledged
+        rename was lost on kill -9 there until a journaled write (which flushes the log of every
+        committed transaction) followed it."""
+        self.database.get_collection(SWAP_LOG, write_concern=WriteConcern(j=True)).update_one(
+            {"_id": "last_swap"}, {"$set": {"generation": generation}}, upsert=True
+        )
 
     def drop(self, names: Sequence[str]) -> None:
         for name in names:
