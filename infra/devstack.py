@@ -59,7 +59,9 @@ def build_servers(
             partitions=settings.kafka_partitions,
         ),
         "mongo": lambda: MongoServer(root, settings.mongo_port),
-        "elasticsearch": lambda: ElasticsearchServer(root, settings.elasticsearch_port),
+        "elasticsearch": lambda: ElasticsearchServer(
+            root, settings.elasticsearch_port, settings.elasticsearch_transport_port
+        ),
     }
     return {name: factories[name]() for name in names}
 
@@ -159,7 +161,7 @@ def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[
 
 def throwaway_settings(data_dir: Path) -> Settings:
     """Settings for a private stack in `data_dir` on ports the OS reports free right now."""
-    postgres, kafka, kafka_controller, mongo, elasticsearch = free_ports(5)
+    postgres, kafka, kafka_controller, mongo, elasticsearch, transport = free_ports(6)
     return Settings(
         data_dir=data_dir,
         postgres_port=postgres,
@@ -167,6 +169,7 @@ def throwaway_settings(data_dir: Path) -> Settings:
         kafka_controller_port=kafka_controller,
         mongo_port=mongo,
         elasticsearch_port=elasticsearch,
+        elasticsearch_transport_port=transport,
     )
 
 

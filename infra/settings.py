@@ -52,8 +52,9 @@ class Settings(BaseSettings):
     mongo_url_override: str | None = Field(default=None, alias="LEDGERLINE_MONGO_URL")
     mongo_database: str = "ledgerline"
 
-    # Elasticsearch-API server
+    # Elasticsearch (HTTP, and the transport port a node binds even when it is alone)
     elasticsearch_port: int = 59200
+    elasticsearch_transport_port: int = 59300
     elasticsearch_url_override: str | None = Field(
         default=None, alias="LEDGERLINE_ELASTICSEARCH_URL"
     )

@@ -17,7 +17,7 @@ from typing import Any
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout
-from elasticsearch import AsyncElasticsearch, NotFoundError
+from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError, TransportError
 
 from read_api.errors import ReadModelUnavailable
 
@@ -181,9 +181,12 @@ class SearchReads:
         self.users_alias = f"{index_prefix}-users"
 
     async def ping(self) -> None:
-        """Raises unless the server answers."""
-        if not await self._es.ping():
-            raise ReadModelUnavailable("Elasticsearch does not answer")
+        """Raises unless the server answers (cluster health: ``GET /``, which the client's own
+        ``ping()`` sends, is not served by every build of Elasticsearch)."""
+        try:
+            await self._es.cluster.health()
+        except (ApiError, TransportError) as error:
+            raise ReadModelUnavailable(f"Elasticsearch does not answer: {error}") from error
 
     async def _search(self, index: str, limit: int, **body: Any) -> Any:
         with _unavailable_on_transport_error():

@@ -75,7 +75,7 @@ def mongo_server(servers_root: Path) -> Iterator[MongoServer]:
 
 @pytest.fixture(scope="session")
 def elasticsearch_server(servers_root: Path) -> Iterator[ElasticsearchServer]:
-    with running(ElasticsearchServer(servers_root, free_port())) as server:
+    with running(ElasticsearchServer(servers_root, *free_ports(2))) as server:
         yield server
 
 

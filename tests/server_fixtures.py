@@ -65,7 +65,7 @@ def reap_abandoned_roots() -> list[Path]:
             PostgresServer(root, 0),
             KafkaServer(root, 0, 0),
             MongoServer(root, 0),
-            ElasticsearchServer(root, 0),
+            ElasticsearchServer(root, 0, 0),
         ):
             server.stop()
         shutil.rmtree(root, ignore_errors=True)

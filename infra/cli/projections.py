@@ -335,6 +335,6 @@ def _resources(settings: Settings, kinds: Sequence[str]) -> Iterator[tuple[Any, 
         if "search" in kinds:
             search = Elasticsearch(settings.elasticsearch_url, request_timeout=120, max_retries=0)
             stack.callback(search.close)
-            search.info()
+            search.cluster.health()  # fails now, not mid-rebuild, if nothing answers
             targets.append(SearchTarget(search, settings.search_index_prefix))
         yield EventStore(pool), targets

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 from pymongo import MongoClient
 
-from infra.servers import ElasticsearchServer, MongoServer, PostgresServer, free_port
+from infra.servers import ElasticsearchServer, MongoServer, PostgresServer, free_ports
 from infra.servers.process import write_pid_file
 from tests.server_fixtures import ROOT_PREFIX, fresh_database, reap_abandoned_roots
 
@@ -52,7 +52,7 @@ def test_servers_left_by_a_killed_test_session_are_stopped_by_the_next_one() -> 
     finished = subprocess.Popen(["true"])
     finished.wait()
     write_pid_file(root / "owner.pid", finished.pid)  # an owner that is no longer alive
-    leftover = ElasticsearchServer(root, free_port())
+    leftover = ElasticsearchServer(root, *free_ports(2))
     leftover.start()
 
     assert root in reap_abandoned_roots()

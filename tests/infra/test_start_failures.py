@@ -34,7 +34,7 @@ def build(name: str, root: Path) -> ManagedServer:
         return KafkaServer(root, *free_ports(2))
     if name == "mongo":
         return MongoServer(root, free_port())
-    return ElasticsearchServer(root, free_port())
+    return ElasticsearchServer(root, *free_ports(2))
 
 
 @pytest.mark.parametrize("name", ["postgres", "kafka", "mongo", "elasticsearch"])
