@@ -8,9 +8,9 @@ live projector use. Setup never moves an existing alias (a rebuild may have swap
 
 Writes are bulk index operations with ``version = doc["version"]`` and
 ``version_type=external``: Elasticsearch itself keeps the newest stream version, and the 409
-conflicts of replays are expected (reported as conflicts, not errors). Connection failures and
-429/5xx answers become ``SinkUnavailable`` (retry the batch); any other item error is a bug and
-raises ``SearchWriteError``.
+conflicts of replays are expected (reported as conflicts, not errors). Connection failures,
+429/5xx answers and shards still recovering after a restart become ``SinkUnavailable`` (retry
+the batch); any other item error is a bug and raises ``SearchWriteError``.
 """
 
 from __future__ import annotations
@@ -78,6 +78,15 @@ USERS_MAPPING: dict[str, Any] = {
 MAPPINGS: dict[str, dict[str, Any]] = {"payments": PAYMENTS_MAPPING, "users": USERS_MAPPING}
 INDEX_SETTINGS: dict[str, Any] = {"number_of_shards": 1, "number_of_replicas": 0}
 RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+# A shard that is not serving yet (recovering after a restart): mget answers 200 with one of
+# these per document instead of failing as a whole.
+SHARD_NOT_READY = frozenset(
+    {
+        "no_shard_available_action_exception",
+        "unavailable_shards_exception",
+        "illegal_index_shard_state_exception",
+    }
+)
 
 
 class SearchWriteError(Exception):
@@ -164,7 +173,7 @@ class SearchSink:
                 response = self._client.mget(index=index, ids=ids)
                 for doc in response["docs"]:
                     if "error" in doc:
-                        raise SearchWriteError(f"mget from {index}: {doc['error']}")
+                        _raise_for_document_error(index, doc["error"])
                     if doc.get("found"):
                         found[str(doc["_id"])] = doc["_source"]
         except TransportError as error:
@@ -211,6 +220,13 @@ class SearchSink:
             elif status >= 300:
                 raise SearchWriteError(f"Elasticsearch refused {outcome.get('_id')}: {outcome}")
         return conflicts
+
+
+def _raise_for_document_error(index: str, error: Any) -> None:
+    causes = [error, *error.get("root_cause", [])] if isinstance(error, dict) else []
+    if any(cause.get("type") in SHARD_NOT_READY for cause in causes):
+        raise SinkUnavailable(f"Elasticsearch: {index} is not serving yet: {error.get('reason')}")
+    raise SearchWriteError(f"mget from {index}: {error}")
 
 
 def _raise_retryable(error: ApiError) -> None:

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from projections.fold import FoldResult, StreamChange
 from projections.mongo_sink import MongoCollections, MongoSink, ensure_mongo_collections
+from projections.operations import SinkUnavailable
 from projections.search_sink import (
     SearchIndexNames,
     SearchSink,
@@ -70,6 +73,21 @@ def test_search_sink_keeps_the_newest_external_version(pipeline: Pipeline) -> No
     assert sink.write(change(None, stale)) == {"u1"}
     assert sink.write(change(None, source)) == {"u1"}  # a replay of the same version
     assert sink.load({"u1": "User"}) == {"u1": source}
+
+
+def test_search_sink_waits_out_a_shard_that_is_not_serving_yet(pipeline: Pipeline) -> None:
+    # As after a restart while shards recover: mget answers 200 with an error per document.
+    # Here the shard cannot be allocated at all, which gives the same answer for as long as
+    # the test needs it.
+    unassigned = f"{pipeline.search_prefix}-users-v9"
+    pipeline.search.indices.create(
+        index=unassigned,
+        settings={"index.routing.allocation.require._name": "no-such-node"},
+        wait_for_active_shards="0",
+    )
+    sink = SearchSink(pipeline.search, SearchIndexNames(payments="unused", users=unassigned))
+    with pytest.raises(SinkUnavailable, match="not serving yet"):
+        sink.load({"u1": "User"})
 
 
 def test_search_setup_is_idempotent_and_leaves_a_swapped_alias_alone(pipeline: Pipeline) -> None:
