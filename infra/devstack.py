@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 
@@ -60,7 +60,10 @@ def build_servers(
         ),
         "mongo": lambda: MongoServer(root, settings.mongo_port),
         "elasticsearch": lambda: ElasticsearchServer(
-            root, settings.elasticsearch_port, settings.elasticsearch_transport_port
+            root,
+            settings.elasticsearch_port,
+            settings.elasticsearch_transport_port,
+            quick_start=settings.elasticsearch_quick_start,
         ),
     }
     return {name: factories[name]() for name in names}
@@ -159,8 +162,9 @@ def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[
     return _in_parallel(lambda server: server.status(), servers.values())
 
 
-def throwaway_settings(data_dir: Path) -> Settings:
-    """Settings for a private stack in `data_dir` on ports the OS reports free right now."""
+def throwaway_settings(data_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a private stack in `data_dir` on ports the OS reports free right now
+    (and `overrides`, by field name)."""
     postgres, kafka, kafka_controller, mongo, elasticsearch, transport = free_ports(6)
     return Settings(
         data_dir=data_dir,
@@ -170,17 +174,19 @@ def throwaway_settings(data_dir: Path) -> Settings:
         mongo_port=mongo,
         elasticsearch_port=elasticsearch,
         elasticsearch_transport_port=transport,
+        **overrides,
     )
 
 
 @contextmanager
 def throwaway_stack(
-    only: Iterable[str] | None = None, *, kafka_cache_dir: Path | None = None
+    only: Iterable[str] | None = None, *, kafka_cache_dir: Path | None = None, **overrides: Any
 ) -> Iterator[RunningStack]:
     """A fresh stack in a temporary directory, stopped and deleted on exit."""
     data_dir = Path(tempfile.mkdtemp(prefix="ledgerline-stack-"))
     try:
-        stack = start_stack(throwaway_settings(data_dir), only, kafka_cache_dir=kafka_cache_dir)
+        settings = throwaway_settings(data_dir, **overrides)
+        stack = start_stack(settings, only, kafka_cache_dir=kafka_cache_dir)
         try:
             yield stack
         finally:

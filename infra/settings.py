@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # Elasticsearch (HTTP, and the transport port a node binds even when it is alone)
     elasticsearch_port: int = 59200
     elasticsearch_transport_port: int = 59300
+    # C1 JIT only for the local node: half the CPU to start, slower once warm (test stacks).
+    elasticsearch_quick_start: bool = False
     elasticsearch_url_override: str | None = Field(
         default=None, alias="LEDGERLINE_ELASTICSEARCH_URL"
     )

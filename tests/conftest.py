@@ -75,7 +75,8 @@ def mongo_server(servers_root: Path) -> Iterator[MongoServer]:
 
 @pytest.fixture(scope="session")
 def elasticsearch_server(servers_root: Path) -> Iterator[ElasticsearchServer]:
-    with running(ElasticsearchServer(servers_root, *free_ports(2))) as server:
+    node = ElasticsearchServer(servers_root, *free_ports(2), quick_start=True)
+    with running(node) as server:
         yield server
 
 

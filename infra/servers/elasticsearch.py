@@ -68,6 +68,10 @@ NODE_UID = 65534
 NODE_GID = 65534
 SERVER_MAIN_CLASS = "org.elasticsearch.bootstrap.Elasticsearch"  # in "-m module/class"
 _FATAL_MARKER = "fatal exception while booting Elasticsearch"
+# C1 only: measured here, a start to yellow takes half the CPU (about 5 s instead of 10 s) and
+# short runs are faster, while a warm node answers queries about 1.5 x slower (p50 5.1 against
+# 3.4 ms at 200,000 documents) and bulk-loads about 15 % slower than with the full JIT.
+_QUICK_JIT = "-XX:TieredStopAtLevel=1"
 
 
 def running_as_root() -> bool:
@@ -98,7 +102,11 @@ def untraversable_parent(path: Path) -> Path | None:
 
 
 class ElasticsearchServer(ManagedServer):
-    """A single-node Elasticsearch with security off, data under ``ROOT/elasticsearch``."""
+    """A single-node Elasticsearch with security off, data under ``ROOT/elasticsearch``.
+
+    ``quick_start`` runs the server JVM with the C1 compiler only (see ``_QUICK_JIT``): for test
+    sessions, which start nodes often, some of them under load, and query them little.
+    """
 
     name = "elasticsearch"
     # The JVM takes 4-13 s to reach yellow here; far more while other JVMs start beside it.
@@ -114,12 +122,14 @@ class ElasticsearchServer(ManagedServer):
         cache_dir: Path | None = None,
         version: str = ELASTICSEARCH_VERSION,
         heap: str = "512m",
+        quick_start: bool = False,
     ) -> None:
         super().__init__(root, port)
         self.transport_port = transport_port
         self.cache_dir = cache_dir or node_cache_dir()
         self.version = version
         self.heap = heap
+        self.quick_start = quick_start
         self._moved_because: str | None = None
         self._data_dir = self._choose_data_dir()
 
@@ -344,6 +354,8 @@ class ElasticsearchServer(ManagedServer):
             ES_JAVA_OPTS=f"-Xms{self.heap} -Xmx{self.heap}",
             ES_PATH_CONF=str(self._config_dir),
             ES_TMPDIR=str(self._tmp_path),
+            # The launcher's speed does not matter once the server runs; its start-up does.
+            CLI_JAVA_OPTS=_QUICK_JIT,
         )
         return env
 
@@ -363,6 +375,7 @@ class ElasticsearchServer(ManagedServer):
             f"-XX:ErrorFile={self._logs_path}/hs_err_pid%p.log\n"
             f"-Xlog:gc*,gc+age=trace,safepoint:file={self._logs_path}/gc.log"
             ":utctime,level,pid,tags:filecount=4,filesize=16m\n"
+            + (f"{_QUICK_JIT}\n" if self.quick_start else "")
         )
 
     def _reason_from_log(self, default: str, *, first: bool = False) -> str:

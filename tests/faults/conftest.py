@@ -14,7 +14,7 @@ from tests.soak.system import System, running_system
 
 @pytest.fixture(scope="package")
 def fault_stack() -> Iterator[RunningStack]:
-    with throwaway_stack() as stack:
+    with throwaway_stack(elasticsearch_quick_start=True) as stack:
         yield stack
 
 

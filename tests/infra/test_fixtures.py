@@ -52,7 +52,7 @@ def test_servers_left_by_a_killed_test_session_are_stopped_by_the_next_one() -> 
     finished = subprocess.Popen(["true"])
     finished.wait()
     write_pid_file(root / "owner.pid", finished.pid)  # an owner that is no longer alive
-    leftover = ElasticsearchServer(root, *free_ports(2))
+    leftover = ElasticsearchServer(root, *free_ports(2), quick_start=True)
     leftover.start()
 
     assert root in reap_abandoned_roots()

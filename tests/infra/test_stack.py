@@ -23,7 +23,7 @@ from tests.server_fixtures import temporary_root
 @pytest.fixture
 def stack_settings() -> Iterator[Settings]:
     with temporary_root() as root:
-        settings = devstack.throwaway_settings(root)
+        settings = devstack.throwaway_settings(root, elasticsearch_quick_start=True)
         try:
             yield settings
         finally:
