@@ -4,18 +4,21 @@ has drained, by the full set of checks in ``tests.soak.checks``: ``projections v
 no difference in either read model, every stored event is on the topic, no statement line or
 notification is doubled, no idempotency key took effect twice, and the money adds up.
 
-Every process is a real OS process and every server a real server; kills are SIGKILL, outages
-stop the server (PostgreSQL with a fast shutdown) and start it again on the same data.
+Every process is a real OS process and every server a real server; kills are SIGKILL (of the
+processes, and of Elasticsearch), outages stop the server (PostgreSQL with a fast shutdown) and
+start it again on the same data.
 """
 
 from __future__ import annotations
 
 import random
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.polling import wait_for
 from tests.soak.checks import check_all, lag, wait_drained
@@ -120,6 +123,34 @@ def test_mongodb_and_elasticsearch_stopped_for_ten_seconds_each(system: System) 
             server.stop()
             outage(workload, 10, commands=50)
             server.start()
+        traffic(workload, 50)
+    assert_nothing_lost_or_doubled(system, workload)
+
+
+def projected_to_search(system: System) -> float:
+    """Events the search projector has written (its metrics endpoint)."""
+    port = system.settings.projector_search_metrics_port
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "ledgerline_projector_events_total"
+        and sample.labels == {"projector": "search", "outcome": "applied"}
+    )
+
+
+def test_elasticsearch_killed_twice_just_after_the_search_projector_wrote(system: System) -> None:
+    with under_load(system) as workload:
+        for _ in range(2):
+            traffic(workload, 50)
+            # Right after a write was acknowledged (and its offsets, likely, committed).
+            before = projected_to_search(system)
+            wait_for(lambda b=before: projected_to_search(system) > b, what="a search write")
+            assert system.stack.elasticsearch.kill()
+            traffic(workload, 30)  # commands keep succeeding without the search read model
+            system.stack.elasticsearch.start()
         traffic(workload, 50)
     assert_nothing_lost_or_doubled(system, workload)
 
