@@ -1,9 +1,9 @@
 """The local stack: builds the four servers from Settings, starts, stops and reports on them.
 
-This is what ``ledgerline dev up/down/status`` run, and what the launcher tests run in
+This is what ``ledgerline dev up/down/status/fetch`` run, and what the launcher tests run in
 "throwaway" mode (a fresh temporary data directory and free ports chosen by the OS). Servers
-start in parallel (Kafka's JVM dominates); stopping works from any process because it goes
-through the pid files under ``DATA_DIR/run/``.
+start in parallel (the Kafka and Elasticsearch JVMs dominate); stopping works from any process
+because it goes through the pid files under ``DATA_DIR/run/``.
 """
 
 from __future__ import annotations
@@ -160,6 +160,16 @@ def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[
     """Whether each server is running (pid file) and answering (a real request)."""
     servers = build_servers(settings, only)
     return _in_parallel(lambda server: server.status(), servers.values())
+
+
+def fetch_servers(settings: Settings) -> dict[str, Path]:
+    """Download what Kafka and Elasticsearch need from Maven Central into their caches unless
+    it is there already; maps each to where it is. Failures are ServerStartErrors."""
+    servers = build_servers(settings, ["kafka", "elasticsearch"])
+    return {
+        "kafka": _typed(servers["kafka"], KafkaServer).ensure_jars(),
+        "elasticsearch": _typed(servers["elasticsearch"], ElasticsearchServer).ensure_node(),
+    }
 
 
 def throwaway_settings(data_dir: Path, **overrides: Any) -> Settings:

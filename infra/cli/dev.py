@@ -1,5 +1,6 @@
-"""`ledgerline dev run|up|down|status`: the local servers (PostgreSQL, Kafka, MongoDB- and
-ES-API) and, with ``run``, every Ledgerline process on top of them.
+"""`ledgerline dev run|up|down|status|fetch`: the local servers (PostgreSQL, Kafka, the
+MongoDB-protocol server and Elasticsearch) and, with ``run``, every Ledgerline process on top of
+them; ``fetch`` downloads what the Maven-built servers need ahead of their first start.
 
 Thin wrappers over ``infra.devstack`` and ``infra.supervisor``. Output is one line per server
 (name, address, log file); a server that cannot start is reported in one line on stderr with
@@ -127,6 +128,19 @@ def status(only: OnlyOption = None) -> None:
         _fail(str(exc))
     for entry in statuses:
         typer.echo(_line(entry.name, entry.address, entry.log_path, _describe(entry)))
+
+
+@app.command()
+def fetch() -> None:
+    """Download the Kafka jars and the Elasticsearch node into their caches (install.sh runs
+    this, so that the first start does not)."""
+    settings = _settings()
+    try:
+        fetched = devstack.fetch_servers(settings)
+    except ServerStartError as exc:
+        _fail(str(exc))
+    for name, where in fetched.items():
+        typer.echo(f"{name:<17} {where}")
 
 
 def _describe(entry: ServerStatus) -> str:

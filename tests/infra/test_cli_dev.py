@@ -87,3 +87,15 @@ def test_dev_up_with_an_unknown_server_name_is_refused(dev_env: dict[str, str]) 
     assert up.returncode == 1
     assert "unknown server oracle" in up.stderr
     assert "Traceback" not in up.stderr
+
+
+def test_dev_fetch_names_the_cached_kafka_jars_and_elasticsearch_node(
+    dev_env: dict[str, str],
+) -> None:
+    result = ledgerline(dev_env, "dev", "fetch")
+
+    assert result.returncode == 0, result.stderr
+    fetched = dict(line.split(maxsplit=1) for line in result.stdout.splitlines())
+    assert sorted(fetched) == ["elasticsearch", "kafka"]
+    assert any(Path(fetched["kafka"]).glob("kafka-server-*.jar"))
+    assert (Path(fetched["elasticsearch"]) / "bin" / "elasticsearch").is_file()
