@@ -2,14 +2,15 @@
 
     python bench/soak.py [--minutes 10] [--rate 60] [--clients 4] [--fault-every 30]
 
-Starts a private stack (PostgreSQL, Kafka, MongoDB- and ES-API servers) and the write API,
-relay and both projectors as OS processes. Clients send deposits, withdrawals, transfers and
-payments (captured, voided, refunded) at ``--rate`` operations/s, retrying transient failures
-with the same Idempotency-Key. Every ``--fault-every`` seconds the next fault of the schedule
-strikes: kill -9 the relay, kill -9 a projector, stop Kafka / MongoDB / Elasticsearch for
-``--outage`` seconds, restart PostgreSQL (fast shutdown). Relay and projector lag is sampled
-every second. At the end the workload stops, the pipeline drains, and ``tests.soak.checks``
-runs; the exit code is 1 if any check failed or any client saw an unexpected answer.
+Starts a private stack (PostgreSQL, Kafka, the MongoDB-protocol server, Elasticsearch) and the
+write API, relay and both projectors as OS processes. Clients send deposits, withdrawals,
+transfers and payments (captured, voided, refunded) at ``--rate`` operations/s, retrying
+transient failures with the same Idempotency-Key. Every ``--fault-every`` seconds the next fault
+of the schedule strikes: kill -9 the relay, kill -9 a projector, stop Kafka / MongoDB /
+Elasticsearch for ``--outage`` seconds, kill -9 Elasticsearch (restarted at once), restart
+PostgreSQL (fast shutdown). Relay and projector lag is sampled every second. At the end the
+workload stops, the pipeline drains, and ``tests.soak.checks`` runs; the exit code is 1 if any
+check failed or any client saw an unexpected answer.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 import psycopg
 
 from infra.devstack import throwaway_stack
-from infra.servers import ManagedServer
+from infra.servers import ElasticsearchServer, ManagedServer
 from projections.status import StatusUnavailable
 
 # The soak harness lives with the fault tests (tests/ is not an installed package); a script run
@@ -73,7 +74,16 @@ class LagSampler(threading.Thread):
                 self.max_age_s[name] = max(self.max_age_s.get(name, 0.0), age or 0.0)
 
 
-FAULTS = ("relay", "projector-mongo", "projector-search", "kafka", "mongo", "search", "postgres")
+FAULTS = (
+    "relay",
+    "projector-mongo",
+    "projector-search",
+    "kafka",
+    "mongo",
+    "search",
+    "search-kill",
+    "postgres",
+)
 
 
 def fault_schedule(
@@ -86,6 +96,13 @@ def fault_schedule(
             supervisor.kill(name)
             time.sleep(1.0)  # down for a moment, as a crashed process would be
             supervisor.restart(name)
+
+        return strike
+
+    def crash(server: ElasticsearchServer) -> Callable[[], None]:
+        def strike() -> None:
+            server.kill()
+            server.start()  # on the same data, as soon as the old process is gone
 
         return strike
 
@@ -107,6 +124,7 @@ def fault_schedule(
             f"stop Elasticsearch {outage_s:.0f} s",
             outage(stack.elasticsearch, outage_s),
         ),
+        "search-kill": ("kill -9 Elasticsearch", crash(stack.elasticsearch)),
         # Down for a few seconds: long enough for every client to see it, short enough that
         # their retry budgets outlast it.
         "postgres": ("restart PostgreSQL (fast shutdown)", outage(stack.postgres, 3.0)),
