@@ -3,7 +3,7 @@ Elasticsearch, next to a raw bulk write of the same final documents into the sam
 
     python bench/rebuild.py [--events 100000] [--search-events N] [--batch-size 2000]
 
-Starts throwaway PostgreSQL, MongoDB-protocol and Elasticsearch-API servers. The events are
+Starts a throwaway PostgreSQL, MongoDB-protocol server and Elasticsearch node. The events are
 realistic (the domain aggregates play 2,000 users with deposits, withdrawals, payments with
 captures, voids and refunds, transfers, profile changes; see tests/projections/scenario.py)
 and are appended through ``EventStore.append`` in batches before the clock starts.
@@ -19,7 +19,6 @@ and are appended through ``EventStore.append`` in batches before the clock start
   of the same event count, so the ratio rebuild / raw is the share of a bare write's speed the
   rebuild keeps while also reading and folding the events (goal >= 0.7).
 
-The Elasticsearch stand-in rewrites its data file often and scans whole indices per search, so
 ``--search-events`` can use a smaller event store for the search round (say so when you quote it).
 """
 

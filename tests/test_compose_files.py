@@ -15,6 +15,7 @@ import typer.main
 import yaml
 
 from infra.cli import app as cli_app
+from infra.servers.elasticsearch import ELASTICSEARCH_VERSION
 from infra.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +108,10 @@ def test_the_servers_are_the_real_images_configured_for_one_local_node(
     assert "zookeeper" not in services
     assert services["mongo"]["image"] == "mongo:7"
     elasticsearch = services["elasticsearch"]
-    assert elasticsearch["image"].startswith("docker.elastic.co/elasticsearch/elasticsearch:8.")
+    # The version the tests run locally (infra/servers/elasticsearch.py).
+    assert elasticsearch["image"] == (
+        f"docker.elastic.co/elasticsearch/elasticsearch:{ELASTICSEARCH_VERSION}"
+    )
     assert elasticsearch["environment"]["discovery.type"] == "single-node"
     assert elasticsearch["environment"]["xpack.security.enabled"] == "false"
 

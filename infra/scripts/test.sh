@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything and runs the checks CI runs: lint, format, types, then the test suite
-# (which starts its own PostgreSQL, Kafka, MongoDB-protocol and Elasticsearch-API servers).
+# (which starts its own PostgreSQL, Kafka, MongoDB-protocol server and Elasticsearch node).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash infra/scripts/install.sh

@@ -1,4 +1,4 @@
-"""Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch API.
+"""Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch.
 
 One module per server; ``base`` holds the shared life cycle and ``process`` the plumbing.
 ``infra.devstack`` composes them into the stack that ``ledgerline dev up`` starts.

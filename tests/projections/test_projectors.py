@@ -1,4 +1,4 @@
-"""The projectors end to end on real Kafka, MongoDB-protocol and Elasticsearch-API servers:
+"""The projectors end to end on real Kafka, a MongoDB-protocol server and Elasticsearch:
 envelopes produced to a topic become read models, replays change nothing, a restarted or split
 projector ends exactly where one uninterrupted projector does, poison goes to the DLQ."""
 

@@ -1,4 +1,4 @@
-"""The real query API over real MongoDB-protocol and Elasticsearch-API servers, with read
+"""The real query API over a real MongoDB-protocol server and Elasticsearch, with read
 models seeded directly in the projectors' document shapes.
 
 Each test module gets its own Mongo database and index prefix (so its search corpus is its
