@@ -6,6 +6,7 @@ import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from infra.servers import (
@@ -94,3 +95,38 @@ def test_kafka_whose_jars_cannot_be_downloaded_says_maven_failed(root: Path) -> 
     assert caught.value.server == "kafka"
     assert "with Maven failed" in caught.value.reason
     assert not server.libs_dir.exists()
+
+
+def test_elasticsearch_that_dies_while_starting_fails_without_leaving_a_process(
+    root: Path,
+) -> None:
+    server = ElasticsearchServer(root, *free_ports(2), quick_start=True)
+    # A keystore the node cannot read: the launcher JVM starts, then exits.
+    (server.data_dir / "config").mkdir(parents=True)
+    (server.data_dir / "config" / "elasticsearch.keystore").write_text("not a keystore\n")
+
+    with pytest.raises(ServerStartError) as caught:
+        server.start()
+
+    assert caught.value.server == "elasticsearch"
+    assert "elasticsearch.keystore" in caught.value.reason
+    assert server.pid() is None
+    assert not server.pid_path.exists()
+    assert not [p for p in psutil.process_iter(["cmdline"]) if _mentions(p, server.data_dir)]
+
+
+def test_elasticsearch_that_cannot_be_downloaded_says_maven_failed(root: Path) -> None:
+    server = ElasticsearchServer(
+        root, *free_ports(2), cache_dir=root / "cache", version="0.0.0-no-such-release"
+    )
+
+    with pytest.raises(ServerStartError) as caught:
+        server.start()
+
+    assert caught.value.server == "elasticsearch"
+    assert "with Maven failed" in caught.value.reason
+    assert not server.home.exists()
+
+
+def _mentions(process: psutil.Process, path: Path) -> bool:
+    return str(path) in " ".join(process.info["cmdline"] or [])
