@@ -34,7 +34,6 @@ import os
 import shutil
 import signal
 import stat
-import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
