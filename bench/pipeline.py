@@ -3,9 +3,10 @@ from the write API's response until the query API shows that stream version.
 
     python bench/pipeline.py [--rate 100] [--seconds 30]
 
-Starts a private stack (PostgreSQL, Kafka, MongoDB- and ES-API servers) and every Ledgerline
-process as separate OS processes, exactly as `ledgerline dev run` does, on free ports. The
-visibility check is a GET with ``min_version`` (the query API polls its read model every 10 ms).
+Starts a private stack (PostgreSQL, Kafka, the MongoDB-protocol server, Elasticsearch) and every
+Ledgerline process as separate OS processes, exactly as `ledgerline dev run` does, on free ports.
+The visibility check is a GET with ``min_version`` (the query API polls its read model every
+10 ms).
 """
 
 from __future__ import annotations
