@@ -23,6 +23,7 @@ from infra.servers.process import (
     DeadlineExceeded,
     deadline_in,
     failure_reason,
+    kill_hard,
     log_size,
     poll_until,
     port_in_use,
@@ -181,6 +182,19 @@ class ManagedServer(ABC):
             self._shutdown(pid, timeout_s or self.stop_timeout_s)
         if self._process is not None:
             self._process.poll()  # reaped already by _shutdown; lets Popen notice
+            self._process = None
+        self.pid_path.unlink(missing_ok=True)
+        return pid is not None
+
+    def kill(self) -> bool:
+        """SIGKILL the server, as a crash would, and wait until it has exited (a restart may
+        then use the same data); True if it was running."""
+        pid = self.pid()
+        if pid is not None:
+            log.debug("server_killing", server=self.name, pid=pid)
+            kill_hard(pid)
+        if self._process is not None:
+            self._process.poll()
             self._process = None
         self.pid_path.unlink(missing_ok=True)
         return pid is not None

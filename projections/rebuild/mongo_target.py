@@ -112,10 +112,6 @@ def _raise_unless_duplicates(error: BulkWriteError) -> None:
         raise error
 
 
-# Where swaps are recorded with a journaled write (see MongoTarget._flush_journal).
-SWAP_LOG = "rebuild_swaps"
-
-
 @dataclass(frozen=True)
 class MongoTarget:
     """The MongoDB read models of one database."""
@@ -194,17 +190,17 @@ class MongoTarget:
                 if kept not in existing:
                     self.database[live].rename(kept)
             self.database[new].rename(live, dropTarget=True)
-        self._flush_journal(generation)
+        self._flush_journal()
         return []
 
-    def _flush_journal(self, generation: str) -> None:
-        """A journaled write after the renames. MongoDB journals a rename like any write;
-        the SecantusDB stand-in ignores the write concern of a rename, and an acknowledged
-        rename was lost on kill -9 there until a journaled write (which flushes the log of every
-        committed transaction) followed it."""
-        self.database.get_collection(SWAP_LOG, write_concern=WriteConcern(j=True)).update_one(
-            {"_id": "last_swap"}, {"$set": {"generation": generation}}, upsert=True
-        )
+    def _flush_journal(self) -> None:
+        """A journaled write after the renames. MongoDB journals a rename like any write; the
+        SecantusDB stand-in ignores the write concern of a rename, and an acknowledged rename
+        was lost on kill -9 there until a journaled write followed it. A delete that matches
+        nothing is enough: WiredTiger commits it with sync on, which flushes the log records of
+        every transaction committed before it; it leaves nothing behind."""
+        live = self.database.get_collection(self.live.users, write_concern=WriteConcern(j=True))
+        live.delete_one({"_id": "ledgerline:no-such-document"})
 
     def drop(self, names: Sequence[str]) -> None:
         for name in names:

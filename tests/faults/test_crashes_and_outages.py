@@ -5,8 +5,8 @@ no difference in either read model, every stored event is on the topic, no state
 notification is doubled, no idempotency key took effect twice, and the money adds up.
 
 Every process is a real OS process and every server a real server; kills are SIGKILL (of the
-processes, and of Elasticsearch), outages stop the server (PostgreSQL with a fast shutdown) and
-start it again on the same data.
+processes, of Elasticsearch and of the MongoDB-protocol server), outages stop the server
+(PostgreSQL with a fast shutdown) and start it again on the same data.
 """
 
 from __future__ import annotations
@@ -127,9 +127,13 @@ def test_mongodb_and_elasticsearch_stopped_for_ten_seconds_each(system: System) 
     assert_nothing_lost_or_doubled(system, workload)
 
 
-def projected_to_search(system: System) -> float:
-    """Events the search projector has written (its metrics endpoint)."""
-    port = system.settings.projector_search_metrics_port
+def projected(system: System, projector: str) -> float:
+    """Events the projector has written (its metrics endpoint)."""
+    port = (
+        system.settings.projector_search_metrics_port
+        if projector == "search"
+        else system.settings.projector_mongo_metrics_port
+    )
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
         text = response.read().decode()
     return sum(
@@ -137,20 +141,26 @@ def projected_to_search(system: System) -> float:
         for family in text_string_to_metric_families(text)
         for sample in family.samples
         if sample.name == "ledgerline_projector_events_total"
-        and sample.labels == {"projector": "search", "outcome": "applied"}
+        and sample.labels == {"projector": projector, "outcome": "applied"}
     )
 
 
-def test_elasticsearch_killed_twice_just_after_the_search_projector_wrote(system: System) -> None:
+@pytest.mark.parametrize("server", ["elasticsearch", "mongo"])
+def test_a_read_model_server_killed_twice_just_after_its_projector_wrote(
+    system: System, server: str
+) -> None:
+    """SIGKILL right after a write was acknowledged (and its offsets, likely, committed): the
+    server must have kept it (MongoDB writes are journaled; see projections/process.py)."""
+    projector = "search" if server == "elasticsearch" else "mongo"
+    managed = system.stack.servers[server]
     with under_load(system) as workload:
         for _ in range(2):
             traffic(workload, 50)
-            # Right after a write was acknowledged (and its offsets, likely, committed).
-            before = projected_to_search(system)
-            wait_for(lambda b=before: projected_to_search(system) > b, what="a search write")
-            assert system.stack.elasticsearch.kill()
-            traffic(workload, 30)  # commands keep succeeding without the search read model
-            system.stack.elasticsearch.start()
+            before = projected(system, projector)
+            wait_for(lambda b=before: projected(system, projector) > b, what="a write")
+            assert managed.kill()
+            traffic(workload, 30)  # commands keep succeeding without the read model
+            managed.start()
         traffic(workload, 50)
     assert_nothing_lost_or_doubled(system, workload)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
 
 import pytest
 import structlog
@@ -36,28 +37,40 @@ def test_a_dead_letters_error_text_does_not_quote_the_opened_personal_values() -
     )
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """configure_logging replaces the root handler with one on the captured stderr of this
+    test; put back what was there, so later tests do not log into a closed stream."""
+    handlers, level = logging.root.handlers[:], logging.root.level
+    config = structlog.get_config()
+    try:
+        yield
+    finally:
+        logging.root.handlers[:] = handlers
+        logging.root.setLevel(level)
+        structlog.configure(**config)
+
+
 @pytest.mark.parametrize("fmt", ["json", "console"])
+@pytest.mark.usefixtures("logging_restored")
 def test_log_lines_mask_email_addresses_and_personal_or_secret_keys(
     fmt: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     configure_logging("INFO", fmt)  # type: ignore[arg-type]
+    structlog.get_logger("test").info(
+        "signed_up",
+        email=EMAIL,
+        full_name=NAME,
+        refresh_token="rt-secret-value",
+        new_password="correct horse battery staple",
+        detail=f"welcome mail to {EMAIL}",
+        attempts=3,
+    )
+    logging.getLogger("foreign.library").warning("could not deliver to %s", EMAIL)
     try:
-        structlog.get_logger("test").info(
-            "signed_up",
-            email=EMAIL,
-            full_name=NAME,
-            refresh_token="rt-secret-value",
-            new_password="correct horse battery staple",
-            detail=f"welcome mail to {EMAIL}",
-            attempts=3,
-        )
-        logging.getLogger("foreign.library").warning("could not deliver to %s", EMAIL)
-        try:
-            raise ValueError(f"address {EMAIL} refused")
-        except ValueError:
-            structlog.get_logger("test").exception("delivery_failed")
-    finally:
-        configure_logging("INFO", "console")
+        raise ValueError(f"address {EMAIL} refused")
+    except ValueError:
+        structlog.get_logger("test").exception("delivery_failed")
     output = capsys.readouterr().err
     for secret in (EMAIL, NAME, "rt-secret-value", "correct horse"):
         assert secret not in output
