@@ -28,7 +28,7 @@ from pathlib import Path
 import psycopg
 
 from infra.devstack import throwaway_stack
-from infra.servers import ElasticsearchServer, ManagedServer
+from infra.servers import ManagedServer
 from projections.status import StatusUnavailable
 
 # The soak harness lives with the fault tests (tests/ is not an installed package); a script run
@@ -80,6 +80,7 @@ FAULTS = (
     "projector-search",
     "kafka",
     "mongo",
+    "mongo-kill",
     "search",
     "search-kill",
     "postgres",
@@ -99,7 +100,7 @@ def fault_schedule(
 
         return strike
 
-    def crash(server: ElasticsearchServer) -> Callable[[], None]:
+    def crash(server: ManagedServer) -> Callable[[], None]:
         def strike() -> None:
             server.kill()
             server.start()  # on the same data, as soon as the old process is gone
@@ -120,6 +121,7 @@ def fault_schedule(
         "projector-search": ("kill -9 projector-search", kill("projector-search")),
         "kafka": (f"stop Kafka {outage_s:.0f} s", outage(stack.kafka, outage_s)),
         "mongo": (f"stop MongoDB {outage_s:.0f} s", outage(stack.mongo, outage_s)),
+        "mongo-kill": ("kill -9 MongoDB", crash(stack.mongo)),
         "search": (
             f"stop Elasticsearch {outage_s:.0f} s",
             outage(stack.elasticsearch, outage_s),
