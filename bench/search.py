@@ -6,7 +6,7 @@ sent straight to Elasticsearch with the Python client, at 100,000 and 1,000,000 
 Starts throwaway PostgreSQL, MongoDB-protocol and Elasticsearch servers and runs the query API
 as its own process (as ``ledgerline dev run`` does, rate limiting off). Payments are generated
 (authorized, then 70 % captured, 10 % of those refunded, 10 % voided; descriptions and
-merchants from small vocabularies, 20 currencies weighted towards EUR and USD, amounts spread
+merchants from small vocabularies, nine currencies weighted towards EUR and USD, amounts spread
 over five orders of magnitude, creation times over a year), folded through the search
 projection and bulk-loaded through the projector's own sink (``SearchSink.write``).
 

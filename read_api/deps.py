@@ -30,11 +30,11 @@ def get_read_models(request: Request) -> ReadModels:
     return read_models
 
 
-def get_mongo(request: Request) -> MongoReads:
+async def get_mongo(request: Request) -> MongoReads:
     return get_read_models(request).mongo
 
 
-def get_search(request: Request) -> SearchReads:
+async def get_search(request: Request) -> SearchReads:
     return get_read_models(request).search
 
 

@@ -6,6 +6,7 @@ as a string. Driver failures leave this module as ``ReadModelUnavailable`` only.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout
 from read_api.errors import ReadModelUnavailable
 
 Document = dict[str, Any]
+
+_MAX_CACHED_OWNERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,8 @@ class MongoReads:
     def __init__(self, database: AsyncDatabase[Document], names: Collections | None = None) -> None:
         self._db = database
         self._names = names or Collections()
+        # owner id -> (when read, account ids), for searches (see recent_account_ids_of).
+        self._account_ids: dict[str, tuple[float, list[str]]] = {}
 
     async def ping(self) -> None:
         """Raises unless the server answers."""
@@ -87,6 +92,20 @@ class MongoReads:
                 [("created_at", ASCENDING), ("_id", ASCENDING)]
             ).to_list()
         return docs
+
+    async def recent_account_ids_of(self, owner_id: str, max_age_s: float = 1.0) -> list[str]:
+        """``account_ids_of``, read at most ``max_age_s`` ago. For payment searches: the search
+        index is refreshed every second, so a second-old list of accounts changes nothing a
+        caller can observe, and repeated searches skip a MongoDB round trip."""
+        now = time.monotonic()
+        cached = self._account_ids.get(owner_id)
+        if cached is not None and now - cached[0] < max_age_s:
+            return cached[1]
+        ids = await self.account_ids_of(owner_id)
+        if len(self._account_ids) >= _MAX_CACHED_OWNERS:
+            self._account_ids.clear()
+        self._account_ids[owner_id] = (now, ids)
+        return ids
 
     async def account_ids_of(self, owner_id: str) -> list[str]:
         """Ids of every account the user owns."""

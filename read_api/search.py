@@ -94,7 +94,7 @@ async def search_payments(
         raise _out_of_order("from", "to")
     after = _sort_key(cursor, _PAYMENTS_CURSOR)
     scope = scope_of(principal)
-    account_ids = None if scope.everything else await mongo.account_ids_of(scope.owner_id)
+    account_ids = None if scope.everything else await mongo.recent_account_ids_of(scope.owner_id)
     query = PaymentQuery(
         q=q,
         status=status,

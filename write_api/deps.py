@@ -42,7 +42,7 @@ class CommandExecutor(Protocol):
     def execute(self, command: Command, ctx: CommandContext) -> CommandResult: ...
 
 
-def get_bus(request: Request) -> CommandExecutor:
+async def get_bus(request: Request) -> CommandExecutor:
     """The command bus the lifespan created."""
     bus: CommandExecutor = request.app.state.bus
     return bus

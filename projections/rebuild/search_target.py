@@ -82,7 +82,10 @@ class SearchGenerationStore:
 
     def finish(self) -> None:
         if not self._newer_only:  # the live indices refresh on their own schedule
-            self._client.indices.refresh(index=",".join(self._indices.named(k) for k in MAPPINGS))
+            names = ",".join(self._indices.named(k) for k in MAPPINGS)
+            # Back to the default refresh (see SearchTarget.create), and visible now.
+            self._client.indices.put_settings(index=names, settings={"refresh_interval": None})
+            self._client.indices.refresh(index=names)
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,11 @@ class SearchTarget:
         names = self.names(generation)
         for kind in MAPPINGS:
             create_search_index(self.client, names.named(kind), kind)
+        # Nobody reads a generation while it is built: no refreshes until it is finished.
+        self.client.indices.put_settings(
+            index=",".join(names.named(kind) for kind in MAPPINGS),
+            settings={"refresh_interval": "-1"},
+        )
         return SearchGenerationStore(self.client, names, self.bulk_chunk)
 
     def _holders(self) -> dict[str, list[str]]:
