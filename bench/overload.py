@@ -42,6 +42,7 @@ from infra.settings import Settings
 from infra.supervisor import Supervisor
 
 SEED_BALANCE = 10**12
+PASSWORD = "a quiet lighthouse keeper"
 CLIENT_TIMEOUT_S = 30.0
 # Past the end of the run, a command that is still being refused gets this long to apply.
 FINISH_GRACE_S = 30.0
@@ -91,7 +92,7 @@ def settle(http: httpx.Client, path: str, body: dict[str, Any], auth: dict[str, 
 
 def seed(http: httpx.Client, settings: Settings, count: int) -> list[Client]:
     def one(n: int) -> Client:
-        user = {"email": f"load{n}@example.com", "full_name": f"Load {n}"}
+        user = {"email": f"load{n}@example.com", "full_name": f"Load {n}", "password": PASSWORD}
         user_id = settle(http, "/v1/users", user, {})["id"]
         auth = {"Authorization": f"Bearer {mint_token(settings, user_id, ['customer'], 3600)}"}
         opened = {"owner_id": user_id, "currency": "EUR"}

@@ -31,6 +31,8 @@ from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
 
+PASSWORD = "a quiet lighthouse keeper"
+
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     """User + system CPU time of each process and its children (servers fork helpers); the
@@ -110,7 +112,8 @@ def seed_accounts(settings: Settings, account_count: int) -> Accounts:
     write = httpx.Client(base_url=f"http://127.0.0.1:{settings.write_api_port}", timeout=10)
     accounts: Accounts = []
     for n in range(account_count):
-        user = write.post("/v1/users", json={"email": f"u{n}@example.com", "full_name": f"U {n}"})
+        body = {"email": f"u{n}@example.com", "full_name": f"U {n}", "password": PASSWORD}
+        user = write.post("/v1/users", json=body)
         user_id = user.json()["id"]
         auth = {"Authorization": f"Bearer {mint_token(settings, user_id, ['customer'], 3600)}"}
         account = write.post(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import structlog
@@ -28,7 +29,7 @@ from commands.errors import (
     VersionMismatch,
 )
 from commands.event_mapping import event_metadata, to_new_event
-from commands.handlers import HANDLERS
+from commands.handlers import HANDLERS, Handler
 from commands.result import CommandResult
 from commands.session import Session
 from domain.registry import event_type_name
@@ -53,10 +54,13 @@ class CommandBus:
         *,
         retry_budget_s: float = 5.0,
         cache: AggregateCache | None = None,
+        handlers: Mapping[type[Any], Handler] | None = None,
     ) -> None:
         self._store = store
         self._retry_budget_s = retry_budget_s
         self._cache = cache if cache is not None else AggregateCache()
+        # The plain commands, plus those whose handlers need services (auth) bound in.
+        self._handlers = {**HANDLERS, **(handlers or {})}
 
     def execute(self, command: Any, ctx: CommandContext) -> CommandResult:
         try:
@@ -66,7 +70,7 @@ class CommandBus:
             raise ServiceUnavailable("the event store is unavailable; retry later") from error
 
     def _execute(self, command: Any, ctx: CommandContext) -> CommandResult:
-        handler = HANDLERS[type(command)]
+        handler = self._handlers[type(command)]
         if ctx.idempotency_key is not None:
             earlier = self._store.find_idempotency(ctx.idempotency_scope, ctx.idempotency_key)
             if earlier is not None:
@@ -82,6 +86,7 @@ class CommandBus:
                 version=outcome.target.version,
                 events=[event_type_name(e) for e in events],
                 created=outcome.created,
+                detail=outcome.detail,
             )
             metadata = event_metadata(
                 {

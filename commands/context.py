@@ -14,6 +14,7 @@ class Principal:
 
     user_id: UUID | None
     roles: frozenset[str] = field(default_factory=frozenset)
+    session_id: UUID | None = None  # the login session of one of our own tokens
 
     @property
     def is_admin(self) -> bool:

@@ -55,3 +55,21 @@ class Conflict(CommandError):
 class ServiceUnavailable(CommandError):
     code = "service-unavailable"
     retry_after_s: int = 1
+
+
+class InvalidCredentials(CommandError):
+    """Wrong e-mail, password or second factor; never says which."""
+
+    code = "invalid-credentials"
+
+    def __init__(self, message: str = "The credentials are not valid.") -> None:
+        super().__init__(message)
+
+
+class InvalidCode(CommandError):
+    """A one-time or recovery code that does not match (names the ``code`` field)."""
+
+    code = "invalid-code"
+
+    def __init__(self) -> None:
+        super().__init__("The code is not valid (or has been used already).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.domain import Aggregate
@@ -37,6 +37,7 @@ from commands.session import Session
 from domain import services
 from domain.account import Account
 from domain.payment import Payment
+from domain.session import Session as LoginSession
 from domain.user import User
 
 EMAIL_CLAIM = "user_email"
@@ -49,14 +50,21 @@ def email_claim_value(email: str) -> str:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The aggregate the command addressed (its id and version are the response)."""
+    """The aggregate the command addressed (its id and version are the response), and what
+    else the caller must learn (``CommandResult.detail``)."""
 
     target: Aggregate
     created: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
 
 
 def register_user(cmd: RegisterUser, session: Session, principal: Principal) -> Outcome:
-    user = User(email=cmd.email, full_name=cmd.full_name, roles=["customer"])
+    user = User(
+        email=cmd.email,
+        full_name=cmd.full_name,
+        roles=["customer"],
+        password_hash=cmd.password_hash,
+    )
     session.add(user)
     session.new_subjects.append(user.id)
     assert user.email is not None
@@ -88,6 +96,10 @@ def forget_personal_data(
     user = session.get(User, cmd.user_id, addressed=True)
     require_user_or_admin(principal, user.id)
     email = user.email
+    # Every session ends: the user is gone, and ended sessions drop their address in the
+    # read model.
+    for session_id in user.revoke_sessions(keep=None, reason="personal-data-forgotten"):
+        session.get(LoginSession, session_id).revoke("personal-data-forgotten")
     user.forget_personal_data()
     session.forgotten_subjects.append(user.id)
     if email is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from uuid import UUID
 
 
@@ -10,6 +10,7 @@ from uuid import UUID
 class RegisterUser:
     email: str
     full_name: str
+    password_hash: str | None = None  # hashed by the caller: hashing is slow, retries are not
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,96 @@ class RefundPayment:
     amount: int
 
 
+# -- auth (handled by commands.auth_handlers) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """What a successful login starts: the session's id, its first refresh token's digest and
+    where the login came from."""
+
+    session_id: UUID
+    refresh_digest: str
+    address: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class LogIn:
+    user_id: UUID
+    password: str = field(repr=False)
+    session: NewSession
+
+
+@dataclass(frozen=True)
+class CompleteMfaLogin:
+    user_id: UUID
+    code: str = field(repr=False)
+    session: NewSession
+
+
+@dataclass(frozen=True)
+class RefreshSession:
+    session_id: UUID
+    presented_digest: str
+    new_digest: str
+
+
+@dataclass(frozen=True)
+class LogOut:
+    session_id: UUID
+
+
+@dataclass(frozen=True)
+class ChangePassword:
+    user_id: UUID
+    current_password: str = field(repr=False)
+    new_password_hash: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class StartTotpEnrolment:
+    user_id: UUID
+    totp_secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ConfirmTotpEnrolment:
+    user_id: UUID
+    code: str = field(repr=False)
+    recovery_code_digests: tuple[str, ...] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class DisableMfa:
+    user_id: UUID
+    password: str = field(repr=False)
+    code: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RevokeSession:
+    user_id: UUID
+    session_id: UUID
+
+
+@dataclass(frozen=True)
+class RevokeAllSessions:
+    user_id: UUID
+
+
+@dataclass(frozen=True)
+class GrantRole:
+    user_id: UUID
+    role: str
+
+
+@dataclass(frozen=True)
+class RevokeRole:
+    user_id: UUID
+    role: str
+
+
 Command = (
     RegisterUser
     | ChangeProfile
@@ -116,4 +207,16 @@ Command = (
     | CapturePayment
     | VoidPayment
     | RefundPayment
+    | LogIn
+    | CompleteMfaLogin
+    | RefreshSession
+    | LogOut
+    | ChangePassword
+    | StartTotpEnrolment
+    | ConfirmTotpEnrolment
+    | DisableMfa
+    | RevokeSession
+    | RevokeAllSessions
+    | GrantRole
+    | RevokeRole
 )

@@ -16,6 +16,9 @@ class CommandResult:
     events: list[str] = field(default_factory=list)
     created: bool = False
     replayed: bool = False
+    # What a command tells its caller beyond the aggregate (auth outcomes); never stored with
+    # an idempotency record, so it may hold what must not be kept.
+    detail: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_record(self) -> dict[str, Any]:
         return {

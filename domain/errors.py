@@ -132,3 +132,28 @@ class InvalidPaymentState(RuleViolation):
 class RefundExceedsCaptured(RuleViolation):
     code = "refund-exceeds-captured"
     default_message = "The refund exceeds the captured amount not yet refunded."
+
+
+class MfaAlreadyEnabled(RuleViolation):
+    code = "mfa-already-enabled"
+    default_message = "A second factor is already enabled."
+
+
+class MfaNotEnabled(RuleViolation):
+    code = "mfa-not-enabled"
+    default_message = "No second factor is enabled."
+
+
+class NoTotpEnrolment(RuleViolation):
+    code = "no-totp-enrolment"
+    default_message = "Start a TOTP enrolment first."
+
+
+class RoleNotHeld(RuleViolation):
+    code = "role-not-held"
+    default_message = "The user does not have this role."
+
+
+class SessionEnded(RuleViolation):
+    code = "session-ended"
+    default_message = "The session has been revoked or has expired."

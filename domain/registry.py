@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.account import Account
 from domain.payment import Payment
+from domain.session import Session
 from domain.transfer import Transfer
 from domain.user import User
 
@@ -18,6 +19,7 @@ AGGREGATE_TYPES: dict[str, type[Aggregate]] = {
     "Account": Account,
     "Payment": Payment,
     "Transfer": Transfer,
+    "Session": Session,
 }
 
 # Listed explicitly: the library also generates a "Created" class on each aggregate, which we
@@ -28,6 +30,16 @@ _EVENTS_BY_AGGREGATE: dict[str, tuple[type[Aggregate.Event], ...]] = {
         User.ProfileChanged,
         User.Deactivated,
         User.PersonalDataForgotten,
+        User.PasswordChanged,
+        User.TotpEnrolmentStarted,
+        User.MfaEnabled,
+        User.MfaDisabled,
+        User.RecoveryCodeUsed,
+        User.LoginSucceeded,
+        User.LoginFailed,
+        User.RoleGranted,
+        User.RoleRevoked,
+        User.SessionsRevoked,
     ),
     "Account": (
         Account.Opened,
@@ -46,6 +58,12 @@ _EVENTS_BY_AGGREGATE: dict[str, tuple[type[Aggregate.Event], ...]] = {
         Payment.Refunded,
     ),
     "Transfer": (Transfer.Completed,),
+    "Session": (
+        Session.Started,
+        Session.Refreshed,
+        Session.RefreshTokenReused,
+        Session.Revoked,
+    ),
 }
 
 EVENT_TYPES: dict[str, type[Aggregate.Event]] = {

@@ -2,8 +2,8 @@
 
 An upcaster takes the ``data`` of one schema version of one stored event type and returns the
 data of the next version; ``upcast`` chains them up to the class's current ``SCHEMA_VERSION``.
-Real upcasters are registered in this module with ``@upcaster("UserRegistered", from_version=1)``
-when an event class's SCHEMA_VERSION is raised; there are none yet (every event is at version 1).
+Upcasters are registered at the end of this module with ``@upcaster(type, from_version=N)``
+when an event class's SCHEMA_VERSION is raised.
 """
 
 from __future__ import annotations
@@ -83,3 +83,10 @@ def upcast(
 ) -> dict[str, Any]:
     """Bring stored event ``data`` of ``schema_version`` to the current version."""
     return registry.upcast(type_name, schema_version, data)
+
+
+@upcaster("UserRegistered", from_version=1)
+def _user_registered_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """v2 added ``password_hash``: users registered before passwords existed have none (they
+    cannot log in until they set one)."""
+    return {**data, "password_hash": None}

@@ -26,6 +26,7 @@ import base64
 import dataclasses
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -43,10 +44,27 @@ CREATE TABLE IF NOT EXISTS personal_data_keys (
 );
 """
 
-# Event type -> the fields of its data that hold personal data. The subject is the stream.
-PERSONAL_FIELDS: Mapping[str, tuple[str, ...]] = {
-    "UserRegistered": ("email", "full_name"),
-    "UserProfileChanged": ("email", "full_name"),
+
+@dataclass(frozen=True)
+class PersonalFields:
+    """Which fields of an event type hold personal data, and whose: the stream's own (users)
+    or the user named by ``subject_field`` (a login session belongs to its user)."""
+
+    fields: tuple[str, ...]
+    subject_field: str | None = None
+
+
+# Event type -> its personal fields. Password hashes and TOTP secrets count: forgetting a user
+# must destroy them too.
+PERSONAL_FIELDS: Mapping[str, PersonalFields] = {
+    "UserRegistered": PersonalFields(("email", "full_name", "password_hash")),
+    "UserProfileChanged": PersonalFields(("email", "full_name")),
+    "UserPasswordChanged": PersonalFields(("password_hash",)),
+    "UserTotpEnrolmentStarted": PersonalFields(("totp_secret",)),
+    "UserMfaEnabled": PersonalFields(("recovery_codes",)),
+    "UserLoginSucceeded": PersonalFields(("address", "user_agent")),
+    "UserLoginFailed": PersonalFields(("address", "user_agent")),
+    "SessionStarted": PersonalFields(("address", "user_agent"), subject_field="user_id"),
 }
 SCHEME = "pii:v1"
 _PREFIX = SCHEME + ":"
@@ -58,6 +76,17 @@ def new_key() -> bytes:
 
 def has_personal_data(event_type: str) -> bool:
     return event_type in PERSONAL_FIELDS
+
+
+def subject_of(event_type: str, stream_id: UUID, data: JSONObject) -> UUID:
+    """Whose key seals this event's personal fields (only for types that have some)."""
+    field = PERSONAL_FIELDS[event_type].subject_field
+    return stream_id if field is None else UUID(str(data[field]))
+
+
+def _fields(event_type: str) -> tuple[str, ...]:
+    spec = PERSONAL_FIELDS.get(event_type)
+    return () if spec is None else spec.fields
 
 
 def _encrypt(value: str, key: bytes, subject: UUID) -> str:
@@ -77,12 +106,12 @@ def _decrypt(value: str, key: bytes | None, subject: UUID) -> str | None:
 
 
 def seal(event: NewEvent, key: bytes) -> NewEvent:
-    """The event with its personal fields encrypted under ``key``."""
-    fields = PERSONAL_FIELDS.get(event.type, ())
+    """The event with its personal fields encrypted under ``key`` (its subject's)."""
+    subject = subject_of(event.type, event.stream_id, event.data)
     data = dict(event.data)
-    for name in fields:
+    for name in _fields(event.type):
         if isinstance(data.get(name), str):
-            data[name] = _encrypt(data[name], key, event.stream_id)
+            data[name] = _encrypt(data[name], key, subject)
     return dataclasses.replace(event, data=data)
 
 
@@ -92,7 +121,7 @@ def is_sealed(value: object) -> bool:
 
 def sealed_fields(event_type: str, data: JSONObject) -> list[str]:
     """The fields of ``data`` that hold sealed personal data (none once revealed)."""
-    return [name for name in PERSONAL_FIELDS.get(event_type, ()) if is_sealed(data.get(name))]
+    return [name for name in _fields(event_type) if is_sealed(data.get(name))]
 
 
 def unseal_fields(
@@ -108,7 +137,7 @@ def unseal_fields(
 
 
 def unseal(event_type: str, data: JSONObject, key: bytes | None, subject: UUID) -> JSONObject:
-    return unseal_fields(data, PERSONAL_FIELDS.get(event_type, ()), key, subject)
+    return unseal_fields(data, _fields(event_type), key, subject)
 
 
 def load_keys(conn: psycopg.Connection[Any], subjects: Iterable[UUID]) -> dict[UUID, bytes]:
@@ -125,13 +154,19 @@ def reveal_records(
     conn: psycopg.Connection[Any], records: Sequence[RecordedEvent]
 ) -> list[RecordedEvent]:
     """Records with personal fields decrypted (None where the subject was forgotten)."""
-    subjects = [r.stream_id for r in records if has_personal_data(r.type)]
+    subjects = {
+        r.position: subject_of(r.type, r.stream_id, r.data)
+        for r in records
+        if has_personal_data(r.type)
+    }
     if not subjects:
         return list(records)
-    keys = load_keys(conn, subjects)
+    keys = load_keys(conn, subjects.values())
     return [
-        dataclasses.replace(r, data=unseal(r.type, r.data, keys.get(r.stream_id), r.stream_id))
-        if has_personal_data(r.type)
+        dataclasses.replace(
+            r, data=unseal(r.type, r.data, keys.get(subjects[r.position]), subjects[r.position])
+        )
+        if r.position in subjects
         else r
         for r in records
     ]

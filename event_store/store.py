@@ -297,19 +297,21 @@ class EventStore:
         ]
 
     def _sealed(self, events: Sequence[NewEvent], new_keys: Mapping[UUID, bytes]) -> list[NewEvent]:
-        subjects = {e.stream_id for e in events if personal_data.has_personal_data(e.type)}
-        if not subjects:
+        subject_of = {
+            id(e): personal_data.subject_of(e.type, e.stream_id, e.data)
+            for e in events
+            if personal_data.has_personal_data(e.type)
+        }
+        if not subject_of:
             return list(events)
         keys = dict(new_keys)
-        if missing := subjects - keys.keys():
+        if missing := set(subject_of.values()) - keys.keys():
             with self.connection() as conn:
                 keys |= personal_data.load_keys(conn, missing)
-        if missing := subjects - keys.keys():
+        if missing := set(subject_of.values()) - keys.keys():
             raise EventStoreError(f"no personal data key for {sorted(map(str, missing))}")
         return [
-            personal_data.seal(e, keys[e.stream_id])
-            if personal_data.has_personal_data(e.type)
-            else e
+            personal_data.seal(e, keys[subject_of[id(e)]]) if id(e) in subject_of else e
             for e in events
         ]
 

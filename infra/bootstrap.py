@@ -1,13 +1,22 @@
-"""Composition root: builds the event store and command bus from settings. Processes call these
-from their lifespan or entry function, never at import time."""
+"""Composition root: builds the event store, the command bus and the auth service from
+settings. Processes call these from their lifespan or entry function, never at import time."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from psycopg_pool import ConnectionPool
 
+from commands.auth_handlers import AuthPolicy, AuthServices, auth_handlers
 from commands.bus import CommandBus
 from event_store.connection import open_pool
 from event_store.store import EventStore
+from infra.auth import Clock, utc_now
+from infra.auth.keys import KeyStore, decode_secret
+from infra.auth.passwords import HashingParameters, PasswordHasher
+from infra.auth.service import AuthService, HashingCredentials
+from infra.auth.throttle import LoginThrottle, ThrottlePolicy
+from infra.auth.tokens import TokenIssuer, TokenSettings
 from infra.settings import Settings
 
 
@@ -20,5 +29,77 @@ def open_event_store_pool(settings: Settings) -> ConnectionPool:
     )
 
 
-def build_command_bus(settings: Settings, pool: ConnectionPool) -> CommandBus:
-    return CommandBus(EventStore(pool), retry_budget_s=settings.command_retry_budget_s)
+def build_key_store(
+    settings: Settings, store: EventStore, clock: Clock = utc_now, *, signing: bool = True
+) -> KeyStore:
+    """The signing keys; ``signing`` False for a process that only verifies tokens (which then
+    neither needs the key secret nor creates the table)."""
+    secret = decode_secret(settings.signing_key_secret.get_secret_value()) if signing else None
+    keys = KeyStore(
+        store,
+        secret,
+        token_ttl_s=settings.access_token_ttl_s,
+        clock=clock,
+        refresh_s=settings.signing_keys_refresh_s,
+    )
+    if signing:
+        keys.ensure_table()
+    return keys
+
+
+def password_hasher(settings: Settings) -> PasswordHasher:
+    return PasswordHasher(
+        HashingParameters(
+            time_cost=settings.password_hash_time_cost,
+            memory_kib=settings.password_hash_memory_kib,
+            parallelism=settings.password_hash_parallelism,
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WriteSide:
+    """The write API's command bus and auth service, over one event store."""
+
+    store: EventStore
+    bus: CommandBus
+    auth: AuthService
+    keys: KeyStore
+
+
+def build_write_side(settings: Settings, pool: ConnectionPool, clock: Clock = utc_now) -> WriteSide:
+    store = EventStore(pool)
+    hasher = password_hasher(settings)
+    services = AuthServices(
+        credentials=HashingCredentials(hasher),
+        policy=AuthPolicy(
+            staff_roles_need_mfa=settings.staff_roles_need_mfa,
+            refresh_token_ttl_s=settings.refresh_token_ttl_s,
+        ),
+        clock=clock,
+    )
+    bus = CommandBus(
+        store, retry_budget_s=settings.command_retry_budget_s, handlers=auth_handlers(services)
+    )
+    keys = build_key_store(settings, store, clock)
+    throttle = LoginThrottle(
+        store,
+        account=ThrottlePolicy(
+            settings.login_free_failures_per_account,
+            settings.login_lock_base_s,
+            settings.login_lock_max_s,
+        ),
+        address=ThrottlePolicy(
+            settings.login_free_failures_per_address,
+            settings.login_lock_base_s,
+            settings.login_lock_max_s,
+        ),
+        clock=clock,
+    )
+    throttle.ensure_table()
+    issuer = TokenIssuer(
+        keys,
+        TokenSettings(settings.auth_issuer, settings.auth_audience, settings.access_token_ttl_s),
+        clock,
+    )
+    return WriteSide(store, bus, AuthService(bus, store, hasher, issuer, throttle), keys)

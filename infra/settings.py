@@ -7,6 +7,8 @@ PostgreSQL or Kafka does not collide with ours).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -15,6 +17,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "ledgerline-dev-secret-do-not-use-in-production"
+DEV_SIGNING_KEY_SECRET = "bGVkZ2VybGluZS1kZXYtc2lnbmluZy1rZXlzLTMyYnk="  # refused in production
 
 
 class Settings(BaseSettings):
@@ -97,6 +100,24 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     dev_token_ttl_s: int = 3600
 
+    # The auth service: our own ES256 tokens (infra/auth). The issuer is the public address of
+    # the write API (the gateway's, behind one).
+    auth_issuer: str = "http://127.0.0.1:8000"
+    auth_audience: str = "ledgerline"
+    access_token_ttl_s: int = Field(default=600, ge=30, le=3600)
+    refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=300)
+    # 32 bytes, base64: seals the private signing keys in PostgreSQL.
+    signing_key_secret: SecretStr = SecretStr(DEV_SIGNING_KEY_SECRET)
+    signing_keys_refresh_s: float = 30.0
+    staff_roles_need_mfa: bool = True
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=32_768, ge=1024)
+    password_hash_parallelism: int = Field(default=1, ge=1)
+    login_free_failures_per_account: int = 5
+    login_free_failures_per_address: int = 20
+    login_lock_base_s: float = 30.0
+    login_lock_max_s: float = 900.0
+
     # Logging
     log_level: str = "INFO"
     log_format: Literal["json", "console"] | None = None
@@ -105,7 +126,21 @@ class Settings(BaseSettings):
     def _refuse_dev_secret_in_production(self) -> Settings:
         if self.env == "production" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
             raise ValueError("LEDGERLINE_JWT_SECRET must be set in production")
+        secret = self.signing_key_secret.get_secret_value()
+        if self.env == "production" and secret == DEV_SIGNING_KEY_SECRET:
+            raise ValueError("LEDGERLINE_SIGNING_KEY_SECRET must be set in production")
+        try:
+            raw = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+        except (binascii.Error, ValueError):
+            raw = b""
+        if len(raw) != 32:
+            raise ValueError("LEDGERLINE_SIGNING_KEY_SECRET must be 32 bytes in base64")
         return self
+
+    @property
+    def dev_tokens_allowed(self) -> bool:
+        """HS256 tokens from ``ledgerline auth token``: development and tests only."""
+        return self.env != "production"
 
     @model_validator(mode="after")
     def _key_files_exist(self) -> Settings:

@@ -14,7 +14,7 @@ import json
 from datetime import UTC
 from typing import Any
 
-from event_store.personal_data import SCHEME, sealed_fields
+from event_store.personal_data import SCHEME, sealed_fields, subject_of
 from event_store.records import RecordedEvent
 
 
@@ -32,8 +32,8 @@ def to_envelope(event: RecordedEvent) -> dict[str, Any]:
         "metadata": event.metadata,
     }
     if fields := sealed_fields(event.type, event.data):
-        # The subject of a user's personal data is the user, i.e. the stream.
-        envelope["sealed"] = {"scheme": SCHEME, "key_id": str(event.stream_id), "fields": fields}
+        subject = subject_of(event.type, event.stream_id, event.data)
+        envelope["sealed"] = {"scheme": SCHEME, "key_id": str(subject), "fields": fields}
     return envelope
 
 

@@ -11,10 +11,9 @@ inserted once. Stream-version bookkeeping (skip duplicates, refuse gaps) is the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from domain.upcasting import upcast
+from projections.documents import Data, Handler, created, evolved, existing
+from projections.mongo_users import USER_HANDLERS
 from projections.notifications import format_amount, notification, with_reason, with_reference
 from projections.operations import (
     Document,
@@ -26,10 +25,7 @@ from projections.operations import (
     UnknownEventType,
 )
 
-Data = dict[str, Any]
-Handler = Callable[[Envelope, Data, Document | None], Projected]
-
-STREAM_TYPES = frozenset({"User", "Account", "Payment", "Transfer"})
+STREAM_TYPES = frozenset({"User", "Account", "Payment", "Transfer", "Session"})
 
 # Logical collection of each stream type's documents (the sink maps them to physical names).
 PRIMARY_COLLECTIONS: dict[str, str] = {
@@ -37,6 +33,7 @@ PRIMARY_COLLECTIONS: dict[str, str] = {
     "Account": "accounts",
     "Payment": "payments",
     "Transfer": "transfers",
+    "Session": "sessions",
 }
 
 
@@ -62,82 +59,11 @@ def project(envelope: Envelope, current: Document | None) -> Projected:
 MONGO_PROJECTION = Projection(name="mongo", stream_types=STREAM_TYPES, project=project)
 
 
-# -- document helpers -----------------------------------------------------------------------
-
-
-def _created(envelope: Envelope, current: Document | None, **fields: Any) -> Document:
-    if current is not None:
-        raise ProjectionError(f"{envelope['type']} for a stream that already has a document")
-    stream_id = str(envelope["stream_id"])
-    return {
-        "_id": stream_id,
-        "id": stream_id,
-        **fields,
-        "version": envelope["version"],
-        "created_at": envelope.get("recorded_at"),
-        "updated_at": envelope.get("recorded_at"),
-    }
-
-
-def _existing(envelope: Envelope, current: Document | None) -> Document:
-    if current is None:
-        raise ProjectionError(f"{envelope['type']} for a stream without a document")
-    return current
-
-
-def _evolved(envelope: Envelope, current: Document, **changes: Any) -> Document:
-    return {
-        **current,
-        **changes,
-        "version": envelope["version"],
-        "updated_at": envelope.get("recorded_at"),
-    }
-
-
-# -- users ----------------------------------------------------------------------------------
-
-
-def _user_registered(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    doc = _created(
-        envelope,
-        current,
-        email=data["email"],
-        full_name=data["full_name"],
-        status="active",
-        roles=list(data.get("roles") or []),
-        personal_data_forgotten=False,
-    )
-    return Projected(doc)
-
-
-def _user_profile_changed(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    user = _existing(envelope, current)
-    # None means "unchanged" in this event.
-    changes = {key: data[key] for key in ("email", "full_name") if data.get(key) is not None}
-    doc = _evolved(envelope, user, **changes)
-    # The text must not depend on the personal fields: once a user is forgotten they read back
-    # as None, and a rebuild has to produce the same line the live projector wrote.
-    line = notification(envelope, user_id=user["id"], message="Your profile was updated")
-    return Projected(doc, [("notifications", line)])
-
-
-def _user_deactivated(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    user = _existing(envelope, current)
-    line = notification(envelope, user_id=user["id"], message="Your user was deactivated")
-    return Projected(_evolved(envelope, user, status="deactivated"), [("notifications", line)])
-
-
-def _user_forgotten(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    user = _existing(envelope, current)
-    doc = _evolved(envelope, user, email=None, full_name=None, personal_data_forgotten=True)
-    return Projected(doc)
-
-
 # -- accounts -------------------------------------------------------------------------------
 
 
 def _account_opened(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    doc = _created(
+    doc = created(
         envelope,
         current,
         owner_id=data["owner_id"],
@@ -158,13 +84,13 @@ def _account_doc(
     envelope: Envelope, current: Document, balance: int, holds: dict[str, int]
 ) -> Document:
     held = sum(holds.values())
-    return _evolved(
+    return evolved(
         envelope, current, balance=balance, held=held, available=balance - held, holds=holds
     )
 
 
 def _movement(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    account = _existing(envelope, current)
+    account = existing(envelope, current)
     kind = "credit" if envelope["type"] == "AccountCredited" else "debit"
     amount = int(data["amount"])
     balance = account["balance"] + (amount if kind == "credit" else -amount)
@@ -193,7 +119,7 @@ def _movement(envelope: Envelope, data: Data, current: Document | None) -> Proje
 
 
 def _funds_held(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    account = _existing(envelope, current)
+    account = existing(envelope, current)
     hold_id, amount = str(data["hold_id"]), int(data["amount"])
     doc = _account_doc(envelope, account, account["balance"], {**account["holds"], hold_id: amount})
     currency = data.get("currency") or account["currency"]
@@ -209,7 +135,7 @@ def _funds_held(envelope: Envelope, data: Data, current: Document | None) -> Pro
 
 
 def _hold_released(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    account = _existing(envelope, current)
+    account = existing(envelope, current)
     hold_id = str(data["hold_id"])
     holds = dict(account["holds"])
     # Lenient like the aggregate's own apply method: releasing an unknown hold changes nothing.
@@ -229,11 +155,11 @@ def _hold_released(envelope: Envelope, data: Data, current: Document | None) -> 
 
 def _status_change(status: str, text: str) -> Handler:
     def handle(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-        account = _existing(envelope, current)
+        account = existing(envelope, current)
         line = notification(
             envelope, account_id=account["id"], message=with_reason(text, data.get("reason"))
         )
-        return Projected(_evolved(envelope, account, status=status), [("notifications", line)])
+        return Projected(evolved(envelope, account, status=status), [("notifications", line)])
 
     return handle
 
@@ -242,7 +168,7 @@ def _status_change(status: str, text: str) -> Handler:
 
 
 def _payment_authorized(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    doc = _created(
+    doc = created(
         envelope,
         current,
         payer_account_id=data["payer_account_id"],
@@ -281,11 +207,11 @@ def _payment_lines(
 
 
 def _payment_captured(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    payment = _existing(envelope, current)
+    payment = existing(envelope, current)
     amount = int(data["amount"])
     shown = format_amount(amount, payment["currency"])
     merchant = payment.get("merchant") or "a merchant"
-    doc = _evolved(envelope, payment, captured=amount, status="captured")
+    doc = evolved(envelope, payment, captured=amount, status="captured")
     lines = _payment_lines(
         envelope,
         payment,
@@ -297,16 +223,16 @@ def _payment_captured(envelope: Envelope, data: Data, current: Document | None) 
 
 
 def _payment_voided(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    payment = _existing(envelope, current)
-    return Projected(_evolved(envelope, payment, status="voided"))
+    payment = existing(envelope, current)
+    return Projected(evolved(envelope, payment, status="voided"))
 
 
 def _payment_refunded(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    payment = _existing(envelope, current)
+    payment = existing(envelope, current)
     amount = int(data["amount"])
     refunded = payment["refunded"] + amount
     status = "refunded" if refunded >= payment["captured"] else "partially_refunded"
-    doc = _evolved(envelope, payment, refunded=refunded, status=status)
+    doc = evolved(envelope, payment, refunded=refunded, status=status)
     shown = format_amount(amount, payment["currency"])
     merchant = payment.get("merchant") or "a merchant"
     lines = _payment_lines(
@@ -323,7 +249,7 @@ def _payment_refunded(envelope: Envelope, data: Data, current: Document | None) 
 
 
 def _transfer_completed(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    doc = _created(
+    doc = created(
         envelope,
         current,
         from_account_id=data["from_account_id"],
@@ -336,10 +262,7 @@ def _transfer_completed(envelope: Envelope, data: Data, current: Document | None
 
 
 HANDLERS: dict[str, tuple[str, Handler]] = {
-    "UserRegistered": ("User", _user_registered),
-    "UserProfileChanged": ("User", _user_profile_changed),
-    "UserDeactivated": ("User", _user_deactivated),
-    "UserPersonalDataForgotten": ("User", _user_forgotten),
+    **USER_HANDLERS,
     "AccountOpened": ("Account", _account_opened),
     "AccountCredited": ("Account", _movement),
     "AccountDebited": ("Account", _movement),

@@ -50,6 +50,7 @@ class MongoCollections:
     payments: str = "payments"
     notifications: str = "notifications"
     transfers: str = "transfers"
+    sessions: str = "sessions"
 
     def named(self, logical: str) -> str:
         name: str = getattr(self, logical)
@@ -70,6 +71,7 @@ class MongoCollections:
 # Index specs per logical collection: (keys, options).
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     "accounts": [([("owner_id", ASCENDING)], {})],
+    "sessions": [([("user_id", ASCENDING), ("status", ASCENDING)], {})],
     "account_entries": [
         ([("account_id", ASCENDING), ("version", DESCENDING)], {"unique": True}),
     ],

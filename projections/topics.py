@@ -82,9 +82,10 @@ def clear_personal_fields(raw: bytes) -> list[str]:
     data = envelope["data"]
     if not isinstance(data, dict):
         raise ValueError("envelope data is not an object")
+    spec = PERSONAL_FIELDS.get(str(envelope["type"]))
     return [
         name
-        for name in PERSONAL_FIELDS.get(str(envelope["type"]), ())
+        for name in (spec.fields if spec else ())
         if isinstance(data.get(name), str) and not is_sealed(data[name])
     ]
 

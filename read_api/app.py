@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
+from infra.bootstrap import build_key_store
 from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
                 name="read_api_audit",
             )
             app.state.event_store = EventStore(audit_pool)
+            app.state.key_store = build_key_store(settings, app.state.event_store, signing=False)
             if settings.rate_limit_enabled:
                 app.state.rate_limiter = RateLimiter(audit_pool, fail_open=True, timeout_s=1.0)
             try:

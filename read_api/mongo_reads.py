@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,7 @@ class Collections:
     account_entries: str = "account_entries"
     payments: str = "payments"
     notifications: str = "notifications"
+    sessions: str = "sessions"
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,23 @@ class MongoReads:
 
     async def user(self, user_id: UUID) -> Document | None:
         return await self._by_id(self._names.users, user_id)
+
+    async def active_sessions(self, user: Document, now: datetime) -> list[Document]:
+        """The user's sessions still usable at ``now``: active, not expired, and started since
+        the last "revoke all sessions" (or the one it kept), newest first."""
+        generation = int(user.get("session_generation", 0))
+        current = [{"generation": generation}]
+        if user.get("kept_session"):
+            current.append({"_id": user["kept_session"]})
+        query = {
+            "user_id": str(user["id"]),
+            "status": "active",
+            "expires_at": {"$gt": now.isoformat()},
+            "$or": current,
+        }
+        with _unavailable_on_driver_error():
+            cursor = self._db[self._names.sessions].find(query).sort("created_at", -1)
+            return [doc async for doc in cursor]
 
     async def account(self, account_id: UUID) -> Document | None:
         return await self._by_id(self._names.accounts, account_id)

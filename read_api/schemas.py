@@ -34,6 +34,7 @@ class UserPublic(_ReadModel):
     status: UserStatus
     roles: list[str] = Field(examples=[["customer"]])
     personal_data_forgotten: bool = False
+    mfa_enabled: bool = Field(default=False, description="Whether a second factor is on.")
     version: int = Field(description=_VERSION)
     created_at: datetime
     updated_at: datetime
@@ -144,3 +145,20 @@ class UserSearchResults(BaseModel):
     items: list[UserPublic]
     total: int = Field(description="Matching users over all pages.")
     next_cursor: str | None = Field(description=_CURSOR)
+
+
+class SessionPublic(_ReadModel):
+    """An active login session."""
+
+    id: UUID = Field(description="The session id (the `sid` claim of its access tokens).")
+    created_at: datetime = Field(description="When the login happened.")
+    last_used_at: datetime = Field(description="When its refresh token was last used.")
+    expires_at: datetime = Field(description="When it ends at the latest.")
+    user_agent: str | None
+    address: str | None = Field(description="The client address of the login.")
+    amr: list[str] = Field(examples=[["pwd", "otp"]])
+    current: bool = Field(description="Whether it is the session of the token asking.")
+
+
+class SessionList(BaseModel):
+    items: list[SessionPublic]

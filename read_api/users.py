@@ -1,7 +1,8 @@
-"""Read routes for users: a user's profile and the list of their accounts."""
+"""Read routes for users: a user's profile, their accounts and their active sessions."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter
@@ -12,7 +13,7 @@ from read_api.access import account_scope_of, scope_of
 from read_api.deps import MongoDep
 from read_api.errors import ResourceNotFound, read_problem_responses
 from read_api.freshness import FreshDep
-from read_api.schemas import AccountList, AccountPublic, UserPublic
+from read_api.schemas import AccountList, AccountPublic, SessionList, SessionPublic, UserPublic
 
 router = APIRouter(prefix="/v1/users", tags=["users"], route_class=DocstringSummaryRoute)
 
@@ -37,3 +38,18 @@ async def list_user_accounts(
         raise ResourceNotFound("user", user_id)
     docs = await mongo.accounts_of(user_id)
     return AccountList(items=[AccountPublic.model_validate(doc) for doc in docs])
+
+
+@router.get("/{user_id}/sessions", responses=read_problem_responses(404))
+async def list_sessions(user_id: UUID, principal: CurrentPrincipal, mongo: MongoDep) -> SessionList:
+    """A user's active sessions, newest first: when, from where, last used."""
+    user = await mongo.user(user_id) if scope_of(principal).owns(user_id) else None
+    if user is None:
+        raise ResourceNotFound("user", user_id)
+    docs = await mongo.active_sessions(user, datetime.now(UTC))
+    return SessionList(
+        items=[
+            SessionPublic.model_validate({**doc, "current": doc["id"] == str(principal.session_id)})
+            for doc in docs
+        ]
+    )

@@ -12,6 +12,7 @@ unwinds as on Ctrl-C and the session fixtures stop their servers instead of leak
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,6 +40,10 @@ from tests.server_fixtures import (
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
+    # Cheap argon2 for the thousands of sign-ups and logins of the suite, in this process and
+    # the Ledgerline processes tests start (the real cost is measured in bench/auth.py).
+    os.environ.setdefault("LEDGERLINE_PASSWORD_HASH_TIME_COST", "1")
+    os.environ.setdefault("LEDGERLINE_PASSWORD_HASH_MEMORY_KIB", "1024")
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _interrupt)
     reap_abandoned_roots()

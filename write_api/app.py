@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from fastapi import FastAPI, Request
 
-from infra.bootstrap import build_command_bus, open_event_store_pool
+from infra.auth import Clock, utc_now
+from infra.auth.keys import KeyStore
+from infra.auth.service import AuthService
+from infra.bootstrap import build_write_side, open_event_store_pool
 from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
@@ -21,7 +24,7 @@ from infra.http.problems import install_problem_handlers, problem_responses
 from infra.http.rate_limit import RateLimiter
 from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
-from write_api import accounts, payments, transfers, users
+from write_api import accounts, auth, payments, transfers, user_security, users, well_known
 from write_api.deps import CommandExecutor
 
 _READY_TIMEOUT_S = 2.0
@@ -34,14 +37,17 @@ class WriteResources:
     bus: CommandExecutor
     check_ready: Callable[[], None]
     rate_limiter: RateLimiter | None = None
+    auth: AuthService | None = None
+    key_store: KeyStore | None = None
 
 
 ResourceFactory = Callable[[Settings], AbstractContextManager[WriteResources]]
 
 
 @contextmanager
-def open_resources(settings: Settings) -> Iterator[WriteResources]:
-    """The production resources: a pool on the event store database and a command bus."""
+def open_resources(settings: Settings, clock: Clock = utc_now) -> Iterator[WriteResources]:
+    """The production resources: a pool on the event store database, the command bus and the
+    auth service (``clock``: what they take the time from; tests move it)."""
     pool = open_event_store_pool(settings)
 
     def check_ready() -> None:
@@ -53,8 +59,13 @@ def open_resources(settings: Settings) -> Iterator[WriteResources]:
         limiter = RateLimiter(pool, timeout_s=settings.db_pool_timeout_s)
         limiter.ensure_table()
     try:
+        side = build_write_side(settings, pool, clock)
         yield WriteResources(
-            bus=build_command_bus(settings, pool), check_ready=check_ready, rate_limiter=limiter
+            bus=side.bus,
+            check_ready=check_ready,
+            rate_limiter=limiter,
+            auth=side.auth,
+            key_store=side.keys,
         )
     finally:
         pool.close()
@@ -74,6 +85,8 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
             app.state.resources = opened
             app.state.bus = opened.bus
             app.state.rate_limiter = opened.rate_limiter
+            app.state.auth = opened.auth
+            app.state.key_store = opened.key_store
             yield
 
     app = FastAPI(
@@ -92,7 +105,15 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     install_http_security(app, settings)
-    for router in (users.router, accounts.router, transfers.router, payments.router):
+    for router in (
+        users.router,
+        user_security.router,
+        auth.router,
+        accounts.router,
+        transfers.router,
+        payments.router,
+    ):
         app.include_router(router, responses=problem_responses(429))
+    app.include_router(well_known.router)
     app.include_router(build_operations_router(_check_ready))
     return app

@@ -10,7 +10,11 @@ from __future__ import annotations
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from infra.auth.passwords import MAX_LENGTH as MAX_PASSWORD
+from infra.auth.passwords import MIN_LENGTH as MIN_PASSWORD
+from infra.auth.passwords import password_problem
 
 MAX_AMOUNT = 10**15
 MAX_TEXT = 200
@@ -46,18 +50,52 @@ FullName = Annotated[
 ]
 
 
-class _Body(BaseModel):
+def _acceptable(password: str) -> str:
+    problem = password_problem(password)
+    if problem is not None:
+        raise ValueError(problem)
+    return password
+
+
+# A new password: 12-256 characters, not a common one (infra/auth/passwords.py).
+NewPassword = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=MIN_PASSWORD,
+        max_length=MAX_PASSWORD,
+        description="12 to 256 characters; common passwords are refused.",
+        examples=["correct horse battery staple"],
+    ),
+    AfterValidator(_acceptable),
+]
+# A password being checked, not chosen: any length up to the maximum.
+GivenPassword = Annotated[str, Field(strict=True, min_length=1, max_length=MAX_PASSWORD)]
+Code = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=64,
+        description="A 6-digit TOTP code or a recovery code.",
+        examples=["123456"],
+    ),
+]
+
+
+class StrictBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class UserCreate(_Body):
+class UserCreate(StrictBody):
     """Sign-up."""
 
     email: Email
     full_name: FullName
+    password: NewPassword
 
 
-class UserUpdate(_Body):
+class UserUpdate(StrictBody):
     """Profile change; at least one field."""
 
     email: Email | None = None
@@ -70,21 +108,21 @@ class UserUpdate(_Body):
         return self
 
 
-class AccountOpen(_Body):
+class AccountOpen(StrictBody):
     """Open an account for a user in one currency."""
 
     owner_id: UUID
     currency: Currency
 
 
-class MoneyMovement(_Body):
+class MoneyMovement(StrictBody):
     """A deposit or a withdrawal."""
 
     amount: Amount
     reference: RequiredText = Field(examples=["salary"])
 
 
-class TransferCreate(_Body):
+class TransferCreate(StrictBody):
     """Move money between two accounts of the same currency."""
 
     from_account_id: UUID
@@ -93,7 +131,7 @@ class TransferCreate(_Body):
     reference: RequiredText = Field(examples=["rent"])
 
 
-class PaymentCreate(_Body):
+class PaymentCreate(StrictBody):
     """Authorize a payment: a hold on the payer's account."""
 
     payer_account_id: UUID
@@ -103,13 +141,13 @@ class PaymentCreate(_Body):
     merchant: RequiredText = Field(examples=["Corner Shop"])
 
 
-class RefundCreate(_Body):
+class RefundCreate(StrictBody):
     """Refund part or all of a captured payment."""
 
     amount: Amount
 
 
-class ReasonBody(_Body):
+class ReasonBody(StrictBody):
     """Why an operator freezes, unfreezes or closes an account."""
 
     reason: Text | None = None

@@ -1,4 +1,5 @@
-"""Write routes for users: sign-up, profile changes, deactivation and GDPR erasure."""
+"""Write routes for users: sign-up (with a password), profile changes, deactivation and GDPR
+erasure. Credentials, sessions and roles are in ``user_security``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter
 
 from commands.messages import ChangeProfile, DeactivateUser, ForgetPersonalData, RegisterUser
 from infra.http.routing import DocstringSummaryRoute
+from write_api.auth import AuthDep
 from write_api.deps import Dispatch, SignUpDispatch
 from write_api.responses import command_responses
 from write_api.schemas import CommandResponse, UserCreate, UserUpdate
@@ -24,9 +26,12 @@ _ON_USER = command_responses(created=False, problems=(403, 404, 409, 412))
     # A token is optional here: `{}` tells OpenAPI clients that anonymous calls are allowed.
     openapi_extra={"security": [{}, {"HTTPBearer": []}]},
 )
-def register_user(body: UserCreate, send: SignUpDispatch) -> CommandResponse:
+def register_user(body: UserCreate, send: SignUpDispatch, auth: AuthDep) -> CommandResponse:
     """Sign up: register a new user (no token needed); the email must be unused."""
-    return send(RegisterUser(email=body.email, full_name=body.full_name))
+    password_hash = auth.hasher.hash(body.password)
+    return send(
+        RegisterUser(email=body.email, full_name=body.full_name, password_hash=password_hash)
+    )
 
 
 @router.patch("/{user_id}", responses=_ON_USER)

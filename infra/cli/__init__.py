@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli import audit, auth, db, dev, project, projections, relay, serve, topics
+from infra.cli import audit, auth, db, dev, project, projections, relay, serve, topics, users
 
 app = typer.Typer(
     name="ledgerline",
@@ -17,7 +17,8 @@ app = typer.Typer(
 )
 app.add_typer(dev.app, name="dev", help="Start and stop the local servers.")
 app.add_typer(db.app, name="db", help="Event store schema.")
-app.add_typer(auth.app, name="auth", help="Development tokens.")
+app.add_typer(auth.app, name="auth", help="Development tokens and signing keys.")
+app.add_typer(users.app, name="users", help="Users: roles.")
 app.add_typer(serve.app, name="serve", help="Run the HTTP services.")
 app.command("relay")(relay.relay)
 app.add_typer(project.app, name="project", help="Run a projector (Kafka → read models).")

@@ -1,6 +1,12 @@
 """JWT bearer authentication: token verification, dev-token minting and the principal
 dependencies (``CurrentPrincipal``, ``OptionalPrincipal``) the routes declare.
 
+Accepted tokens:
+- ES256 tokens Ledgerline issues itself (``infra.auth.tokens``), by ``kid`` from our key store,
+  with our issuer and audience and a session id;
+- RS256 tokens of an outside issuer, when its public key or JWKS is configured;
+- HS256 development tokens (``ledgerline auth token``), except in production.
+
 Only authentication lives here. Whether a principal may act on an aggregate depends on the
 aggregate's state, so authorisation happens in the command bus (which raises ``Forbidden``).
 """
@@ -21,6 +27,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from commands.context import ANONYMOUS, ROLES, Principal
+from infra.auth.keys import ALGORITHM, KeyStore
+from infra.auth.tokens import check_times, untimed
 from infra.http.app_state import SettingsDep
 from infra.settings import Settings
 
@@ -35,28 +43,36 @@ class Unauthenticated(Exception):
         self.challenge = f'{_REALM}, error="invalid_token"' if invalid_token else _REALM
 
 
-def decode_token(settings: Settings, token: str) -> Principal:
+def decode_token(settings: Settings, token: str, keys: KeyStore | None = None) -> Principal:
     """Verify ``token`` and turn its claims into a principal, or raise ``Unauthenticated``.
 
-    HS256 tokens are checked against the shared secret, RS256 tokens against the configured
-    public key or JWKS. The key is chosen from our configuration for the algorithm, never from
-    the token, so an RS256 public key can never be abused as an HS256 secret, and ``alg: none``
-    has no key at all."""
+    ES256 tokens are checked against our own keys (``keys``), HS256 tokens against the shared
+    development secret, RS256 tokens against the configured public key or JWKS. The key is
+    chosen from our configuration for the algorithm, never from the token, so a public key can
+    never be abused as an HS256 secret, and ``alg: none`` has no key at all."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as error:
         raise Unauthenticated("The token is malformed or invalid.") from error
     algorithm = header.get("alg")
-    key = _verification_key(settings, algorithm, header.get("kid"))
+    ours = algorithm == ALGORITHM
+    key = (
+        _our_key(keys, header.get("kid"))
+        if ours
+        else _verification_key(settings, algorithm, header.get("kid"))
+    )
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=[str(algorithm)],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
-            options={"require": ["exp", "sub"]},
+            audience=settings.auth_audience if ours else settings.jwt_audience,
+            issuer=settings.auth_issuer if ours else settings.jwt_issuer,
+            options=untimed(["exp", "iat", "sub", "sid"]) if ours else {"require": ["exp", "sub"]},
         )
+        if ours:
+            assert keys is not None  # _our_key found the key there
+            check_times(claims, keys.now())
     except jwt.ExpiredSignatureError as error:
         raise Unauthenticated("The token has expired.") from error
     except jwt.ImmatureSignatureError as error:
@@ -71,11 +87,22 @@ def decode_token(settings: Settings, token: str) -> Principal:
         raise Unauthenticated(f"The token lacks the {error.claim!r} claim.") from error
     except jwt.InvalidTokenError as error:
         raise Unauthenticated("The token is malformed or invalid.") from error
-    return Principal(user_id=_user_id(claims.get("sub")), roles=_roles(claims.get("roles")))
+    return Principal(
+        user_id=_user_id(claims.get("sub")),
+        roles=_roles(claims.get("roles")),
+        session_id=_user_id(claims["sid"]) if ours else None,
+    )
+
+
+def _our_key(keys: KeyStore | None, kid: object) -> Any:
+    key = keys.verification_key(kid) if keys is not None and isinstance(kid, str) else None
+    if key is None:
+        raise Unauthenticated("The token's key id is not one of ours (or has been retired).")
+    return key
 
 
 def _verification_key(settings: Settings, algorithm: object, kid: object) -> Any:
-    if algorithm == settings.jwt_algorithm:
+    if algorithm == settings.jwt_algorithm and settings.dev_tokens_allowed:
         return settings.jwt_secret.get_secret_value()
     if algorithm == "RS256":
         if settings.jwt_jwks_file is not None:
@@ -120,8 +147,11 @@ def _roles(claim: object) -> frozenset[str]:
 
 
 def mint_token(settings: Settings, sub: UUID | str, roles: Iterable[str], ttl_s: int) -> str:
-    """Sign a token for ``sub`` with ``roles`` valid ``ttl_s`` seconds; ``ValueError`` on bad
-    input. Used by ``ledgerline auth token`` and by tests."""
+    """Sign a development token for ``sub`` with ``roles`` valid ``ttl_s`` seconds;
+    ``ValueError`` on bad input (and in production). Used by ``ledgerline auth token`` and
+    tests."""
+    if not settings.dev_tokens_allowed:
+        raise ValueError("development tokens are refused in production (LEDGERLINE_ENV)")
     try:
         user_id = sub if isinstance(sub, UUID) else UUID(sub)
     except ValueError as error:
@@ -173,7 +203,7 @@ async def current_principal(
     token = _token(request, credentials)
     if token is None:
         raise Unauthenticated("A bearer token is required.", invalid_token=False)
-    return decode_token(settings, token)
+    return decode_token(settings, token, _keys(request))
 
 
 async def optional_principal(
@@ -181,7 +211,12 @@ async def optional_principal(
 ) -> Principal:
     """The principal if a token is sent (an invalid one is still a 401), else anonymous."""
     token = _token(request, credentials)
-    return ANONYMOUS if token is None else decode_token(settings, token)
+    return ANONYMOUS if token is None else decode_token(settings, token, _keys(request))
+
+
+def _keys(request: Request) -> KeyStore | None:
+    keys: KeyStore | None = getattr(request.app.state, "key_store", None)
+    return keys
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from commands import errors as command_errors
 from domain import errors as domain_errors
 from event_store import errors as store_errors
+from infra.auth.throttle import LoginLocked
 from infra.http.auth import Unauthenticated
 from infra.http.rate_limit import RateLimited
 
@@ -64,8 +65,10 @@ def problem_response(
     title: str | None = None,
     errors: Sequence[FieldError] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> ProblemResponse:
-    """Build the problem response for ``status`` with type URI ``…/problems/<code>``."""
+    """Build the problem response for ``status`` with type URI ``…/problems/<code>``;
+    ``extensions`` are extra members (RFC 9457 section 3.2), e.g. OAuth's ``error``."""
     body = Problem(
         type=PROBLEM_TYPE_BASE + code,
         title=title or _title_from_code(code),
@@ -73,9 +76,8 @@ def problem_response(
         detail=detail,
         errors=list(errors) if errors is not None else None,
     )
-    return ProblemResponse(
-        body.model_dump(mode="json", exclude_none=True), status_code=status, headers=headers
-    )
+    content = body.model_dump(mode="json", exclude_none=True) | dict(extensions or {})
+    return ProblemResponse(content, status_code=status, headers=headers)
 
 
 def internal_error_response() -> ProblemResponse:
@@ -133,6 +135,8 @@ _COMMAND_ERROR_STATUS: dict[type[Exception], int] = {
     command_errors.VersionMismatch: 412,
     command_errors.IdempotencyKeyReused: 422,
     command_errors.EmailTaken: 409,
+    command_errors.InvalidCredentials: 401,
+    command_errors.InvalidCode: 422,
     command_errors.Conflict: 409,
     command_errors.ServiceUnavailable: 503,
 }
@@ -195,9 +199,21 @@ async def _command_error(request: Request, exc: Exception) -> ProblemResponse:
         (code for kind, code in _COMMAND_ERROR_STATUS.items() if isinstance(exc, kind)), 400
     )
     headers = None
+    errors = None
     if isinstance(exc, command_errors.ServiceUnavailable):
         headers = {"Retry-After": str(exc.retry_after_s)}
-    return problem_response(status, exc.code, str(exc), headers=headers)
+    if isinstance(exc, command_errors.InvalidCredentials):
+        headers = {"WWW-Authenticate": 'Bearer realm="ledgerline"'}
+    if isinstance(exc, command_errors.InvalidCode):
+        errors = [FieldError(field="code", message=str(exc))]
+    return problem_response(status, exc.code, str(exc), headers=headers, errors=errors)
+
+
+async def _login_locked(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, LoginLocked)
+    return problem_response(
+        429, "login-locked", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+    )
 
 
 async def _store_unavailable(request: Request, exc: Exception) -> ProblemResponse:
@@ -253,6 +269,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(command_errors.CommandError, _command_error)
     app.add_exception_handler(store_errors.StoreUnavailable, _store_unavailable)
     app.add_exception_handler(RateLimited, _rate_limited)
+    app.add_exception_handler(LoginLocked, _login_locked)
     # Starlette runs the Exception handler outside user middleware; RequestContextMiddleware
     # catches first (so the 500 still carries the correlation id) and this stays as a backstop.
     app.add_exception_handler(Exception, _unexpected)

@@ -27,6 +27,7 @@ from infra.http.auth import mint_token
 from infra.servers import PostgresServer
 from infra.settings import Settings
 from read_api.app import create_app as create_read_app
+from tests.credentials import PASSWORD
 from tests.problems import assert_problem  # noqa: F401 - re-exported for test modules
 from tests.server_fixtures import fresh_database
 from write_api.app import create_app as create_write_app
@@ -65,7 +66,9 @@ class Ledger:
 
     def sign_up(self, full_name: str = "Ada Lovelace") -> Actor:
         email = f"{uuid.uuid4().hex[:12]}@example.com"
-        user_id = self.post("/v1/users", None, {"email": email, "full_name": full_name})
+        user_id = self.post(
+            "/v1/users", None, {"email": email, "full_name": full_name, "password": PASSWORD}
+        )
         return self.actor("customer", user_id=user_id)
 
     def open_account(self, owner: Actor, currency: str = "EUR") -> UUID:

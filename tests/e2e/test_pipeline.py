@@ -3,6 +3,7 @@ and a client can read its own write with ``min_version``."""
 
 from __future__ import annotations
 
+from tests.credentials import PASSWORD
 from tests.e2e.conftest import System
 from tests.polling import wait_for
 
@@ -10,10 +11,16 @@ from tests.polling import wait_for
 def test_every_event_type_reaches_mongo_and_elasticsearch(system: System) -> None:
     admin = system.token("00000000-0000-4000-8000-000000000001", "admin")
     ada = system.command(
-        "/v1/users", {"email": "ada@example.com", "full_name": "Ada Lovelace"}, {}, 201
+        "/v1/users",
+        {"email": "ada@example.com", "full_name": "Ada Lovelace", "password": PASSWORD},
+        {},
+        201,
     )
     shop = system.command(
-        "/v1/users", {"email": "shop@example.com", "full_name": "Book Shop"}, {}, 201
+        "/v1/users",
+        {"email": "shop@example.com", "full_name": "Book Shop", "password": PASSWORD},
+        {},
+        201,
     )
     as_ada, as_shop = system.token(ada["id"]), system.token(shop["id"])
     operator = system.token("00000000-0000-4000-8000-000000000002", "operator")

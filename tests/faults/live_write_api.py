@@ -29,6 +29,7 @@ from event_store.store import EventStore
 from infra.http.auth import mint_token
 from infra.servers import free_port
 from infra.settings import Settings
+from tests.credentials import PASSWORD
 from tests.polling import wait_for
 from write_api.app import create_app
 
@@ -100,7 +101,11 @@ def sign_up(client: httpx.Client, settings: Settings) -> tuple[UUID, dict[str, s
     """A new customer: (user id, their Authorization header)."""
     response = client.post(
         "/v1/users",
-        json={"email": f"{uuid.uuid4().hex[:16]}@example.com", "full_name": "Fault Tester"},
+        json={
+            "email": f"{uuid.uuid4().hex[:16]}@example.com",
+            "full_name": "Fault Tester",
+            "password": PASSWORD,
+        },
     )
     assert response.status_code == 201, response.text
     user_id = UUID(response.json()["id"])

@@ -33,6 +33,7 @@ import pytest
 from pydantic import SecretStr
 
 from infra.settings import Settings
+from tests.credentials import PASSWORD
 from tests.faults.live_write_api import account_state, bearer, live_write_api
 from tests.polling import wait_for
 from tests.server_fixtures import event_store_on
@@ -144,7 +145,11 @@ def onboard(client: httpx.Client, settings: Settings) -> Customer:
         client,
         command(
             "/v1/users",
-            {"email": f"{uuid.uuid4().hex[:16]}@example.com", "full_name": "Load"},
+            {
+                "email": f"{uuid.uuid4().hex[:16]}@example.com",
+                "full_name": "Load",
+                "password": PASSWORD,
+            },
             {},
             201,
         ),

@@ -28,6 +28,7 @@ from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, free_po
 from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
+from tests.credentials import PASSWORD
 from tests.polling import wait_for
 
 ADMIN = "00000000-0000-4000-8000-00000000ad01"
@@ -144,13 +145,17 @@ def test_a_forgotten_users_name_and_address_appear_nowhere_outside_the_event_sto
     markers = [surname.lower(), email.split("@")[0]]
 
     problems: list[str] = []
-    user = run.post("/v1/users", {"email": email, "full_name": name}, {}, 201)
+    user = run.post("/v1/users", {"email": email, "full_name": name, "password": PASSWORD}, {}, 201)
     uid = user["id"]
     as_user = run.auth(uid)
-    taken = run.write.post("/v1/users", json={"email": email, "full_name": name})
+    taken = run.write.post(
+        "/v1/users", json={"email": email, "full_name": name, "password": PASSWORD}
+    )
     problems.append(taken.text)
     assert taken.status_code == 409
-    invalid = run.write.post("/v1/users", json={"email": name, "full_name": email})
+    invalid = run.write.post(
+        "/v1/users", json={"email": name, "full_name": email, "password": PASSWORD}
+    )
     problems.append(invalid.text)
     assert invalid.status_code == 422
     too_long = run.write.patch(f"/v1/users/{uid}", json={"full_name": name * 40}, headers=as_user)

@@ -17,6 +17,7 @@ from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, free_po
 from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
+from tests.credentials import PASSWORD
 from tests.polling import wait_for
 
 SECRET = "observability-secret-long-enough-for-production-hs256"
@@ -89,7 +90,7 @@ def test_one_correlation_id_appears_in_all_five_processes(
     read = httpx.Client(base_url=f"http://127.0.0.1:{settings.read_api_port}", timeout=10)
     signed_up = write.post(
         "/v1/users",
-        json={"email": "trace@example.com", "full_name": "Trace Me"},
+        json={"email": "trace@example.com", "full_name": "Trace Me", "password": PASSWORD},
         headers={"X-Correlation-ID": trace},
     )
     assert signed_up.status_code == 201, signed_up.text

@@ -27,6 +27,7 @@ import structlog
 
 from infra.http.auth import mint_token
 from infra.settings import Settings
+from tests.credentials import PASSWORD
 
 log = structlog.get_logger(__name__)
 
@@ -181,7 +182,11 @@ class Workload:
                 "sign-up",
                 "/v1/users",
                 {},
-                {"email": f"holder{n}-{uuid.uuid4().hex[:8]}@example.com", "full_name": f"H {n}"},
+                {
+                    "email": f"holder{n}-{uuid.uuid4().hex[:8]}@example.com",
+                    "full_name": f"H {n}",
+                    "password": PASSWORD,
+                },
             )
             assert signed_up is not None, "sign-up refused"
             user_id = signed_up["id"]

@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from event_store.schema import migrate
 from infra.http.auth import mint_token
 from infra.settings import Settings
+from tests.credentials import PASSWORD
 from tests.problems import assert_problem  # noqa: F401 - re-exported for test modules
 from write_api.app import create_app
 
@@ -49,7 +50,9 @@ class Api:
 
     def sign_up(self, email: str | None = None, full_name: str = "Ada Lovelace") -> Actor:
         email = email or f"{uuid.uuid4().hex[:12]}@example.com"
-        response = self.client.post("/v1/users", json={"email": email, "full_name": full_name})
+        response = self.client.post(
+            "/v1/users", json={"email": email, "full_name": full_name, "password": PASSWORD}
+        )
         assert response.status_code == 201, response.text
         return self.actor("customer", user_id=UUID(response.json()["id"]))
 

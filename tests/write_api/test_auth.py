@@ -11,6 +11,7 @@ from typing import Any
 import jwt
 import pytest
 
+from tests.credentials import PASSWORD
 from tests.write_api.conftest import TEST_SECRET, Api, assert_problem
 
 COMMANDS: list[tuple[str, str, dict[str, Any] | None]] = [
@@ -94,7 +95,7 @@ def test_commands_refuse_a_missing_or_invalid_token(
 def test_sign_up_refuses_an_invalid_token_rather_than_going_anonymous(api: Api) -> None:
     response = api.client.post(
         "/v1/users",
-        json={"email": "x@example.com", "full_name": "X"},
+        json={"email": "x@example.com", "full_name": "X", "password": PASSWORD},
         headers={"Authorization": f"Bearer {BAD_TOKENS['expired']}"},
     )
     assert_problem(response, 401)

@@ -12,6 +12,7 @@ from commands.context import CommandContext
 from commands.messages import Command
 from commands.result import CommandResult
 from infra.settings import Settings
+from tests.credentials import PASSWORD
 from tests.write_api.conftest import Api, assert_problem
 from write_api.app import WriteResources, create_app
 
@@ -50,7 +51,9 @@ def test_the_correlation_id_is_echoed_and_stored_in_every_events_metadata(api: A
 
 
 def test_a_generated_correlation_id_reaches_the_metadata_too(api: Api) -> None:
-    response = api.client.post("/v1/users", json={"email": "c@example.com", "full_name": "C"})
+    response = api.client.post(
+        "/v1/users", json={"email": "c@example.com", "full_name": "C", "password": PASSWORD}
+    )
     generated = response.headers["x-correlation-id"]
     [(_, _, metadata)] = api.events(UUID(response.json()["id"]))
     assert metadata["correlation_id"] == generated

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.credentials import PASSWORD
 from tests.write_api.conftest import Api, assert_problem
 
 UNICODE_SAMPLES = [
@@ -96,7 +97,9 @@ def test_unicode_in_every_string_field_round_trips_or_is_refused_cleanly(
 
 def test_unicode_email_local_parts_are_refused_or_accepted_but_never_500(api: Api) -> None:
     for email in ("zoë@example.com", "李@例え.jp", "\u0000@example.com"):
-        response = api.client.post("/v1/users", json={"email": email, "full_name": "Z"})
+        response = api.client.post(
+            "/v1/users", json={"email": email, "full_name": "Z", "password": PASSWORD}
+        )
         assert response.status_code in (201, 422), response.text
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.credentials import PASSWORD
 from tests.write_api.conftest import Api, assert_problem, fields
 
 PARALLEL = 50
@@ -35,7 +36,7 @@ def test_a_repeated_key_with_the_same_body_replays_the_first_response(api: Api) 
 
 def test_a_replayed_creation_is_still_201(api: Api) -> None:
     key = {"Idempotency-Key": "signup-1"}
-    body = {"email": "once@example.com", "full_name": "Once"}
+    body = {"email": "once@example.com", "full_name": "Once", "password": PASSWORD}
     first = api.client.post("/v1/users", json=body, headers=key)
     again = api.client.post("/v1/users", json=body, headers=key)
     assert (first.status_code, again.status_code) == (201, 201)

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from infra.settings import Settings
+from tests.credentials import PASSWORD
 from tests.write_api.conftest import Api, assert_problem
 from write_api.app import create_app
 
@@ -71,7 +72,9 @@ def test_a_refused_request_appends_nothing(two_processes: tuple[Api, Api], api: 
 
 def test_sign_up_is_limited_per_client_address(two_processes: tuple[Api, Api]) -> None:
     first, _ = two_processes
-    bodies = [{"email": f"u{n}@example.com", "full_name": "U"} for n in range(3)]
+    bodies = [
+        {"email": f"u{n}@example.com", "full_name": "U", "password": PASSWORD} for n in range(3)
+    ]
     statuses = [first.client.post("/v1/users", json=body).status_code for body in bodies]
     assert statuses == [201, 201, 429]
 
@@ -81,6 +84,8 @@ def test_missing_token_is_still_401_when_the_address_is_exhausted(
 ) -> None:
     first, _ = two_processes
     for n in range(3):
-        first.client.post("/v1/users", json={"email": f"x{n}@example.com", "full_name": "X"})
+        first.client.post(
+            "/v1/users", json={"email": f"x{n}@example.com", "full_name": "X", "password": PASSWORD}
+        )
     response = first.client.post("/v1/accounts", json={"owner_id": "x", "currency": "EUR"})
     assert response.status_code == 401

@@ -7,12 +7,14 @@ from uuid import UUID
 
 import pytest
 
+from tests.credentials import PASSWORD
 from tests.write_api.conftest import Api, assert_problem, fields
 
 
 def test_sign_up_needs_no_token_and_creates_the_user(api: Api) -> None:
     response = api.client.post(
-        "/v1/users", json={"email": "grace@example.com", "full_name": "Grace Hopper"}
+        "/v1/users",
+        json={"email": "grace@example.com", "full_name": "Grace Hopper", "password": PASSWORD},
     )
     assert response.status_code == 201
     body = response.json()
@@ -28,7 +30,8 @@ def test_sign_up_needs_no_token_and_creates_the_user(api: Api) -> None:
 def test_signing_up_with_a_taken_email_is_a_conflict(api: Api) -> None:
     api.sign_up(email="taken@example.com")
     response = api.client.post(
-        "/v1/users", json={"email": "taken@example.com", "full_name": "Someone Else"}
+        "/v1/users",
+        json={"email": "taken@example.com", "full_name": "Someone Else", "password": PASSWORD},
     )
     assert_problem(response, 409, "email-taken")
 
@@ -37,9 +40,19 @@ def test_signing_up_with_a_taken_email_is_a_conflict(api: Api) -> None:
     ("body", "field"),
     [
         pytest.param({"full_name": "No Email"}, "email", id="missing email"),
-        pytest.param({"email": "not-an-email", "full_name": "X"}, "email", id="bad email"),
-        pytest.param({"email": "a@example.com", "full_name": ""}, "full_name", id="empty name"),
-        pytest.param({"email": 42, "full_name": "X"}, "email", id="email not a string"),
+        pytest.param(
+            {"email": "not-an-email", "full_name": "X", "password": PASSWORD},
+            "email",
+            id="bad email",
+        ),
+        pytest.param(
+            {"email": "a@example.com", "full_name": "", "password": PASSWORD},
+            "full_name",
+            id="empty name",
+        ),
+        pytest.param(
+            {"email": 42, "full_name": "X", "password": PASSWORD}, "email", id="email not a string"
+        ),
         pytest.param(
             {"email": "a@example.com", "full_name": "X", "roles": ["admin"]},
             "roles",
@@ -114,7 +127,8 @@ def test_forgetting_personal_data_keeps_the_events_but_frees_the_email(api: Api)
         "UserPersonalDataForgotten",
     ]
     again = api.client.post(
-        "/v1/users", json={"email": "forget.me@example.com", "full_name": "New Ada"}
+        "/v1/users",
+        json={"email": "forget.me@example.com", "full_name": "New Ada", "password": PASSWORD},
     )
     assert again.status_code == 201
 

@@ -1,0 +1,166 @@
+"""The MongoDB read model of users and their login sessions (pure folds, see
+``mongo_projection``).
+
+A user document shows the profile, status, roles and whether a second factor is on, never a
+password hash or a TOTP secret. Security events that change nothing visible (a login, a failed
+login, a password change) still advance the document's version, which the version guard needs.
+A session document (collection ``sessions``) shows when and from where a session started,
+when it was last refreshed and whether it is active; its address and user agent are dropped
+when it ends (forgetting a user ends every session of theirs), so only active sessions carry
+them.
+"""
+
+from __future__ import annotations
+
+from projections.documents import Data, Handler, created, evolved, existing
+from projections.notifications import notification
+from projections.operations import Document, Envelope, Projected
+
+
+def _user_registered(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    doc = created(
+        envelope,
+        current,
+        email=data["email"],
+        full_name=data["full_name"],
+        status="active",
+        roles=list(data.get("roles") or []),
+        personal_data_forgotten=False,
+        mfa_enabled=False,
+        session_generation=0,
+        kept_session=None,
+    )
+    return Projected(doc)
+
+
+def _user_profile_changed(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    # None means "unchanged" in this event.
+    changes = {key: data[key] for key in ("email", "full_name") if data.get(key) is not None}
+    doc = evolved(envelope, user, **changes)
+    # The text must not depend on the personal fields: once a user is forgotten they read back
+    # as None, and a rebuild has to produce the same line the live projector wrote.
+    line = notification(envelope, user_id=user["id"], message="Your profile was updated")
+    return Projected(doc, [("notifications", line)])
+
+
+def _user_deactivated(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    line = notification(envelope, user_id=user["id"], message="Your user was deactivated")
+    return Projected(evolved(envelope, user, status="deactivated"), [("notifications", line)])
+
+
+def _user_forgotten(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    doc = evolved(envelope, user, email=None, full_name=None, personal_data_forgotten=True)
+    return Projected(doc)
+
+
+def _unchanged(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    """A security event with nothing to show: the version still moves on."""
+    return Projected(evolved(envelope, existing(envelope, current)))
+
+
+def _mfa_enabled(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    line = notification(envelope, user_id=user["id"], message="Two-step login was turned on")
+    return Projected(evolved(envelope, user, mfa_enabled=True), [("notifications", line)])
+
+
+def _mfa_disabled(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    line = notification(envelope, user_id=user["id"], message="Two-step login was turned off")
+    return Projected(evolved(envelope, user, mfa_enabled=False), [("notifications", line)])
+
+
+def _password_changed(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    if data.get("reason") == "rehashed":  # our doing, not the user's: nothing to tell
+        return Projected(evolved(envelope, user))
+    line = notification(envelope, user_id=user["id"], message="Your password was changed")
+    return Projected(evolved(envelope, user), [("notifications", line)])
+
+
+def _role_granted(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    roles = sorted({*user.get("roles", []), data["role"]})
+    return Projected(evolved(envelope, user, roles=roles))
+
+
+def _role_revoked(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    roles = [role for role in user.get("roles", []) if role != data["role"]]
+    return Projected(evolved(envelope, user, roles=roles))
+
+
+def _sessions_revoked(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    doc = evolved(
+        envelope,
+        user,
+        session_generation=int(user.get("session_generation", 0)) + 1,
+        kept_session=data.get("keep_session_id"),
+    )
+    return Projected(doc)
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+
+def _session_started(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    doc = created(
+        envelope,
+        current,
+        user_id=data["user_id"],
+        amr=list(data.get("amr") or []),
+        address=data.get("address"),
+        user_agent=data.get("user_agent"),
+        generation=int(data.get("generation") or 0),
+        expires_at=data["expires_at"],
+        last_used_at=envelope.get("recorded_at"),
+        status="active",
+    )
+    return Projected(doc)
+
+
+def _session_refreshed(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    session = existing(envelope, current)
+    return Projected(evolved(envelope, session, last_used_at=envelope.get("recorded_at")))
+
+
+def _session_ended(reason: str | None) -> Handler:
+    def handle(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+        session = existing(envelope, current)
+        doc = evolved(
+            envelope,
+            session,
+            status="ended",
+            ended_reason=reason or data.get("reason"),
+            address=None,
+            user_agent=None,
+        )
+        return Projected(doc)
+
+    return handle
+
+
+USER_HANDLERS: dict[str, tuple[str, Handler]] = {
+    "UserRegistered": ("User", _user_registered),
+    "UserProfileChanged": ("User", _user_profile_changed),
+    "UserDeactivated": ("User", _user_deactivated),
+    "UserPersonalDataForgotten": ("User", _user_forgotten),
+    "UserPasswordChanged": ("User", _password_changed),
+    "UserTotpEnrolmentStarted": ("User", _unchanged),
+    "UserMfaEnabled": ("User", _mfa_enabled),
+    "UserMfaDisabled": ("User", _mfa_disabled),
+    "UserRecoveryCodeUsed": ("User", _unchanged),
+    "UserLoginSucceeded": ("User", _unchanged),
+    "UserLoginFailed": ("User", _unchanged),
+    "UserRoleGranted": ("User", _role_granted),
+    "UserRoleRevoked": ("User", _role_revoked),
+    "UserSessionsRevoked": ("User", _sessions_revoked),
+    "SessionStarted": ("Session", _session_started),
+    "SessionRefreshed": ("Session", _session_refreshed),
+    "SessionRefreshTokenReused": ("Session", _session_ended("refresh-token-reused")),
+    "SessionRevoked": ("Session", _session_ended(None)),
+}

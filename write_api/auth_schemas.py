@@ -1,0 +1,74 @@
+"""Request and response bodies of the auth service's routes (login, tokens, second factor,
+sessions, roles)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from write_api.schemas import Code, Email, GivenPassword, NewPassword, StrictBody
+
+Role = Literal["customer", "operator", "auditor", "admin"]
+
+
+class LoginRequest(StrictBody):
+    """First step of a login."""
+
+    email: Email
+    password: GivenPassword
+
+
+class TokenResponse(BaseModel):
+    """Tokens of a session (RFC 6749 section 5.1)."""
+
+    access_token: str = Field(description="JWT (ES256), sent as `Authorization: Bearer`.")
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="Seconds until the access token expires.")
+    refresh_token: str = Field(description="Single use: every refresh returns a new one.")
+
+
+class MfaRequired(BaseModel):
+    """The password was right; now the second factor (``POST /v1/auth/mfa``)."""
+
+    mfa_required: Literal[True] = True
+    mfa_token: str = Field(description="Valid 5 minutes, for POST /v1/auth/mfa.")
+
+
+class MfaLogin(StrictBody):
+    """Second step of a login."""
+
+    mfa_token: str = Field(min_length=1, max_length=4096)
+    code: Code
+
+
+class PasswordChange(StrictBody):
+    current_password: GivenPassword
+    new_password: NewPassword
+
+
+class TotpEnrolment(BaseModel):
+    """Scan the QR code (or type the secret) into an authenticator app, then confirm."""
+
+    otpauth_uri: str
+    qr_svg: str = Field(description="The otpauth URI as an SVG QR code.")
+    secret: str = Field(description="Base32, for typing it in by hand.")
+
+
+class CodeConfirmation(StrictBody):
+    code: Code
+
+
+class RecoveryCodes(BaseModel):
+    """Shown once: each code replaces a TOTP code one time."""
+
+    recovery_codes: list[str]
+
+
+class MfaDisable(StrictBody):
+    password: GivenPassword
+    code: Code
+
+
+class RoleGrant(StrictBody):
+    role: Role
