@@ -97,9 +97,10 @@ def forget_personal_data(
     require_user_or_admin(principal, user.id)
     email = user.email
     # Every session ends: the user is gone, and ended sessions drop their address in the
-    # read model.
-    for session_id in user.revoke_sessions(keep=None, reason="personal-data-forgotten"):
-        session.get(LoginSession, session_id).revoke("personal-data-forgotten")
+    # read model. (Without sessions there is nothing to record.)
+    if user.session_ids:
+        for session_id in user.revoke_sessions(keep=None, reason="personal-data-forgotten"):
+            session.get(LoginSession, session_id).revoke("personal-data-forgotten")
     user.forget_personal_data()
     session.forgotten_subjects.append(user.id)
     if email is not None:

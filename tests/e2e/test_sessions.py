@@ -32,6 +32,7 @@ def test_active_sessions_are_listed_and_revoked_ones_disappear(system: System) -
     ada = system.command("/v1/users", body, {}, 201)["id"]
     laptop = _log_in(system, body["email"], "Laptop/1.0")
     phone = _log_in(system, body["email"], "Phone/2.0")
+    system.get(f"/v1/users/{ada}", laptop, min_version=3)  # registered, two logins
 
     wait_for(lambda: len(_sessions(system, ada, laptop)) == 2, 30, what="two sessions")
     listed = _sessions(system, ada, laptop)

@@ -42,7 +42,11 @@ def test_docs_get_a_csp_that_allows_only_their_cdn() -> None:
 
 
 def test_production_has_no_interactive_docs_and_sends_hsts() -> None:
-    settings = Settings(env="production", jwt_secret=SecretStr("a-real-secret-" + "x" * 40))
+    settings = Settings(
+        env="production",
+        jwt_secret=SecretStr("a-real-secret-" + "x" * 40),
+        signing_key_secret=SecretStr("cHJvZHVjdGlvbi1zaWduaW5nLWtleS1zZWNyZXQtMzI="),
+    )
     client = TestClient(_app(settings))
     assert client.get("/docs").status_code == 404
     assert client.get("/redoc").status_code == 404

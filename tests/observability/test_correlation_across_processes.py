@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infra.http.auth import mint_token
 from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, free_port
 from infra.settings import Settings
 from infra.supervisor import Supervisor
@@ -37,6 +36,7 @@ def running_system(
         "env": "production",
         "log_level": "DEBUG",
         "jwt_secret": SECRET,
+        "signing_key_secret": "cHJvZHVjdGlvbi1zaWduaW5nLWtleS1zZWNyZXQtMzI=",
         "data_dir": str(tmp_path),
         "database_url": database_url,
         "kafka_bootstrap_servers": kafka_server.bootstrap_servers,
@@ -96,7 +96,11 @@ def test_one_correlation_id_appears_in_all_five_processes(
     assert signed_up.status_code == 201, signed_up.text
     assert signed_up.headers["X-Correlation-ID"] == trace
     user_id = signed_up.json()["id"]
-    token = mint_token(settings, user_id, ["customer"], 300)
+    logged_in = write.post(  # production: a real login, development tokens are refused
+        "/v1/auth/login", json={"email": "trace@example.com", "password": PASSWORD}
+    )
+    assert logged_in.status_code == 200, logged_in.text
+    token = logged_in.json()["access_token"]
     seen = read.get(
         f"/v1/users/{user_id}",
         params={"min_version": 1},

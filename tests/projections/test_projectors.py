@@ -34,6 +34,7 @@ COLLECTIONS = {
     "accounts": "Account",
     "payments": "Payment",
     "transfers": "Transfer",
+    "sessions": "Session",
 }
 
 

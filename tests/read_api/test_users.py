@@ -23,6 +23,7 @@ def test_a_customer_reads_their_own_user(
         "status": "active",
         "roles": ["customer"],
         "personal_data_forgotten": False,
+        "mfa_enabled": False,
         "version": 3,
         "created_at": ada["created_at"],
         "updated_at": ada["updated_at"],
