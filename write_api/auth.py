@@ -58,7 +58,7 @@ def _token_response(tokens: Tokens) -> TokenResponse:
     )
 
 
-@router.post("/login", responses=problem_responses(401, 422, 429))
+@router.post("/login", responses=problem_responses(400, 401, 413, 422, 429))
 def log_in(body: LoginRequest, auth: AuthDep, anonymous: Anonymous) -> TokenResponse | MfaRequired:
     """Log in with e-mail and password: tokens, or a ticket for the second factor."""
     ctx, client = anonymous
@@ -68,7 +68,7 @@ def log_in(body: LoginRequest, auth: AuthDep, anonymous: Anonymous) -> TokenResp
     return _token_response(outcome)
 
 
-@router.post("/mfa", responses=problem_responses(401, 422, 429))
+@router.post("/mfa", responses=problem_responses(400, 401, 413, 422, 429))
 def complete_mfa(body: MfaLogin, auth: AuthDep, anonymous: Anonymous) -> TokenResponse:
     """Second step of a login: the MFA ticket and a TOTP code (or a recovery code)."""
     ctx, client = anonymous
@@ -84,7 +84,7 @@ def _oauth_error(status: int, error: str, description: str) -> ProblemResponse:
 @router.post(
     "/token",
     response_model=TokenResponse,
-    responses={**problem_responses(400, 401, 429)},
+    responses={**problem_responses(400, 401, 413, 422, 429)},
     openapi_extra={"security": [{}]},
 )
 def token(
@@ -122,7 +122,7 @@ def token(
     return _oauth_error(400, "unsupported_grant_type", f"grant_type {grant_type!r} is not one")
 
 
-@router.post("/logout", status_code=204, responses=problem_responses(401))
+@router.post("/logout", status_code=204, responses=problem_responses(401, 403, 429))
 def log_out(principal: CurrentPrincipal, auth: AuthDep, request: Request) -> Response:
     """End the session of the bearer token (its refresh token stops working at once)."""
     ctx = CommandContext(

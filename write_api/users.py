@@ -24,7 +24,7 @@ _ON_USER = command_responses(created=False, problems=(403, 404, 409, 412))
     status_code=201,
     responses=command_responses(created=True, problems=(409,)),
     # A token is optional here: `{}` tells OpenAPI clients that anonymous calls are allowed.
-    openapi_extra={"security": [{}, {"HTTPBearer": []}]},
+    openapi_extra={"security": [{}, {"HTTPBearer": []}, {"OAuth2PasswordBearer": []}]},
 )
 def register_user(body: UserCreate, send: SignUpDispatch, auth: AuthDep) -> CommandResponse:
     """Sign up: register a new user (no token needed); the email must be unused."""

@@ -24,7 +24,7 @@ from uuid import UUID
 import jwt
 from cryptography.hazmat.primitives import serialization
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 
 from commands.context import ANONYMOUS, ROLES, Principal
 from infra.auth.keys import ALGORITHM, KeyStore
@@ -186,6 +186,15 @@ def mint_token(settings: Settings, sub: UUID | str, roles: Iterable[str], ttl_s:
 # auto_error=False: a missing token must become our 401 problem, not FastAPI's own error.
 _bearer = HTTPBearer(auto_error=False, bearerFormat="JWT", description="A Ledgerline JWT.")
 _Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+# The same header, documented a second way: the OAuth 2.0 password flow against our token
+# endpoint, so the docs' "Authorize" button can log in with an e-mail address and a password.
+# (Relative: the query API's docs reach it through the gateway, which serves both APIs.)
+_oauth2 = OAuth2PasswordBearer(
+    tokenUrl="/v1/auth/token",
+    auto_error=False,
+    description="Log in with your e-mail address (as username) and password.",
+)
+_OAuth2Token = Annotated[str | None, Depends(_oauth2)]
 
 
 def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
@@ -197,7 +206,7 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -
 
 
 async def current_principal(
-    request: Request, credentials: _Credentials, settings: SettingsDep
+    request: Request, credentials: _Credentials, settings: SettingsDep, _: _OAuth2Token
 ) -> Principal:
     """The authenticated principal; 401 without a valid bearer token."""
     token = _token(request, credentials)
@@ -207,7 +216,7 @@ async def current_principal(
 
 
 async def optional_principal(
-    request: Request, credentials: _Credentials, settings: SettingsDep
+    request: Request, credentials: _Credentials, settings: SettingsDep, _: _OAuth2Token
 ) -> Principal:
     """The principal if a token is sent (an invalid one is still a 401), else anonymous."""
     token = _token(request, credentials)
