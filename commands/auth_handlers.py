@@ -4,8 +4,8 @@ second factor, session revocation and roles.
 They need services the plain handlers do not (password verification, TOTP codes, the clock,
 the auth policy), so ``auth_handlers(services)`` binds those in and the bus is built with the
 result. Credentials are checked here, against the state the command loaded, so a login and a
-concurrent password change cannot disagree. A failed login is still a successful command: it
-appends ``UserLoginFailed`` and tells the caller so (``detail["ok"]`` False).
+concurrent password change cannot disagree. A failed login answers ``detail["ok"]`` False and
+appends nothing; ``RecordFailedLogin`` records it afterwards (see ``infra.auth.service``).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from commands.messages import (
     LogIn,
     LogOut,
     NewSession,
+    RecordFailedLogin,
     RefreshSession,
     RevokeAllSessions,
     RevokeRole,
@@ -96,19 +97,27 @@ def auth_handlers(services: AuthServices) -> dict[type[Any], Handler]:
         uow.add(session)
         return session
 
-    def failed(user: User, reason: str, new: NewSession) -> Outcome:
+    def failed(user: User, reason: str) -> Outcome:
+        # Recorded by a RecordFailedLogin after the answer has gone out (AuthService), so
+        # that a wrong password costs no more time than an unknown address.
+        return Outcome(user, detail={"ok": False, "reason": reason})
+
+    def record_failed_login(
+        cmd: RecordFailedLogin, uow: UnitOfWork, principal: Principal
+    ) -> Outcome:
+        user = uow.get(User, cmd.user_id)
         if not user.personal_data_forgotten:  # a forgotten user has no key to seal with
-            user.record_failed_login(reason, address=new.address, user_agent=new.user_agent)
-        return Outcome(user, detail={"ok": False})
+            user.record_failed_login(cmd.reason, address=cmd.address, user_agent=cmd.user_agent)
+        return Outcome(user)
 
     def log_in(cmd: LogIn, uow: UnitOfWork, principal: Principal) -> Outcome:
         user = uow.get(User, cmd.user_id)
         if not credentials.verify_password(user.password_hash, cmd.password):
-            return failed(user, "password", cmd.session)
+            return failed(user, "password")
         try:
             user.check_can_log_in()
         except DomainError:
-            return failed(user, "password", cmd.session)  # the same answer as a wrong password
+            return failed(user, "password")  # the same answer as a wrong password
         assert user.password_hash is not None
         if credentials.needs_rehash(user.password_hash):
             user.change_password(credentials.hash_password(cmd.password), reason="rehashed")
@@ -134,7 +143,7 @@ def auth_handlers(services: AuthServices) -> dict[type[Any], Handler]:
             step = None  # replayed
         digest = credentials.recovery_code_digest(user.id, cmd.code)
         if step is None and digest not in user.recovery_codes:
-            return failed(user, "second-factor", cmd.session)
+            return failed(user, "second-factor")
         if step is None:
             user.use_recovery_code(digest)
         user.record_login(
@@ -242,6 +251,7 @@ def auth_handlers(services: AuthServices) -> dict[type[Any], Handler]:
 
     return {
         LogIn: log_in,
+        RecordFailedLogin: record_failed_login,
         CompleteMfaLogin: complete_mfa_login,
         RefreshSession: refresh_session,
         LogOut: log_out,

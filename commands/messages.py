@@ -123,6 +123,14 @@ class LogIn:
 
 
 @dataclass(frozen=True)
+class RecordFailedLogin:
+    user_id: UUID
+    reason: str
+    address: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
 class CompleteMfaLogin:
     user_id: UUID
     code: str = field(repr=False)
@@ -208,6 +216,7 @@ Command = (
     | VoidPayment
     | RefundPayment
     | LogIn
+    | RecordFailedLogin
     | CompleteMfaLogin
     | RefreshSession
     | LogOut

@@ -173,7 +173,8 @@ class Settings(BaseSettings):
 
     def process_environment(self) -> dict[str, str]:
         """The ``LEDGERLINE_`` variables that make a child process (``python -m infra.cli ...``)
-        see these settings: servers, names, ports, secret, limits, pool and log level."""
+        see these settings: servers, names, ports, secrets, limits, password hashing and login
+        throttle, pool and log level."""
         return {
             "LEDGERLINE_DATA_DIR": str(self.data_dir),
             "LEDGERLINE_DATABASE_URL": self.database_url,
@@ -197,6 +198,13 @@ class Settings(BaseSettings):
             "LEDGERLINE_DB_POOL_MAX_SIZE": str(self.db_pool_max_size),
             "LEDGERLINE_DB_POOL_TIMEOUT_S": str(self.db_pool_timeout_s),
             "LEDGERLINE_PERSONAL_DATA_KEY_TTL_S": str(self.personal_data_key_ttl_s),
+            "LEDGERLINE_AUTH_ISSUER": self.auth_issuer,
+            "LEDGERLINE_SIGNING_KEY_SECRET": self.signing_key_secret.get_secret_value(),
+            "LEDGERLINE_PASSWORD_HASH_TIME_COST": str(self.password_hash_time_cost),
+            "LEDGERLINE_PASSWORD_HASH_MEMORY_KIB": str(self.password_hash_memory_kib),
+            "LEDGERLINE_PASSWORD_HASH_PARALLELISM": str(self.password_hash_parallelism),
+            "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ACCOUNT": str(self.login_free_failures_per_account),
+            "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ADDRESS": str(self.login_free_failures_per_address),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
         }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from commands.context import ANONYMOUS, CommandContext
@@ -58,21 +58,51 @@ def _token_response(tokens: Tokens) -> TokenResponse:
     )
 
 
-@router.post("/login", responses=problem_responses(400, 401, 413, 422, 429))
-def log_in(body: LoginRequest, auth: AuthDep, anonymous: Anonymous) -> TokenResponse | MfaRequired:
+def _refused(error: InvalidCredentials) -> ProblemResponse:
+    """The 401 of a failed login; returned (not raised) so that FastAPI still runs the
+    background task that records the failure once the answer has gone out."""
+    return problem_response(
+        401,
+        error.code,
+        str(error),
+        headers={"WWW-Authenticate": 'Bearer realm="ledgerline"'},
+    )
+
+
+@router.post(
+    "/login",
+    response_model=TokenResponse | MfaRequired,
+    responses=problem_responses(400, 401, 413, 422, 429),
+)
+def log_in(
+    body: LoginRequest, auth: AuthDep, anonymous: Anonymous, tasks: BackgroundTasks
+) -> TokenResponse | MfaRequired | ProblemResponse:
     """Log in with e-mail and password: tokens, or a ticket for the second factor."""
     ctx, client = anonymous
-    outcome = auth.log_in(body.email, body.password, client, ctx)
+    try:
+        outcome = auth.log_in(body.email, body.password, client, ctx, later=tasks.add_task)
+    except InvalidCredentials as error:
+        return _refused(error)
     if isinstance(outcome, MfaChallenge):
         return MfaRequired(mfa_token=outcome.mfa_token)
     return _token_response(outcome)
 
 
-@router.post("/mfa", responses=problem_responses(400, 401, 413, 422, 429))
-def complete_mfa(body: MfaLogin, auth: AuthDep, anonymous: Anonymous) -> TokenResponse:
+@router.post(
+    "/mfa",
+    response_model=TokenResponse,
+    responses=problem_responses(400, 401, 413, 422, 429),
+)
+def complete_mfa(
+    body: MfaLogin, auth: AuthDep, anonymous: Anonymous, tasks: BackgroundTasks
+) -> TokenResponse | ProblemResponse:
     """Second step of a login: the MFA ticket and a TOTP code (or a recovery code)."""
     ctx, client = anonymous
-    return _token_response(auth.complete_mfa(body.mfa_token, body.code, client, ctx))
+    try:
+        tokens = auth.complete_mfa(body.mfa_token, body.code, client, ctx, later=tasks.add_task)
+    except InvalidCredentials as error:
+        return _refused(error)
+    return _token_response(tokens)
 
 
 def _oauth_error(status: int, error: str, description: str) -> ProblemResponse:
@@ -90,6 +120,7 @@ def _oauth_error(status: int, error: str, description: str) -> ProblemResponse:
 def token(
     auth: AuthDep,
     anonymous: Anonymous,
+    tasks: BackgroundTasks,
     grant_type: Annotated[str, Form(max_length=64)],
     username: Annotated[str | None, Form(max_length=254)] = None,
     password: Annotated[str | None, Form(max_length=256)] = None,
@@ -109,7 +140,7 @@ def token(
         if not username or not password:
             return _oauth_error(400, "invalid_request", "username and password are required")
         try:
-            outcome = auth.log_in(username, password, client, ctx)
+            outcome = auth.log_in(username, password, client, ctx, later=tasks.add_task)
         except InvalidCredentials:
             return _oauth_error(400, "invalid_grant", "The credentials are not valid.")
         if isinstance(outcome, MfaChallenge):

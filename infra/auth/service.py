@@ -7,21 +7,36 @@ a failed verification, a dummy argon2 check, and gets the same answer); let the 
 command verify the password against the user's state and record the outcome on the user's
 stream; count a failure against both throttle keys, or clear the account's on success. With a
 second factor the answer is an MFA ticket; ``complete_mfa`` turns ticket + code into a session.
+
+A failed attempt on a real account is recorded on its stream (``UserLoginFailed``) by a task
+the caller runs after the answer has gone out (``later``: the routes hand in FastAPI's
+background tasks): appending the event takes milliseconds an unknown address would not spend,
+and the answer must not tell the two apart.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import structlog
+
 from commands.bus import CommandBus
 from commands.context import ANONYMOUS, CommandContext, Principal
 from commands.errors import InvalidCredentials, NotFound
 from commands.handlers import EMAIL_CLAIM, email_claim_value
-from commands.messages import CompleteMfaLogin, LogIn, LogOut, NewSession, RefreshSession
+from commands.messages import (
+    CompleteMfaLogin,
+    LogIn,
+    LogOut,
+    NewSession,
+    RecordFailedLogin,
+    RefreshSession,
+)
 from domain.errors import DomainError, SessionEnded
 from domain.user import normalize_email
 from event_store.store import EventStore
@@ -35,6 +50,15 @@ from infra.auth.tokens import (
     refresh_token_digest,
     session_of_refresh_token,
 )
+
+log = structlog.get_logger(__name__)
+
+# Runs a function after the answer has been sent (by default: now).
+Later = Callable[[Callable[[], None]], None]
+
+
+def run_now(task: Callable[[], None]) -> None:
+    task()
 
 
 class InvalidGrant(Exception):
@@ -98,7 +122,12 @@ class AuthService:
         self._throttle = throttle
 
     def log_in(
-        self, email: str, password: str, client: ClientInfo, ctx: CommandContext
+        self,
+        email: str,
+        password: str,
+        client: ClientInfo,
+        ctx: CommandContext,
+        later: Later = run_now,
     ) -> Tokens | MfaChallenge:
         keys = (account_key(email), address_key(client.address))
         self._throttle.check(*keys)
@@ -112,6 +141,7 @@ class AuthService:
         result = self._bus.execute(LogIn(user_id, password, new), _anonymous(ctx))
         if not result.detail.get("ok"):
             self._throttle.failed(*keys)
+            later(self._recorder(user_id, result.detail["reason"], client, ctx))
             raise InvalidCredentials()
         self._throttle.succeeded(keys[0])
         if result.detail.get("mfa_required"):
@@ -119,7 +149,12 @@ class AuthService:
         return self._tokens(result.detail, refresh)
 
     def complete_mfa(
-        self, ticket: str, code: str, client: ClientInfo, ctx: CommandContext
+        self,
+        ticket: str,
+        code: str,
+        client: ClientInfo,
+        ctx: CommandContext,
+        later: Later = run_now,
     ) -> Tokens:
         try:
             user_id = self._issuer.read_mfa_ticket(ticket)
@@ -133,6 +168,8 @@ class AuthService:
         result = self._bus.execute(CompleteMfaLogin(user_id, code, new), _anonymous(ctx))
         if not result.detail.get("ok"):
             self._throttle.failed(*keys)
+            if "reason" in result.detail:
+                later(self._recorder(user_id, result.detail["reason"], client, ctx))
             raise InvalidCredentials()
         self._throttle.succeeded(keys[0])
         return self._tokens(result.detail, refresh)
@@ -159,6 +196,21 @@ class AuthService:
         if principal.session_id is None:
             raise InvalidCredentials("Only a token from a login can log out.")
         self._bus.execute(LogOut(principal.session_id), ctx)
+
+    def _recorder(
+        self, user_id: UUID, reason: str, client: ClientInfo, ctx: CommandContext
+    ) -> Callable[[], None]:
+        command = RecordFailedLogin(
+            user_id, reason, client.address, (client.user_agent or "")[:300] or None
+        )
+
+        def record() -> None:
+            try:
+                self._bus.execute(command, _anonymous(ctx))
+            except Exception as error:  # after the answer: nobody to tell but the log
+                log.warning("failed_login_not_recorded", error=repr(error))
+
+        return record
 
     def _user_by_email(self, email: str) -> UUID | None:
         try:
