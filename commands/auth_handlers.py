@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from uuid import UUID
 
 from commands.authorization import require_user_or_admin
@@ -97,6 +97,18 @@ def auth_handlers(services: AuthServices) -> dict[type[Any], Handler]:
         uow.add(session)
         return session
 
+    def second_factor(user: User, code: str) -> int | Literal[False] | None:
+        """The TOTP step the code matches (None when it is an unused recovery code, which is
+        then spent), or False. A step at or before the last one used is a replay."""
+        step = credentials.totp_step(user.totp_secret, code, clock())
+        if step is not None and step > user.last_totp_step:
+            return step
+        digest = credentials.recovery_code_digest(user.id, code)
+        if digest not in user.recovery_codes:
+            return False
+        user.use_recovery_code(digest)
+        return None
+
     def failed(user: User, reason: str) -> Outcome:
         # Recorded by a RecordFailedLogin after the answer has gone out (AuthService), so
         # that a wrong password costs no more time than an unknown address.
@@ -138,14 +150,9 @@ def auth_handlers(services: AuthServices) -> dict[type[Any], Handler]:
             user.check_can_log_in()
         except DomainError:
             return Outcome(user, detail={"ok": False})
-        step = credentials.totp_step(user.totp_secret, cmd.code, clock())
-        if step is not None and step <= user.last_totp_step:
-            step = None  # replayed
-        digest = credentials.recovery_code_digest(user.id, cmd.code)
-        if step is None and digest not in user.recovery_codes:
+        step = second_factor(user, cmd.code)
+        if step is False:
             return failed(user, "second-factor")
-        if step is None:
-            user.use_recovery_code(digest)
         user.record_login(
             cmd.session.session_id,
             ["pwd", "otp"],
@@ -211,11 +218,8 @@ def auth_handlers(services: AuthServices) -> dict[type[Any], Handler]:
         _require_self(principal, user.id)
         if not credentials.verify_password(user.password_hash, cmd.password):
             raise InvalidCredentials("The password is not correct.")
-        step = credentials.totp_step(user.totp_secret, cmd.code, clock())
-        if step is not None and step <= user.last_totp_step:
-            step = None
-        digest = credentials.recovery_code_digest(user.id, cmd.code)
-        if step is None and digest not in user.recovery_codes:
+        step = second_factor(user, cmd.code)
+        if step is False:
             raise InvalidCode()
         user.disable_mfa(step)
         return Outcome(user)

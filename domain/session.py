@@ -11,10 +11,10 @@ forgetting) is the user's call (``User.session_is_current``), checked by the wri
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar, Self
+from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, CanInitAggregate, event
+from eventsourcing.domain import Aggregate, event
 
 from domain.errors import SessionEnded
 
@@ -46,16 +46,6 @@ class Session(Aggregate):
     class Revoked(Event):
         SCHEMA_VERSION: ClassVar[int] = 1
         reason: str
-
-    @classmethod
-    def _create(
-        cls,
-        event_class: type[CanInitAggregate[UUID]],
-        *,
-        id: UUID | None = None,
-        **kwargs: Any,
-    ) -> Self:
-        return super()._create(event_class, id=id, **kwargs)
 
     @event(Started)
     def __init__(

@@ -142,7 +142,8 @@ def test_a_forgotten_users_name_and_address_appear_nowhere_outside_the_event_sto
     surname = _letters(10).capitalize()
     name, new_name = f"Quintessa {surname}", f"Quintessa {surname} Marvel"
     email = f"quintessa.{surname.lower()}@leak-test.example"
-    markers = [surname.lower(), email.split("@")[0]]
+    # The password and any argon2 hash of it must not leave the event store in clear either.
+    markers = [surname.lower(), email.split("@")[0], PASSWORD, "$argon2"]
 
     problems: list[str] = []
     user = run.post("/v1/users", {"email": email, "full_name": name, "password": PASSWORD}, {}, 201)
@@ -161,6 +162,14 @@ def test_a_forgotten_users_name_and_address_appear_nowhere_outside_the_event_sto
     too_long = run.write.patch(f"/v1/users/{uid}", json={"full_name": name * 40}, headers=as_user)
     problems.append(too_long.text)
     assert too_long.status_code == 422
+    # A login's user agent and address are sealed in its events like the profile.
+    agent = {"User-Agent": f"Quintessa{surname}Browser/1.0"}
+    login = {"email": email, "password": PASSWORD}
+    logged_in = run.write.post("/v1/auth/login", json=login, headers=agent)
+    assert logged_in.status_code == 200, logged_in.text
+    wrong = run.write.post("/v1/auth/login", json=login | {"password": "not " + PASSWORD})
+    problems.append(wrong.text)
+    assert wrong.status_code == 401
     account = run.post("/v1/accounts", {"owner_id": uid, "currency": "EUR"}, as_user, 201)
     deposit = {"amount": 500, "reference": "x"}
     run.post(f"/v1/accounts/{account['id']}/deposits", deposit, as_user, 200)
