@@ -15,7 +15,7 @@ class CommandError(Exception):
 class NotFound(CommandError):
     code = "not-found"
 
-    def __init__(self, kind: str, id: UUID) -> None:
+    def __init__(self, kind: str, id: UUID | str) -> None:
         super().__init__(f"{kind} {id} does not exist")
         self.kind = kind
         self.id = id

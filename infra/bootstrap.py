@@ -17,7 +17,11 @@ from infra.auth.passwords import HashingParameters, PasswordHasher
 from infra.auth.service import AuthService, HashingCredentials
 from infra.auth.throttle import LoginThrottle, ThrottlePolicy
 from infra.auth.tokens import TokenIssuer, TokenSettings
+from infra.http.webhooks import WebhookAccess
 from infra.settings import Settings
+from projections.notifier.deliveries import DeliveryStore
+from projections.notifier.endpoints import endpoint_store
+from projections.notifier.schema import ensure_tables
 
 
 def open_event_store_pool(settings: Settings) -> ConnectionPool:
@@ -103,3 +107,19 @@ def build_write_side(settings: Settings, pool: ConnectionPool, clock: Clock = ut
         clock,
     )
     return WriteSide(store, bus, AuthService(bus, store, hasher, issuer, throttle), keys)
+
+
+def build_webhook_access(
+    settings: Settings, store: EventStore, clock: Clock = utc_now, *, create_tables: bool = True
+) -> WebhookAccess:
+    """The webhook tables as both APIs use them. The write API (and the notifier) create them;
+    the query API does not, because it starts without waiting for PostgreSQL."""
+    if create_tables:
+        ensure_tables(store.connection)
+    return WebhookAccess(
+        endpoints=endpoint_store(settings, store),
+        deliveries=DeliveryStore(store.connection),
+        connect=store.connection,
+        clock=clock,
+        allow_private=settings.webhooks_private_addresses_allowed,
+    )

@@ -118,6 +118,16 @@ class Settings(BaseSettings):
     login_lock_base_s: float = 30.0
     login_lock_max_s: float = 900.0
 
+    # Notifier (projections/notifier): webhooks and e-mail
+    notifier_metrics_port: int = 9104
+    # Loopback and private receivers (and plain http): None means "only in dev and test".
+    webhooks_allow_private_addresses: bool | None = None
+    webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
+    webhook_workers: int = Field(default=16, ge=1, le=256)
+    webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=64)
+    # A debit (withdrawal or transfer out) of at least this many minor units is mailed.
+    mail_large_withdrawal_minor: int = Field(default=100_000, ge=1)
+
     # Logging
     log_level: str = "INFO"
     log_format: Literal["json", "console"] | None = None
@@ -205,8 +215,19 @@ class Settings(BaseSettings):
             "LEDGERLINE_PASSWORD_HASH_PARALLELISM": str(self.password_hash_parallelism),
             "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ACCOUNT": str(self.login_free_failures_per_account),
             "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ADDRESS": str(self.login_free_failures_per_address),
+            "LEDGERLINE_NOTIFIER_METRICS_PORT": str(self.notifier_metrics_port),
+            "LEDGERLINE_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": str(
+                self.webhooks_private_addresses_allowed
+            ).lower(),
+            "LEDGERLINE_MAIL_LARGE_WITHDRAWAL_MINOR": str(self.mail_large_withdrawal_minor),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
         }
+
+    @property
+    def webhooks_private_addresses_allowed(self) -> bool:
+        if self.webhooks_allow_private_addresses is not None:
+            return self.webhooks_allow_private_addresses
+        return self.env in ("dev", "test")
 
     @property
     def effective_log_format(self) -> Literal["json", "console"]:

@@ -1,7 +1,8 @@
-"""Runs Ledgerline's own processes for local use: write API, query API, relay and the two
-projectors, each as ``python -m infra.cli ...`` with its log in ``<data_dir>/logs/<name>.log``
-and its pid in ``<data_dir>/pids/<name>.pid`` (so ``ledgerline dev down`` can stop them from
-another shell). A process that dies is restarted, loudly, after a short pause."""
+"""Runs Ledgerline's own processes for local use: write API, query API, relay, the two
+projectors and the notifier, each as ``python -m infra.cli ...`` with its log in
+``<data_dir>/logs/<name>.log`` and its pid in ``<data_dir>/pids/<name>.pid`` (so ``ledgerline
+dev down`` can stop them from another shell). A process that dies is restarted, loudly, after a
+short pause."""
 
 from __future__ import annotations
 
@@ -48,6 +49,7 @@ def process_specs(settings: Settings) -> list[ProcessSpec]:
         ProcessSpec(
             "projector-search", ("project", "search"), settings.projector_search_metrics_port
         ),
+        ProcessSpec("notifier", ("notify",), settings.notifier_metrics_port),
     ]
 
 

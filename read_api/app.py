@@ -17,7 +17,7 @@ from pymongo import AsyncMongoClient
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
-from infra.bootstrap import build_key_store
+from infra.bootstrap import build_key_store, build_webhook_access
 from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
@@ -25,7 +25,7 @@ from infra.http.problems import install_problem_handlers, problem_responses
 from infra.http.rate_limit import RateLimiter, rate_limit_authenticated
 from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
-from read_api import accounts, notifications, payments, search, users
+from read_api import accounts, notifications, payments, search, users, webhooks
 from read_api.audit import router as audit_router
 from read_api.deps import ReadModels, get_read_models
 from read_api.errors import install_read_problem_handlers
@@ -90,6 +90,9 @@ def create_app(settings: Settings) -> FastAPI:
             )
             app.state.event_store = EventStore(audit_pool)
             app.state.key_store = build_key_store(settings, app.state.event_store, signing=False)
+            app.state.webhooks = build_webhook_access(
+                settings, app.state.event_store, create_tables=False
+            )
             if settings.rate_limit_enabled:
                 app.state.rate_limiter = RateLimiter(audit_pool, fail_open=True, timeout_s=1.0)
             try:
@@ -120,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
         accounts.router,
         payments.router,
         notifications.router,
+        webhooks.router,
         search.router,
         projections_router,
         audit_router,

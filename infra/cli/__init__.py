@@ -7,7 +7,19 @@ from __future__ import annotations
 
 import typer
 
-from infra.cli import audit, auth, db, dev, project, projections, relay, serve, topics, users
+from infra.cli import (
+    audit,
+    auth,
+    db,
+    dev,
+    notify,
+    project,
+    projections,
+    relay,
+    serve,
+    topics,
+    users,
+)
 
 app = typer.Typer(
     name="ledgerline",
@@ -21,6 +33,7 @@ app.add_typer(auth.app, name="auth", help="Development tokens and signing keys."
 app.add_typer(users.app, name="users", help="Users: roles.")
 app.add_typer(serve.app, name="serve", help="Run the HTTP services.")
 app.command("relay")(relay.relay)
+app.command("notify")(notify.notify)
 app.add_typer(project.app, name="project", help="Run a projector (Kafka → read models).")
 app.add_typer(projections.app, name="projections", help="Rebuild, verify and inspect read models.")
 app.add_typer(topics.app, name="topics", help="Kafka topics and topic generations.")

@@ -1,0 +1,133 @@
+"""The notifier's Kafka side: a consumer-group member that turns each batch of events into
+stored deliveries and owed mails, and only then commits the batch's offsets.
+
+Everything a batch owes is written in one PostgreSQL transaction before the commit, with ids
+derived from (endpoint or recipient, event), so a notifier killed between the two re-reads the
+batch and writes nothing new. PostgreSQL or Kafka not answering is waited out with capped
+back-off, the batch kept; nothing is committed past an event whose work is not stored.
+Records that are not events (the projectors dead-letter those) are skipped with a warning.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+
+import structlog
+from kafka import KafkaConsumer
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from prometheus_client import Counter
+
+from event_store.errors import StoreUnavailable
+from projections.consumer import decode_record
+from projections.notifier.deliveries import add_deliveries
+from projections.notifier.endpoints import Connect
+from projections.notifier.mail_outbox import add_mails
+from projections.notifier.planner import Planner
+from projections.retry import Backoff, Stopped, retrying
+
+log = structlog.get_logger(__name__)
+Batch = dict[TopicPartition, list[ConsumerRecord]]
+
+PLANNED = Counter(
+    "ledgerline_notifier_planned", "Webhook deliveries and mails stored, by kind.", ["kind"]
+)
+SKIPPED = Counter("ledgerline_notifier_skipped_records", "Records that were not events.")
+
+
+class Intake:
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        topic: str,
+        planner: Planner,
+        connect: Connect,
+        *,
+        clock: Callable[[], datetime],
+        on_stored: Callable[[], None] = lambda: None,
+        max_records: int = 500,
+    ) -> None:
+        self._consumer = consumer
+        self._topic = topic
+        self._planner = planner
+        self._connect = connect
+        self._clock = clock
+        self._on_stored = on_stored
+        self._max_records = max_records
+        self._backoff = Backoff(0.1, 5.0)
+        self.events_seen = 0
+
+    def run(self, stop: threading.Event) -> None:
+        self._consumer.subscribe([self._topic])
+        try:
+            while not stop.is_set():
+                try:
+                    batch = retrying(
+                        stop, self._poll, retry_on=(KafkaError,), backoff=self._backoff
+                    )
+                    if batch:
+                        retrying(
+                            stop,
+                            partial(self._store, batch),
+                            retry_on=(StoreUnavailable,),
+                            backoff=self._backoff,
+                            on_retry=_waiting("postgresql"),
+                        )
+                        self._commit(batch)
+                except Stopped:
+                    return
+        finally:
+            self._consumer.close(autocommit=False)
+
+    def _poll(self) -> Batch:
+        batch: Batch = self._consumer.poll(timeout_ms=500, max_records=self._max_records)
+        return batch
+
+    def _store(self, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+        envelopes = []
+        for records in batch.values():
+            for record in records:
+                try:
+                    envelopes.append(decode_record(record))
+                except ValueError:
+                    SKIPPED.inc()
+                    log.warning(
+                        "notifier skipped a record that is not an event",
+                        partition=record.partition,
+                        offset=record.offset,
+                    )
+        plan = self._planner.plan(envelopes)
+        now = self._clock()
+        with self._connect() as conn, conn.transaction():
+            add_deliveries(conn, plan.deliveries, now)
+            add_mails(conn, plan.mails, now)
+        self.events_seen += len(envelopes)
+        PLANNED.labels(kind="webhook").inc(len(plan.deliveries))
+        PLANNED.labels(kind="mail").inc(len(plan.mails))
+        if plan.deliveries or plan.mails:
+            self._on_stored()
+
+    def _commit(self, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+        offsets = {
+            partition: OffsetAndMetadata(records[-1].offset + 1, "", -1)
+            for partition, records in batch.items()
+        }
+        try:
+            self._consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as error:
+            # A rebalance took the partitions: their next owner re-reads the batch and finds
+            # its work stored already.
+            log.info("notifier commit failed; the batch will be read again", error=repr(error))
+
+
+def _waiting(server: str) -> Callable[[BaseException, int, float], None]:
+    def on_retry(error: BaseException, attempt: int, wait_s: float) -> None:
+        log.warning(
+            "notifier_waiting_for_server", server=server, error=repr(error), attempt=attempt
+        )
+
+    return on_retry

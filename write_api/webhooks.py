@@ -1,0 +1,137 @@
+"""Webhook endpoints: register, change, delete, rotate the secret, send a test ping, retry a
+delivery. Reads (list, get, delivery log) are on the query API.
+
+Plain ``def`` routes: they talk to PostgreSQL and, for a URL, to DNS, both blocking; FastAPI
+runs them in its thread pool.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from fastapi import APIRouter, Response, status
+
+from commands.authorization import require_authenticated
+from commands.errors import Forbidden, NotFound
+from infra.http.auth import CurrentPrincipal
+from infra.http.problems import problem_responses
+from infra.http.routing import DocstringSummaryRoute
+from infra.http.webhooks import (
+    DeliveryQueued,
+    EndpointCreate,
+    EndpointCreated,
+    EndpointDisabled,
+    EndpointOut,
+    EndpointUpdate,
+    SecretRotated,
+    WebhooksDep,
+    check_url,
+    endpoint_for,
+    endpoint_out,
+)
+from projections.notifier import public_events
+from projections.notifier.deliveries import NewDelivery, add_deliveries, delivery_id
+from projections.notifier.endpoints import ROTATION_OVERLAP
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=DocstringSummaryRoute)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(403, 422))
+def create_endpoint(
+    body: EndpointCreate, principal: CurrentPrincipal, webhooks: WebhooksDep
+) -> EndpointCreated:
+    """Register an endpoint; the answer carries its signing secret, shown only this once."""
+    owner = require_authenticated(principal)
+    if body.owner_id is not None and body.owner_id != owner:
+        if not principal.is_admin:
+            raise Forbidden("only an admin may register an endpoint for another user")
+        owner = body.owner_id
+    check_url(webhooks, body.url)
+    endpoint, secret = webhooks.endpoints.create(
+        owner, body.url, body.event_types, body.description, webhooks.clock()
+    )
+    return EndpointCreated(**endpoint_out(endpoint).model_dump(), secret=secret)
+
+
+@router.patch("/{endpoint_id}", responses=problem_responses(404, 422))
+def update_endpoint(
+    endpoint_id: uuid.UUID, body: EndpointUpdate, principal: CurrentPrincipal, webhooks: WebhooksDep
+) -> EndpointOut:
+    """Change the URL, event types or description, or enable/disable the endpoint."""
+    endpoint = endpoint_for(webhooks, endpoint_id, principal)
+    changes = body.model_dump(exclude_none=True)
+    if "url" in changes:
+        check_url(webhooks, changes["url"])
+    if not changes:
+        return endpoint_out(endpoint)
+    try:
+        return endpoint_out(webhooks.endpoints.update(endpoint_id, changes, webhooks.clock()))
+    except LookupError as deleted:
+        raise NotFound("webhook endpoint", endpoint_id) from deleted
+
+
+@router.delete(
+    "/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404)
+)
+def delete_endpoint(
+    endpoint_id: uuid.UUID, principal: CurrentPrincipal, webhooks: WebhooksDep
+) -> Response:
+    """Delete the endpoint with its delivery log; nothing more is sent to it."""
+    endpoint_for(webhooks, endpoint_id, principal)
+    webhooks.endpoints.delete(endpoint_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{endpoint_id}/rotate-secret", responses=problem_responses(404))
+def rotate_secret(
+    endpoint_id: uuid.UUID, principal: CurrentPrincipal, webhooks: WebhooksDep
+) -> SecretRotated:
+    """A new signing secret; the previous one keeps signing beside it for 24 hours."""
+    endpoint_for(webhooks, endpoint_id, principal)
+    now = webhooks.clock()
+    secret = webhooks.endpoints.rotate_secret(endpoint_id, now)
+    return SecretRotated(secret=secret, previous_secret_expires_at=now + ROTATION_OVERLAP)
+
+
+@router.post(
+    "/{endpoint_id}/test",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404, 409),
+)
+def send_test(
+    endpoint_id: uuid.UUID, principal: CurrentPrincipal, webhooks: WebhooksDep
+) -> DeliveryQueued:
+    """Send a `webhook.ping` event to the endpoint now (watch it in the delivery log)."""
+    endpoint = endpoint_for(webhooks, endpoint_id, principal)
+    if not endpoint.enabled:
+        raise EndpointDisabled("The endpoint is disabled; enable it to send a test.")
+    now = webhooks.clock()
+    ping_id = str(uuid.uuid4())
+    body = public_events.ping_body(str(endpoint.id), ping_id, now.isoformat())
+    delivery = NewDelivery(
+        id=delivery_id(endpoint.id, ping_id),
+        endpoint_id=endpoint.id,
+        event_type=public_events.PING,
+        event_id=body["id"],
+        position=None,
+        body=json.dumps(body, separators=(",", ":")),
+    )
+    with webhooks.connect() as conn:
+        add_deliveries(conn, [delivery], now)
+    return DeliveryQueued(delivery_id=delivery.id)
+
+
+@router.post(
+    "/{endpoint_id}/deliveries/{delivery}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404),
+)
+def retry_delivery(
+    endpoint_id: uuid.UUID, delivery: str, principal: CurrentPrincipal, webhooks: WebhooksDep
+) -> DeliveryQueued:
+    """Send a delivery again now, with the same `webhook-id` and body."""
+    endpoint_for(webhooks, endpoint_id, principal)
+    if not webhooks.deliveries.retry_now(endpoint_id, delivery, webhooks.clock()):
+        raise NotFound("webhook delivery", delivery)
+    return DeliveryQueued(delivery_id=delivery)
