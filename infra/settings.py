@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     webhook_timeout_s: float = Field(default=10.0, gt=0, le=60)
     webhook_workers: int = Field(default=16, ge=1, le=256)
     webhook_endpoint_concurrency: int = Field(default=4, ge=1, le=64)
+    # How long a claimed delivery is reserved for the notifier that claimed it: after a crash,
+    # its deliveries are due again this long after the claim. Must exceed the timeout.
+    webhook_claim_lease_s: float = Field(default=60.0, gt=0)
     # A debit (withdrawal or transfer out) of at least this many minor units is mailed.
     mail_large_withdrawal_minor: int = Field(default=100_000, ge=1)
 
@@ -151,6 +154,14 @@ class Settings(BaseSettings):
     def dev_tokens_allowed(self) -> bool:
         """HS256 tokens from ``ledgerline auth token``: development and tests only."""
         return self.env != "production"
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_request(self) -> Settings:
+        if self.webhook_claim_lease_s <= self.webhook_timeout_s + 1:
+            raise ValueError(
+                "LEDGERLINE_WEBHOOK_CLAIM_LEASE_S must exceed LEDGERLINE_WEBHOOK_TIMEOUT_S + 1"
+            )
+        return self
 
     @model_validator(mode="after")
     def _key_files_exist(self) -> Settings:
@@ -219,6 +230,10 @@ class Settings(BaseSettings):
             "LEDGERLINE_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": str(
                 self.webhooks_private_addresses_allowed
             ).lower(),
+            "LEDGERLINE_WEBHOOK_TIMEOUT_S": str(self.webhook_timeout_s),
+            "LEDGERLINE_WEBHOOK_WORKERS": str(self.webhook_workers),
+            "LEDGERLINE_WEBHOOK_ENDPOINT_CONCURRENCY": str(self.webhook_endpoint_concurrency),
+            "LEDGERLINE_WEBHOOK_CLAIM_LEASE_S": str(self.webhook_claim_lease_s),
             "LEDGERLINE_MAIL_LARGE_WITHDRAWAL_MINOR": str(self.mail_large_withdrawal_minor),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
         }

@@ -12,7 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -75,6 +75,7 @@ class Notifier:
             config=DispatcherConfig(
                 workers=settings.webhook_workers,
                 per_endpoint=settings.webhook_endpoint_concurrency,
+                lease=timedelta(seconds=settings.webhook_claim_lease_s),
             ),
             on_disabled=self.owe_disabled_mail,
         )

@@ -33,6 +33,7 @@ class Receiver:
         self.requests: list[Received] = []
         self.status = 200
         self.failure_rate = 0.0
+        self.delay_s = 0.0  # how long the receiver takes to answer (a slow receiver)
         self._random = random.Random(7)
         self._lock = threading.Lock()
         receiver = self
@@ -40,6 +41,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                if receiver.delay_s:
+                    threading.Event().wait(receiver.delay_s)
                 status = receiver._answer()
                 with receiver._lock:
                     receiver.requests.append(

@@ -1,7 +1,7 @@
 """A whole Ledgerline system on a running server stack, for fault tests and ``bench/soak.py``:
-the write API, the relay and both projectors as OS processes (exactly as ``ledgerline dev run``
-starts them), with their own database, topic, consumer groups, MongoDB database and index
-prefix, so that several systems can share one set of servers one after another.
+the write API, the relay, both projectors and the notifier as OS processes (exactly as
+``ledgerline dev run`` starts them), with their own database, topic, consumer groups, MongoDB
+database and index prefix, so that several systems can share one set of servers one after another.
 
 The processes are children of a ``Supervisor`` that does not restart them by itself: the
 caller kills (``kill -9``) and restarts them on its own schedule, and stops or restarts the
@@ -27,7 +27,7 @@ from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
 
-PROCESSES = ("write-api", "relay", "projector-mongo", "projector-search")
+PROCESSES = ("write-api", "relay", "projector-mongo", "projector-search", "notifier")
 
 
 @dataclass
@@ -69,6 +69,10 @@ def system_settings(stack: RunningStack, data_dir: Path, name: str, partitions: 
         relay_metrics_port=free_port(),
         projector_mongo_metrics_port=free_port(),
         projector_search_metrics_port=free_port(),
+        notifier_metrics_port=free_port(),
+        # Short enough that deliveries claimed by a killed notifier are soon due again.
+        webhook_timeout_s=2.0,
+        webhook_claim_lease_s=5.0,
         # The workload signs its holders up from one address and sends as fast as it can;
         # rate limits are tested on their own (tests/write_api/test_rate_limit.py).
         rate_limit_enabled=False,
