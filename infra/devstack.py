@@ -1,4 +1,4 @@
-"""The local stack: builds the four servers from Settings, starts, stops and reports on them.
+"""The local stack: builds the five servers from Settings, starts, stops and reports on them.
 
 This is what ``ledgerline dev up/down/status/fetch`` run, and what the launcher tests run in
 "throwaway" mode (a fresh temporary data directory and free ports chosen by the OS). Servers
@@ -23,6 +23,7 @@ import structlog
 from infra.servers import (
     ElasticsearchServer,
     KafkaServer,
+    MailpitServer,
     ManagedServer,
     MongoServer,
     PostgresServer,
@@ -38,13 +39,13 @@ log = structlog.get_logger()
 T = TypeVar("T")
 R = TypeVar("R")
 
-SERVER_NAMES: tuple[str, ...] = ("postgres", "kafka", "mongo", "elasticsearch")
+SERVER_NAMES: tuple[str, ...] = ("postgres", "kafka", "mongo", "elasticsearch", "mailpit")
 
 
 def build_servers(
     settings: Settings, only: Iterable[str] | None = None, *, kafka_cache_dir: Path | None = None
 ) -> dict[str, ManagedServer]:
-    """The servers named in `only` (all four by default), configured from `settings`."""
+    """The servers named in `only` (all of them by default), configured from `settings`."""
     names = _checked_names(only)
     root = settings.data_dir
     factories: dict[str, Callable[[], ManagedServer]] = {
@@ -65,6 +66,9 @@ def build_servers(
             settings.elasticsearch_transport_port,
             quick_start=settings.elasticsearch_quick_start,
         ),
+        # Mailpit catches what the mailer sends to smtp_port (on 127.0.0.1 whatever smtp_host
+        # says: a developer pointing the mailer at a real relay just leaves it unused).
+        "mailpit": lambda: MailpitServer(root, settings.smtp_port, settings.mailpit_http_port),
     }
     return {name: factories[name]() for name in names}
 
@@ -105,6 +109,10 @@ class RunningStack:
     @property
     def elasticsearch(self) -> ElasticsearchServer:
         return _typed(self.servers["elasticsearch"], ElasticsearchServer)
+
+    @property
+    def mailpit(self) -> MailpitServer:
+        return _typed(self.servers["mailpit"], MailpitServer)
 
     def stop(self) -> None:
         _in_parallel(lambda server: server.stop(), self.servers.values())
@@ -163,19 +171,23 @@ def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[
 
 
 def fetch_servers(settings: Settings) -> dict[str, Path]:
-    """Download what Kafka and Elasticsearch need from Maven Central into their caches unless
-    it is there already; maps each to where it is. Failures are ServerStartErrors."""
-    servers = build_servers(settings, ["kafka", "elasticsearch"])
+    """Download what Kafka and Elasticsearch need from Maven Central, and build Mailpit with
+    Go, into their caches unless they are there already; maps each to where it is. Failures are
+    ServerStartErrors."""
+    servers = build_servers(settings, ["kafka", "elasticsearch", "mailpit"])
     return {
         "kafka": _typed(servers["kafka"], KafkaServer).ensure_jars(),
         "elasticsearch": _typed(servers["elasticsearch"], ElasticsearchServer).ensure_node(),
+        "mailpit": _typed(servers["mailpit"], MailpitServer).ensure_binary(),
     }
 
 
 def throwaway_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a private stack in `data_dir` on ports the OS reports free right now
     (and `overrides`, by field name)."""
-    postgres, kafka, kafka_controller, mongo, elasticsearch, transport = free_ports(6)
+    postgres, kafka, kafka_controller, mongo, elasticsearch, transport, smtp, mailpit_http = (
+        free_ports(8)
+    )
     return Settings(
         data_dir=data_dir,
         postgres_port=postgres,
@@ -184,6 +196,8 @@ def throwaway_settings(data_dir: Path, **overrides: Any) -> Settings:
         mongo_port=mongo,
         elasticsearch_port=elasticsearch,
         elasticsearch_transport_port=transport,
+        smtp_port=smtp,
+        mailpit_http_port=mailpit_http,
         **overrides,
     )
 

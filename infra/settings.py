@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -63,6 +64,20 @@ class Settings(BaseSettings):
     elasticsearch_url_override: str | None = Field(
         default=None, alias="LEDGERLINE_ELASTICSEARCH_URL"
     )
+
+    # Outgoing mail (infra/mail). The defaults send to the local Mailpit that `dev up` starts on
+    # smtp_port; in production they name the relay. Credentials are only sent over TLS there.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 51025
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    # PEM bundle trusted instead of the system's CAs (a private relay's, or a test's).
+    smtp_ca_file: Path | None = None
+    smtp_timeout_s: float = Field(default=10.0, gt=0.0, le=300.0)
+    mail_from: str = "Ledgerline <no-reply@ledgerline.localhost>"
+    # Mailpit's web UI and API (local stack only; the mail catcher listens on smtp_port)
+    mailpit_http_port: int = 58025
 
     # Metrics and health of the non-HTTP processes (0 = any free port)
     relay_metrics_port: int = 9101
@@ -164,8 +179,22 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _mail_settings_are_usable(self) -> Settings:
+        if (self.smtp_user is None) != (self.smtp_password is None):
+            raise ValueError("LEDGERLINE_SMTP_USER and LEDGERLINE_SMTP_PASSWORD go together")
+        if self.env == "production" and self.smtp_user and self.smtp_security == "none":
+            raise ValueError(
+                "LEDGERLINE_SMTP_SECURITY must be starttls or tls in production when a login "
+                "is set (the password would cross the network in clear)"
+            )
+        _, address = parseaddr(self.mail_from)
+        if "@" not in address:
+            raise ValueError("LEDGERLINE_MAIL_FROM must be an address, e.g. 'Name <a@b.example>'")
+        return self
+
+    @model_validator(mode="after")
     def _key_files_exist(self) -> Settings:
-        for name in ("jwt_public_key_file", "jwt_jwks_file"):
+        for name in ("jwt_public_key_file", "jwt_jwks_file", "smtp_ca_file"):
             path = getattr(self, name)
             if path is not None and not path.is_file():
                 raise ValueError(f"LEDGERLINE_{name.upper()} points at a missing file: {path}")
@@ -195,8 +224,8 @@ class Settings(BaseSettings):
     def process_environment(self) -> dict[str, str]:
         """The ``LEDGERLINE_`` variables that make a child process (``python -m infra.cli ...``)
         see these settings: servers, names, ports, secrets, limits, password hashing and login
-        throttle, pool and log level."""
-        return {
+        throttle, outgoing mail, pool and log level."""
+        environment = {
             "LEDGERLINE_DATA_DIR": str(self.data_dir),
             "LEDGERLINE_DATABASE_URL": self.database_url,
             "LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
@@ -235,8 +264,21 @@ class Settings(BaseSettings):
             "LEDGERLINE_WEBHOOK_ENDPOINT_CONCURRENCY": str(self.webhook_endpoint_concurrency),
             "LEDGERLINE_WEBHOOK_CLAIM_LEASE_S": str(self.webhook_claim_lease_s),
             "LEDGERLINE_MAIL_LARGE_WITHDRAWAL_MINOR": str(self.mail_large_withdrawal_minor),
+            "LEDGERLINE_SMTP_HOST": self.smtp_host,
+            "LEDGERLINE_SMTP_PORT": str(self.smtp_port),
+            "LEDGERLINE_SMTP_SECURITY": self.smtp_security,
+            "LEDGERLINE_SMTP_TIMEOUT_S": str(self.smtp_timeout_s),
+            "LEDGERLINE_MAIL_FROM": self.mail_from,
+            "LEDGERLINE_MAILPIT_HTTP_PORT": str(self.mailpit_http_port),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
         }
+        # Unset stays unset: an empty variable would read back as "" rather than None.
+        if self.smtp_user is not None and self.smtp_password is not None:
+            environment["LEDGERLINE_SMTP_USER"] = self.smtp_user
+            environment["LEDGERLINE_SMTP_PASSWORD"] = self.smtp_password.get_secret_value()
+        if self.smtp_ca_file is not None:
+            environment["LEDGERLINE_SMTP_CA_FILE"] = str(self.smtp_ca_file)
+        return environment
 
     @property
     def webhooks_private_addresses_allowed(self) -> bool:

@@ -4,7 +4,9 @@ Each server fixture starts its server only when a test asks for it, keeps it for
 stops it at the end (also when tests fail). All of them live in one temporary directory and
 listen on free ports. Fixture names are a contract other test packages rely on:
 ``postgres_server`` (.url(dbname), .port), ``kafka_server`` (.bootstrap_servers),
-``mongo_server`` (.url), ``elasticsearch_server`` (.url) and ``fresh_database_url``.
+``mongo_server`` (.url), ``elasticsearch_server`` (.url), ``mailpit_server`` (.port for SMTP,
+.url for its web UI and API), ``mailbox`` (a ``tests.mailbox.Mailbox`` on that Mailpit) and
+``fresh_database_url``.
 
 SIGTERM (as sent by ``timeout`` or a CI runner) is turned into KeyboardInterrupt, so pytest
 unwinds as on Ctrl-C and the session fixtures stop their servers instead of leaking them.
@@ -25,11 +27,13 @@ from event_store.store import EventStore
 from infra.servers import (
     ElasticsearchServer,
     KafkaServer,
+    MailpitServer,
     MongoServer,
     PostgresServer,
     free_port,
     free_ports,
 )
+from tests.mailbox import Mailbox
 from tests.server_fixtures import (
     event_store_on,
     fresh_database,
@@ -83,6 +87,22 @@ def elasticsearch_server(servers_root: Path) -> Iterator[ElasticsearchServer]:
     node = ElasticsearchServer(servers_root, *free_ports(2), quick_start=True)
     with running(node) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def mailpit_server(servers_root: Path) -> Iterator[MailpitServer]:
+    # Keep every message: a session may send more than Mailpit's default 500, and a test
+    # waiting for its mail must not find it pruned.
+    with running(MailpitServer(servers_root, *free_ports(2), max_messages=0)) as server:
+        yield server
+
+
+@pytest.fixture
+def mailbox(mailpit_server: MailpitServer) -> Iterator[Mailbox]:
+    """The session's Mailpit, read through its API (tests address mail to their own unique
+    recipients rather than emptying a mailbox other tests may be waiting on)."""
+    with Mailbox(mailpit_server.url) as box:
+        yield box
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from event_store.store import EventStore
 from infra.servers import (
     ElasticsearchServer,
     KafkaServer,
+    MailpitServer,
     ManagedServer,
     MongoServer,
     PostgresServer,
@@ -66,6 +67,7 @@ def reap_abandoned_roots() -> list[Path]:
             KafkaServer(root, 0, 0),
             MongoServer(root, 0),
             ElasticsearchServer(root, 0, 0),
+            MailpitServer(root, 0, 0),
         ):
             server.stop()
         shutil.rmtree(root, ignore_errors=True)

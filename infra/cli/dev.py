@@ -1,6 +1,7 @@
 """`ledgerline dev run|up|down|status|fetch`: the local servers (PostgreSQL, Kafka, the
-MongoDB-protocol server and Elasticsearch) and, with ``run``, every Ledgerline process on top of
-them; ``fetch`` downloads what the Maven-built servers need ahead of their first start.
+MongoDB-protocol server, Elasticsearch and Mailpit) and, with ``run``, every Ledgerline process on
+top of them; ``fetch`` downloads what the Maven-built servers need, and builds Mailpit with Go,
+ahead of their first start.
 
 Thin wrappers over ``infra.devstack`` and ``infra.supervisor``. Output is one line per server
 (name, address, log file); a server that cannot start is reported in one line on stderr with
@@ -51,7 +52,7 @@ def _line(name: str, address: str, log_path: object, note: str) -> str:
 
 @app.command()
 def up(only: OnlyOption = None) -> None:
-    """Start the local servers (all four unless --only); reuse any already running."""
+    """Start the local servers (all of them unless --only); reuse any already running."""
     settings = _settings()
     try:
         stack = devstack.start_stack(settings, only)
@@ -132,8 +133,8 @@ def status(only: OnlyOption = None) -> None:
 
 @app.command()
 def fetch() -> None:
-    """Download the Kafka jars and the Elasticsearch node into their caches (install.sh runs
-    this, so that the first start does not)."""
+    """Download the Kafka jars and the Elasticsearch node and build Mailpit into their caches
+    (install.sh runs this, so that the first start does not)."""
     settings = _settings()
     try:
         fetched = devstack.fetch_servers(settings)

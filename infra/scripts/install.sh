@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Ledgerline needs on a fresh machine: a Python 3.11 virtualenv with the project and
 # its dev tools, (if missing) a Java runtime and Maven, and from Maven Central the Kafka jars and
-# the Elasticsearch node (cached outside the clone; ~200 MB and ~20 s the first time). Idempotent.
+# the Elasticsearch node (cached outside the clone; ~200 MB and ~20 s the first time), and it builds
+# Mailpit from the Go module proxy (needs Go 1.26; ~2.5 min the first time). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

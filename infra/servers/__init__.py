@@ -1,4 +1,5 @@
-"""Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch.
+"""Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch,
+Mailpit.
 
 One module per server; ``base`` holds the shared life cycle and ``process`` the plumbing.
 ``infra.devstack`` composes them into the stack that ``ledgerline dev up`` starts.
@@ -7,6 +8,7 @@ One module per server; ``base`` holds the shared life cycle and ``process`` the 
 from infra.servers.base import ManagedServer, ServerStartError, ServerStatus, StartOutcome
 from infra.servers.elasticsearch import ElasticsearchServer
 from infra.servers.kafka import KafkaServer
+from infra.servers.mailpit import MailpitServer
 from infra.servers.mongo import MongoServer
 from infra.servers.postgres import PostgresServer
 from infra.servers.process import free_port, free_ports
@@ -14,6 +16,7 @@ from infra.servers.process import free_port, free_ports
 __all__ = [
     "ElasticsearchServer",
     "KafkaServer",
+    "MailpitServer",
     "ManagedServer",
     "MongoServer",
     "PostgresServer",

@@ -158,15 +158,30 @@ def wait_gone(pid: int, deadline: float) -> bool:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # reap it if it is our child, or it lingers as a zombie
         try:
-            return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+            if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                return False
         except psutil.NoSuchProcess:
             return True
+        return _threads_left(pid) <= 1
 
     try:
         poll_until(gone, deadline)
     except DeadlineExceeded:
         return False
     return True
+
+
+def _threads_left(pid: int) -> int:
+    """Threads of `pid` still listed (its main thread stays listed until it is reaped).
+
+    A multi-threaded process (Go, a JVM) that is killed shows as a zombie as soon as its main
+    thread has exited, while its other threads are still exiting and holding its sockets and
+    files: a restart at that moment found the ports of a killed Mailpit still taken.
+    """
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except FileNotFoundError:
+        return 0
 
 
 def terminate(pid: int, timeout_s: float) -> None:

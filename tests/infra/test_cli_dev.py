@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.servers import free_port
+from infra.servers import free_port, free_ports
 from tests.server_fixtures import temporary_root
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,11 +19,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def dev_env() -> Iterator[dict[str, str]]:
+    smtp_port, mailpit_http_port = free_ports(2)
     with temporary_root() as root:
         env = {
             **os.environ,
             "LEDGERLINE_DATA_DIR": str(root),
             "LEDGERLINE_POSTGRES_PORT": str(free_port()),
+            "LEDGERLINE_SMTP_PORT": str(smtp_port),
+            "LEDGERLINE_MAILPIT_HTTP_PORT": str(mailpit_http_port),
             "LEDGERLINE_LOG_LEVEL": "WARNING",
         }
         try:
@@ -69,6 +72,21 @@ def test_dev_up_status_down_for_postgres_only(dev_env: dict[str, str]) -> None:
     assert "not running" in after.stdout
 
 
+def test_dev_up_prints_the_mailpit_web_address_on_its_own_line(dev_env: dict[str, str]) -> None:
+    web = f"http://127.0.0.1:{dev_env['LEDGERLINE_MAILPIT_HTTP_PORT']}"
+
+    up = ledgerline(dev_env, "dev", "up", "--only", "mailpit")
+    assert up.returncode == 0, up.stderr
+    [line] = up.stdout.splitlines()
+    assert line.split()[:2] == ["mailpit", web]
+
+    status = ledgerline(dev_env, "dev", "status", "--only", "mailpit")
+    assert "answering" in status.stdout and "NOT" not in status.stdout
+
+    down = ledgerline(dev_env, "dev", "down", "--only", "mailpit")
+    assert "mailpit        stopped" in down.stdout
+
+
 def test_dev_up_that_fails_prints_one_line_and_exits_non_zero(dev_env: dict[str, str]) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", int(dev_env["LEDGERLINE_POSTGRES_PORT"])))
@@ -89,13 +107,15 @@ def test_dev_up_with_an_unknown_server_name_is_refused(dev_env: dict[str, str]) 
     assert "Traceback" not in up.stderr
 
 
-def test_dev_fetch_names_the_cached_kafka_jars_and_elasticsearch_node(
+def test_dev_fetch_names_the_cached_kafka_jars_elasticsearch_node_and_mailpit_binary(
     dev_env: dict[str, str],
 ) -> None:
     result = ledgerline(dev_env, "dev", "fetch")
 
     assert result.returncode == 0, result.stderr
     fetched = dict(line.split(maxsplit=1) for line in result.stdout.splitlines())
-    assert sorted(fetched) == ["elasticsearch", "kafka"]
+    assert sorted(fetched) == ["elasticsearch", "kafka", "mailpit"]
     assert any(Path(fetched["kafka"]).glob("kafka-server-*.jar"))
     assert (Path(fetched["elasticsearch"]) / "bin" / "elasticsearch").is_file()
+    assert Path(fetched["mailpit"]).name == "mailpit"
+    assert os.access(fetched["mailpit"], os.X_OK)

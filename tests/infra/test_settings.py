@@ -27,6 +27,14 @@ def test_a_child_process_environment_gives_back_the_same_settings(
         rate_limit_enabled=False,
         db_pool_max_size=3,
         db_pool_timeout_s=0.5,
+        smtp_host="smtp.example.net",
+        smtp_port=2525,
+        smtp_security="starttls",
+        smtp_user="ledgerline",
+        smtp_password=SecretStr("a relay password"),
+        smtp_timeout_s=3.5,
+        mail_from="Payments <payments@ledgerline.example>",
+        mailpit_http_port=3456,
         log_level="WARNING",
     )
     for name, value in parent.process_environment().items():
@@ -49,6 +57,14 @@ def test_a_child_process_environment_gives_back_the_same_settings(
         "rate_limit_enabled",
         "db_pool_max_size",
         "db_pool_timeout_s",
+        "smtp_host",
+        "smtp_port",
+        "smtp_security",
+        "smtp_user",
+        "smtp_password",
+        "smtp_timeout_s",
+        "mail_from",
+        "mailpit_http_port",
         "log_level",
     ):
         assert getattr(child, field) == getattr(parent, field), field

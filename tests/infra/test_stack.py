@@ -1,4 +1,4 @@
-"""`dev up` / `dev down` end to end: four real servers that answer real requests, then none."""
+"""`dev up` / `dev down` end to end: five real servers that answer real requests, then none."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo import MongoClient
 
 from infra import devstack
+from infra.mail import Mailer, OutgoingMail
 from infra.servers import StartOutcome
 from infra.servers.process import port_accepts
 from infra.settings import Settings
+from tests.mailbox import Mailbox
 from tests.server_fixtures import temporary_root
 
 
@@ -30,7 +32,7 @@ def stack_settings() -> Iterator[Settings]:
             devstack.stop_stack(settings)  # in case the test failed half-way
 
 
-def test_dev_up_starts_four_servers_that_answer_and_dev_down_stops_them(
+def test_dev_up_starts_five_servers_that_answer_and_dev_down_stops_them(
     stack_settings: Settings,
 ) -> None:
     stack = devstack.start_stack(stack_settings)
@@ -42,6 +44,7 @@ def test_dev_up_starts_four_servers_that_answer_and_dev_down_stops_them(
     assert_kafka_delivers_a_message(stack.kafka.bootstrap_servers)
     assert_mongo_finds_a_document(stack.mongo.url)
     assert_elasticsearch_searches_a_document(stack.elasticsearch.url)
+    assert_mailpit_receives_a_mail(stack_settings, stack.mailpit.url)
 
     assert devstack.stop_stack(stack_settings) == dict.fromkeys(devstack.SERVER_NAMES, True)
     assert not [port for port in ports if port_accepts(port)]
@@ -115,6 +118,22 @@ def assert_elasticsearch_searches_a_document(url: str) -> None:
         assert [hit["_id"] for hit in found["hits"]["hits"]] == ["1"]
     finally:
         client.close()
+
+
+def assert_mailpit_receives_a_mail(settings: Settings, url: str) -> None:
+    # What the settings say is where mail goes: the mailer built from them reaches this Mailpit.
+    mailer = Mailer(settings)
+    mailer.send(
+        OutgoingMail(
+            to="launcher-check@example.com",
+            subject="launcher check",
+            text="hello",
+            html="<p>hello</p>",
+            message_id=mailer.message_id_for(uuid.uuid4().hex),
+        )
+    )
+    with Mailbox(url) as box:
+        assert box.wait_for_message(to="launcher-check@example.com").text.strip() == "hello"
 
 
 def _alive(pid: int) -> bool:

@@ -12,6 +12,7 @@ import pytest
 from infra.servers import (
     ElasticsearchServer,
     KafkaServer,
+    MailpitServer,
     ManagedServer,
     MongoServer,
     PostgresServer,
@@ -35,10 +36,12 @@ def build(name: str, root: Path) -> ManagedServer:
         return KafkaServer(root, *free_ports(2))
     if name == "mongo":
         return MongoServer(root, free_port())
+    if name == "mailpit":
+        return MailpitServer(root, *free_ports(2))
     return ElasticsearchServer(root, *free_ports(2))
 
 
-@pytest.mark.parametrize("name", ["postgres", "kafka", "mongo", "elasticsearch"])
+@pytest.mark.parametrize("name", ["postgres", "kafka", "mongo", "elasticsearch", "mailpit"])
 def test_server_whose_port_is_taken_fails_naming_itself_and_its_log(name: str, root: Path) -> None:
     server = build(name, root)
     with socket.socket() as squatter:
