@@ -28,6 +28,7 @@ LEDGERLINE_SERVICES = {
     "relay": ["relay"],
     "projector-mongo": ["project", "mongo"],
     "projector-search": ["project", "search"],
+    "notifier": ["notify"],
 }
 _INTERPOLATION = re.compile(r"\$\{[^}]*\}")
 

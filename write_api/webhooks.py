@@ -112,6 +112,7 @@ def send_test(
     delivery = NewDelivery(
         id=delivery_id(endpoint.id, ping_id),
         endpoint_id=endpoint.id,
+        url=endpoint.url,
         event_type=public_events.PING,
         event_id=body["id"],
         position=None,

@@ -70,6 +70,7 @@ def delivery_id(endpoint_id: uuid.UUID, event_id: str) -> str:
 class NewDelivery:
     id: str
     endpoint_id: uuid.UUID
+    url: str
     event_type: str
     event_id: str
     position: int | None
@@ -95,6 +96,21 @@ class Attempt:
     @property
     def delivered(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One attempt of one claimed delivery, and when to try again (None: give up)."""
+
+    delivery: ClaimedDelivery
+    attempt: Attempt
+    retry_at: datetime | None
+
+    @property
+    def status(self) -> str:
+        if self.attempt.delivered:
+            return "delivered"
+        return "pending" if self.retry_at is not None else "failed"
 
 
 @dataclass(frozen=True)
@@ -160,21 +176,67 @@ RETURNING d.id, d.endpoint_id, e.url, d.body, d.attempts
 
 
 def add_deliveries(
-    conn: psycopg.Connection[Any], deliveries: Sequence[NewDelivery], now: datetime
-) -> None:
-    """Record new deliveries, due now; ones that exist already are left as they are."""
+    conn: psycopg.Connection[Any],
+    deliveries: Sequence[NewDelivery],
+    now: datetime,
+    *,
+    claimed_until: datetime | None = None,
+) -> list[ClaimedDelivery]:
+    """Record new deliveries, due now, and return the ones that were new (ones that exist
+    already are left as they are). With ``claimed_until`` the new ones are claimed at once by
+    the caller, which sends them without claiming them again."""
     if not deliveries:
-        return
-    with conn.cursor() as cursor:
-        cursor.executemany(
-            b"INSERT INTO webhook_deliveries (id, endpoint_id, event_type, event_id,"
-            b" position, body, created_at, next_attempt_at)"
-            b" VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-            [
-                (d.id, d.endpoint_id, d.event_type, d.event_id, d.position, d.body, now, now)
-                for d in deliveries
-            ],
-        )
+        return []
+    rows = conn.execute(
+        b"INSERT INTO webhook_deliveries (id, endpoint_id, event_type, event_id, position, body,"
+        b" created_at, next_attempt_at, claimed_until)"
+        b" SELECT v.*, %(now)s, %(now)s, %(claimed)s FROM unnest(%(id)s::text[],"
+        b" %(endpoint)s::uuid[], %(type)s::text[], %(event)s::text[], %(position)s::bigint[],"
+        b" %(body)s::text[]) AS v ON CONFLICT (id) DO NOTHING RETURNING id",
+        {
+            "now": now,
+            "claimed": claimed_until,
+            "id": [d.id for d in deliveries],
+            "endpoint": [d.endpoint_id for d in deliveries],
+            "type": [d.event_type for d in deliveries],
+            "event": [d.event_id for d in deliveries],
+            "position": [d.position for d in deliveries],
+            "body": [d.body for d in deliveries],
+        },
+    ).fetchall()
+    new = {row[0] for row in rows}
+    return [
+        ClaimedDelivery(d.id, d.endpoint_id, d.url, d.body, 0) for d in deliveries if d.id in new
+    ]
+
+
+_UNNESTED = b"""
+    SELECT * FROM unnest(%(id)s::text[], %(attempt)s::int[], %(started)s::timestamptz[],
+                         %(code)s::int[], %(latency)s::int[], %(error)s::text[],
+                         %(status)s::text[], %(retry)s::timestamptz[],
+                         %(delivered)s::timestamptz[])
+        AS v(id, attempt, started, code, latency, error, status, retry, delivered)
+"""
+_RECORD_ATTEMPTS = (
+    b"INSERT INTO webhook_attempts (delivery_id, attempt, started_at, status_code, latency_ms,"
+    b" error) SELECT v.id, v.attempt, v.started, v.code, v.latency, v.error FROM ("
+    + _UNNESTED
+    + b") AS v JOIN webhook_deliveries AS d ON d.id = v.id ON CONFLICT DO NOTHING"
+)
+_RECORD_DELIVERIES = (
+    b"UPDATE webhook_deliveries AS d SET status = v.status, attempts = v.attempt,"
+    b" claimed_until = NULL, next_attempt_at = v.retry, last_attempt_at = v.started,"
+    b" last_status_code = v.code, last_error = v.error, delivered_at = v.delivered"
+    b" FROM (" + _UNNESTED + b") AS v WHERE d.id = v.id"
+)
+# Only a failure, or the first success after failures, writes an endpoint's row.
+_RECORD_ENDPOINTS = (
+    b"UPDATE webhook_endpoints AS e SET failing_since ="
+    b" CASE WHEN v.ok THEN NULL ELSE coalesce(e.failing_since, v.at) END"
+    b" FROM unnest(%(endpoint)s::uuid[], %(ok)s::bool[], %(at)s::timestamptz[]) AS v(id, ok, at)"
+    b" WHERE e.id = v.id AND (e.failing_since IS NOT NULL OR NOT v.ok)"
+    b" RETURNING e.id, e.failing_since"
+)
 
 
 class DeliveryStore:
@@ -194,65 +256,37 @@ class DeliveryStore:
         with self._connect() as conn, conn.cursor(row_factory=class_row(ClaimedDelivery)) as cur:
             return cur.execute(_CLAIM.encode(), params).fetchall()
 
-    def record(
-        self, delivery: ClaimedDelivery, attempt: Attempt, next_attempt_at: datetime | None
-    ) -> datetime | None:
-        """Store one attempt's outcome: delivered, due again at ``next_attempt_at``, or (None)
-        failed for good. Returns since when the endpoint has been failing (None: it is not).
-        Nothing is stored for a delivery whose endpoint was deleted meanwhile."""
-        number = delivery.attempts + 1
-        status = "delivered" if attempt.delivered else "pending" if next_attempt_at else "failed"
+    def record(self, outcomes: Sequence[Outcome]) -> dict[uuid.UUID, datetime | None]:
+        """Store attempts' outcomes in one transaction: each delivery delivered, due again at
+        its ``retry_at``, or (None) failed for good. Returns, for every endpoint whose failure
+        run started, continued or ended, since when it has been failing (None: it is not).
+        Attempts of deliveries deleted meanwhile (with their endpoint) are dropped."""
+        if not outcomes:
+            return {}
+        rows = {
+            "id": [o.delivery.id for o in outcomes],
+            "attempt": [o.delivery.attempts + 1 for o in outcomes],
+            "started": [o.attempt.started_at for o in outcomes],
+            "code": [o.attempt.status_code for o in outcomes],
+            "latency": [o.attempt.latency_ms for o in outcomes],
+            "error": [o.attempt.error for o in outcomes],
+            "status": [o.status for o in outcomes],
+            "retry": [o.retry_at if o.status == "pending" else None for o in outcomes],
+            "delivered": [o.attempt.started_at if o.attempt.delivered else None for o in outcomes],
+        }
+        last: dict[uuid.UUID, Outcome] = {}
+        for outcome in outcomes:  # an endpoint's run of failures follows its latest attempt
+            last[outcome.delivery.endpoint_id] = outcome
+        endpoints = {
+            "endpoint": list(last),
+            "ok": [o.attempt.delivered for o in last.values()],
+            "at": [o.attempt.started_at for o in last.values()],
+        }
         with self._connect() as conn, conn.transaction():
-            exists = conn.execute(
-                b"SELECT 1 FROM webhook_deliveries WHERE id = %s FOR UPDATE", (delivery.id,)
-            ).fetchone()
-            if exists is None:  # its endpoint was deleted while the request was in flight
-                return None
-            conn.execute(
-                b"INSERT INTO webhook_attempts (delivery_id, attempt, started_at, status_code,"
-                b" latency_ms, error) VALUES (%s, %s, %s, %s, %s, %s)"
-                b" ON CONFLICT DO NOTHING",
-                (
-                    delivery.id,
-                    number,
-                    attempt.started_at,
-                    attempt.status_code,
-                    attempt.latency_ms,
-                    attempt.error,
-                ),
-            )
-            conn.execute(
-                b"UPDATE webhook_deliveries SET status = %s, attempts = %s, claimed_until = NULL,"
-                b" next_attempt_at = %s, last_attempt_at = %s, last_status_code = %s,"
-                b" last_error = %s, delivered_at = %s WHERE id = %s",
-                (
-                    status,
-                    number,
-                    None if attempt.delivered else next_attempt_at,
-                    attempt.started_at,
-                    attempt.status_code,
-                    attempt.error,
-                    attempt.started_at if attempt.delivered else None,
-                    delivery.id,
-                ),
-            )
-            # Only a failure, or the first success after failures, writes the endpoint row.
-            row = conn.execute(
-                b"UPDATE webhook_endpoints SET failing_since ="
-                b" CASE WHEN %(ok)s THEN NULL ELSE coalesce(failing_since, %(now)s) END"
-                b" WHERE id = %(id)s AND (failing_since IS NOT NULL OR NOT %(ok)s)"
-                b" RETURNING failing_since",
-                {"ok": attempt.delivered, "now": attempt.started_at, "id": delivery.endpoint_id},
-            ).fetchone()
-        return row[0] if row else None
-
-    def release(self, delivery: ClaimedDelivery) -> None:
-        """Give a claimed delivery back unattempted (the dispatcher is stopping)."""
-        with self._connect() as conn:
-            conn.execute(
-                b"UPDATE webhook_deliveries SET claimed_until = NULL WHERE id = %s",
-                (delivery.id,),
-            )
+            conn.execute(_RECORD_ATTEMPTS, rows)
+            conn.execute(_RECORD_DELIVERIES, rows)
+            changed = conn.execute(_RECORD_ENDPOINTS, endpoints).fetchall()
+        return {endpoint: since for endpoint, since in changed}
 
     def listing(
         self, endpoint_id: uuid.UUID, *, limit: int, before: tuple[datetime, str] | None = None

@@ -1,12 +1,14 @@
 """The webhook dispatcher: takes due deliveries from PostgreSQL and sends them on a thread pool.
 
-Each pass claims as many due deliveries as there are idle workers (at most ``per_endpoint`` per
-endpoint across every notifier instance, see ``deliveries``), signs each with the endpoint's
-secrets in force, sends it (``sender``) and records the attempt with its next retry
-(``schedule``). New work wakes it at once (``wake``: the intake calls it after storing
-deliveries); retries that fall due and other instances' leftovers are found by polling every
-``idle_poll_s``. A delivery claimed by an instance that died is due again when its lease ends,
-with the same ``webhook-id``.
+The dispatcher thread claims due deliveries in batches (at most ``prefetch`` per endpoint across
+every notifier instance, see ``deliveries``) and hands them to the workers, at most
+``per_endpoint`` requests in flight per endpoint, so one slow receiver holds a few workers and
+never the others' deliveries. A worker signs a delivery with the endpoint's secrets in force and
+sends it (``sender``); the dispatcher thread records finished attempts with their next retry
+(``schedule``) in batches, one transaction each. New work wakes
+it at once (``wake``: the intake calls it after storing deliveries); retries that fall due and
+other instances' leftovers are found by polling every ``idle_poll_s``. A delivery claimed by an
+instance that died is due again when its lease ends, with the same ``webhook-id``.
 
 An endpoint whose deliveries have all failed for ``schedule.DISABLE_AFTER`` is disabled and
 ``on_disabled`` is told (the notifier mails its owner).
@@ -16,26 +18,30 @@ Time comes from ``clock`` so tests move it instead of sleeping through back-off.
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import random
 import threading
 import uuid
+from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter as MetricCounter
+from prometheus_client import Histogram
 
 from event_store.errors import StoreUnavailable
 from projections.notifier import schedule, signing
-from projections.notifier.deliveries import ClaimedDelivery, DeliveryStore
+from projections.notifier.deliveries import Attempt, ClaimedDelivery, DeliveryStore, Outcome
 from projections.notifier.endpoints import EndpointStore
 from projections.notifier.sender import Sender
 
 log = structlog.get_logger(__name__)
 
-ATTEMPTS = Counter(
+ATTEMPTS = MetricCounter(
     "ledgerline_webhook_attempts", "Webhook delivery attempts, by outcome.", ["outcome"]
 )
 LATENCY = Histogram(
@@ -48,10 +54,24 @@ LATENCY = Histogram(
 @dataclass(frozen=True)
 class DispatcherConfig:
     workers: int = 16
-    per_endpoint: int = 4
+    per_endpoint: int = 4  # requests in flight to one endpoint, per notifier instance
     lease: timedelta = timedelta(seconds=60)  # longer than the send timeout plus recording
+    timeout_s: float = 10.0
     idle_poll_s: float = 0.5
     secrets_cache_s: float = 5.0
+
+    @property
+    def prefetch(self) -> int:
+        """Deliveries of one endpoint claimed at a time (sent ``per_endpoint`` at a time): as
+        many as can be sent within half a lease even when every request times out, so a
+        claimed delivery is never due again while it still waits its turn here."""
+        rounds = max(1, int(self.lease.total_seconds() / self.timeout_s / 2))
+        return self.per_endpoint * rounds
+
+    @property
+    def capacity(self) -> int:
+        """Deliveries claimed and not yet recorded, at most."""
+        return self.workers * 4
 
 
 class Dispatcher:
@@ -74,106 +94,183 @@ class Dispatcher:
         self._on_disabled = on_disabled
         self._rng = rng or random.Random()
         self._pool = ThreadPoolExecutor(config.workers, thread_name_prefix="webhook")
-        self._in_flight = 0
-        self._lock = threading.Lock()
+        # Owned by the thread that runs the dispatcher: claimed deliveries waiting per endpoint,
+        # requests in flight per endpoint, and everything claimed but not yet recorded.
+        self._waiting: dict[uuid.UUID, deque[ClaimedDelivery]] = {}
+        self._sending: dict[uuid.UUID, int] = {}
+        self._held = 0
+        self._held_of: Counter[uuid.UUID] = Counter()
+        self._capped: set[uuid.UUID] = set()  # endpoints that may have more due than we hold
+        self._claim_wanted = True
+        self._finished: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self._handed: queue.SimpleQueue[list[ClaimedDelivery]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._secrets: dict[uuid.UUID, tuple[datetime, list[str]]] = {}
 
     def wake(self) -> None:
         self._wake.set()
 
+    def accept(self, claimed: list[ClaimedDelivery]) -> None:
+        """Deliveries claimed for this dispatcher by someone else (the intake, as it stores
+        them); thread-safe."""
+        self._handed.put(claimed)
+        self._wake.set()
+
     def run(self, stop: threading.Event) -> None:
-        """Dispatch until ``stop`` is set, then wait for the attempts in flight."""
+        """Dispatch until ``stop`` is set, then record the attempts in flight.
+
+        The claim query runs when there may be something to claim: after an idle poll
+        interval, after a claim that filled all the room it had, and when an endpoint whose
+        claim was capped by ``prefetch`` has sent half of what it held."""
         try:
             while not stop.is_set():
                 try:
-                    claimed = self._dispatch_due()
+                    self._take_handed()
+                    self._record_finished()
+                    if self._claim_wanted:
+                        self._claim_more()
                 except StoreUnavailable as error:
                     log.warning("webhook dispatch waits for the database", error=str(error))
                     stop.wait(1.0)
                     continue
-                if claimed == 0 or self._idle() == 0:
-                    self._wake.wait(self._config.idle_poll_s)
-                    self._wake.clear()
+                self._send_waiting()
+                if not self._wake.wait(self._config.idle_poll_s):
+                    self._claim_wanted = True
+                self._wake.clear()
         finally:
             self._pool.shutdown(wait=True)
+            # Unrecorded attempts are due again when their lease ends, with the same id.
+            with contextlib.suppress(StoreUnavailable):
+                self._record_finished()
 
     def run_once(self) -> int:
-        """Claim what is due now, send it, wait for every attempt; the number attempted.
+        """Claim what is due now, send it, record every attempt; the number attempted.
         For tests and tools that drive time themselves."""
-        futures = self._submit(self._claim(self._config.workers))
-        for future in futures:
-            future.result()
-        return len(futures)
+        claimed = self._take_handed() + self._claim_more()
+        while self._held:
+            self._send_waiting()
+            self._finished_one()
+            self._record_finished()
+        return claimed
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
-    def _idle(self) -> int:
-        with self._lock:
-            return self._config.workers - self._in_flight
+    def _take_handed(self) -> int:
+        handed = 0
+        while not self._handed.empty():
+            handed += self._hold(self._handed.get_nowait())
+        return handed
 
-    def _dispatch_due(self) -> int:
-        idle = self._idle()
-        if idle <= 0:
-            return 0
-        return len(self._submit(self._claim(idle)))
-
-    def _claim(self, limit: int) -> list[ClaimedDelivery]:
-        return self._deliveries.claim_due(
+    def _claim_more(self) -> int:
+        room = self._config.capacity - self._held
+        if room < self._config.capacity // 2:
+            return 0  # enough on hand; claim in bigger, cheaper steps
+        claimed = self._deliveries.claim_due(
             self._clock(),
-            limit=limit,
-            per_endpoint=self._config.per_endpoint,
+            limit=room,
+            per_endpoint=self._config.prefetch,
             lease=self._config.lease,
         )
+        self._hold(claimed)
+        self._claim_wanted = len(claimed) == room
+        for delivery in claimed:
+            if self._held_of[delivery.endpoint_id] >= self._config.prefetch:
+                self._capped.add(delivery.endpoint_id)
+        return len(claimed)
 
-    def _submit(self, claimed: list[ClaimedDelivery]) -> list[Future[None]]:
-        with self._lock:
-            self._in_flight += len(claimed)
-        return [self._pool.submit(self._attempt, delivery) for delivery in claimed]
+    def _hold(self, claimed: list[ClaimedDelivery]) -> int:
+        for delivery in claimed:
+            self._waiting.setdefault(delivery.endpoint_id, deque()).append(delivery)
+            self._held_of[delivery.endpoint_id] += 1
+        self._held += len(claimed)
+        return len(claimed)
+
+    def _send_waiting(self) -> None:
+        """Start requests while workers are free, at most ``per_endpoint`` per endpoint."""
+        in_flight = sum(self._sending.values())
+        for endpoint_id, waiting in list(self._waiting.items()):
+            while waiting and in_flight < self._config.workers:
+                if self._sending.get(endpoint_id, 0) >= self._config.per_endpoint:
+                    break
+                self._sending[endpoint_id] = self._sending.get(endpoint_id, 0) + 1
+                in_flight += 1
+                self._pool.submit(self._attempt, waiting.popleft())
+            if not waiting:
+                del self._waiting[endpoint_id]
+
+    def _finished_one(self) -> None:
+        """Wait until some attempt has finished (run_once)."""
+        while self._finished.empty():
+            self._wake.wait(0.05)
+            self._wake.clear()
 
     def _attempt(self, delivery: ClaimedDelivery) -> None:
+        """On a worker: sign, send, and hand the outcome to the dispatcher thread, which
+        records finished attempts in batches (one transaction each)."""
         try:
-            self._send_and_record(delivery)
-        except StoreUnavailable as error:
-            # The lease runs out and the delivery is due again, with the same id.
-            log.warning("webhook attempt not recorded", delivery=delivery.id, error=str(error))
+            now = self._clock()
+            body = delivery.body.encode()
+            secrets = self._secrets_of(delivery.endpoint_id, now)
+            headers = signing.headers(secrets, delivery.id, int(now.timestamp()), body)
+            attempt = self._sender.send(delivery.url, body, headers)
         except Exception:
             log.exception("webhook attempt failed unexpectedly", delivery=delivery.id)
-        finally:
-            with self._lock:
-                self._in_flight -= 1
-            self._wake.set()
-
-    def _send_and_record(self, delivery: ClaimedDelivery) -> None:
-        now = self._clock()
-        body = delivery.body.encode()
-        headers = signing.headers(
-            self._secrets_of(delivery.endpoint_id, now), delivery.id, int(now.timestamp()), body
-        )
-        attempt = self._sender.send(delivery.url, body, headers)
-        ATTEMPTS.labels(outcome="delivered" if attempt.delivered else "failed").inc()
-        LATENCY.observe(attempt.latency_ms / 1000)
+            attempt = Attempt(self._clock(), None, 0, "internal error")
         retry_at = (
             None
             if attempt.delivered
             else schedule.next_attempt_at(delivery.attempts + 1, attempt.started_at, self._rng)
         )
-        failing_since = self._deliveries.record(delivery, attempt, retry_at)
-        if not attempt.delivered:
-            log.info(
-                "webhook attempt failed",
-                delivery=delivery.id,
-                endpoint=str(delivery.endpoint_id),
-                attempt=delivery.attempts + 1,
-                error=attempt.error,
-                retry_at=retry_at.isoformat() if retry_at else None,
-            )
-        if schedule.should_disable(
-            failing_since, attempt.started_at
-        ) and self._endpoints.disable_failing(delivery.endpoint_id, attempt.started_at):
-            log.warning("webhook endpoint disabled", endpoint=str(delivery.endpoint_id))
-            self._on_disabled(delivery.endpoint_id)
+        self._finished.put(Outcome(delivery, attempt, retry_at))
+        self._wake.set()
+
+    def _record_finished(self) -> None:
+        outcomes: list[Outcome] = []
+        while True:
+            try:
+                outcomes.append(self._finished.get_nowait())
+            except queue.Empty:
+                break
+        if not outcomes:
+            return
+        for outcome in outcomes:
+            self._sending[outcome.delivery.endpoint_id] -= 1
+        self._send_waiting()  # keep the workers busy while this batch is recorded
+        try:
+            failing = self._deliveries.record(outcomes)
+        finally:
+            # Recorded, or (database down) left to their leases: either way no longer ours.
+            self._held -= len(outcomes)
+            for outcome in outcomes:
+                endpoint_id = outcome.delivery.endpoint_id
+                self._held_of[endpoint_id] -= 1
+                if self._held_of[endpoint_id] <= 0:
+                    del self._held_of[endpoint_id]
+                if endpoint_id in self._capped and (
+                    self._held_of.get(endpoint_id, 0) <= self._config.prefetch // 2
+                ):
+                    self._capped.discard(endpoint_id)
+                    self._claim_wanted = True
+        for outcome in outcomes:
+            ATTEMPTS.labels(outcome="delivered" if outcome.attempt.delivered else "failed").inc()
+            LATENCY.observe(outcome.attempt.latency_ms / 1000)
+            if not outcome.attempt.delivered:
+                log.info(
+                    "webhook attempt failed",
+                    delivery=outcome.delivery.id,
+                    endpoint=str(outcome.delivery.endpoint_id),
+                    attempt=outcome.delivery.attempts + 1,
+                    error=outcome.attempt.error,
+                    retry_at=outcome.retry_at.isoformat() if outcome.retry_at else None,
+                )
+        now = self._clock()
+        for endpoint_id, since in failing.items():
+            if schedule.should_disable(since, now) and self._endpoints.disable_failing(
+                endpoint_id, now
+            ):
+                log.warning("webhook endpoint disabled", endpoint=str(endpoint_id))
+                self._on_disabled(endpoint_id)
 
     def _secrets_of(self, endpoint_id: uuid.UUID, now: datetime) -> list[str]:
         cached = self._secrets.get(endpoint_id)

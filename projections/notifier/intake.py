@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 import structlog
@@ -24,9 +24,9 @@ from prometheus_client import Counter
 
 from event_store.errors import StoreUnavailable
 from projections.consumer import decode_record
-from projections.notifier.deliveries import add_deliveries
+from projections.notifier.deliveries import ClaimedDelivery, add_deliveries
 from projections.notifier.endpoints import Connect
-from projections.notifier.mail_outbox import add_mails
+from projections.notifier.mail_outbox import add_mails, forget_recipients
 from projections.notifier.planner import Planner
 from projections.retry import Backoff, Stopped, retrying
 
@@ -48,7 +48,9 @@ class Intake:
         connect: Connect,
         *,
         clock: Callable[[], datetime],
-        on_stored: Callable[[], None] = lambda: None,
+        hand_over: Callable[[list[ClaimedDelivery]], None] | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        on_mail: Callable[[], None] = lambda: None,
         max_records: int = 500,
     ) -> None:
         self._consumer = consumer
@@ -56,7 +58,9 @@ class Intake:
         self._planner = planner
         self._connect = connect
         self._clock = clock
-        self._on_stored = on_stored
+        self._hand_over = hand_over
+        self._lease = lease
+        self._on_mail = on_mail
         self._max_records = max_records
         self._backoff = Backoff(0.1, 5.0)
         self.events_seen = 0
@@ -102,14 +106,20 @@ class Intake:
                     )
         plan = self._planner.plan(envelopes)
         now = self._clock()
+        claimed_until = now + self._lease if self._hand_over else None
         with self._connect() as conn, conn.transaction():
-            add_deliveries(conn, plan.deliveries, now)
+            new = add_deliveries(conn, plan.deliveries, now, claimed_until=claimed_until)
             add_mails(conn, plan.mails, now)
+            forget_recipients(conn, plan.forgotten_users)
         self.events_seen += len(envelopes)
         PLANNED.labels(kind="webhook").inc(len(plan.deliveries))
         PLANNED.labels(kind="mail").inc(len(plan.mails))
-        if plan.deliveries or plan.mails:
-            self._on_stored()
+        # New deliveries go straight to this notifier's dispatcher (claimed in the same
+        # transaction): no claim query between an event and its first attempt.
+        if new and self._hand_over:
+            self._hand_over(new)
+        if plan.mails:
+            self._on_mail()
 
     def _commit(self, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
         offsets = {

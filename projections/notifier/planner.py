@@ -26,6 +26,7 @@ from projections.notifier.mail_outbox import OwedMail, mail_id
 class Plan:
     deliveries: list[NewDelivery] = field(default_factory=list)
     mails: list[OwedMail] = field(default_factory=list)
+    forgotten_users: list[uuid.UUID] = field(default_factory=list)
 
 
 class Planner:
@@ -66,6 +67,11 @@ class Planner:
             by_owner.setdefault(str(endpoint.owner_id), []).append(endpoint)
 
         plan = Plan()
+        plan.forgotten_users = [
+            uuid.UUID(str(e["stream_id"]))
+            for e in envelopes
+            if e["type"] == "UserPersonalDataForgotten"
+        ]
         for envelope in relevant:
             payment = payments.get(str(envelope["stream_id"]))
             if public_events.is_public(envelope["type"]):
@@ -117,6 +123,7 @@ class Planner:
             NewDelivery(
                 id=delivery_id(endpoint.id, str(envelope["event_id"])),
                 endpoint_id=endpoint.id,
+                url=endpoint.url,
                 event_type=event.type,
                 event_id=event.body["id"],
                 position=envelope.get("position"),

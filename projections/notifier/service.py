@@ -76,6 +76,7 @@ class Notifier:
                 workers=settings.webhook_workers,
                 per_endpoint=settings.webhook_endpoint_concurrency,
                 lease=timedelta(seconds=settings.webhook_claim_lease_s),
+                timeout_s=settings.webhook_timeout_s,
             ),
             on_disabled=self.owe_disabled_mail,
         )
@@ -119,7 +120,8 @@ class Notifier:
             self.planner,
             self.store.connection,
             clock=self.clock,
-            on_stored=self.dispatcher.wake,
+            hand_over=self.dispatcher.accept,
+            lease=timedelta(seconds=self.settings.webhook_claim_lease_s),
         )
 
     def run(self, stop: threading.Event) -> None:

@@ -1,0 +1,220 @@
+"""The mailer loop: takes owed mails from the outbox and sends them through SMTP.
+
+For each mail it reads the recipient from the event store (address, name, language,
+preferences, forgotten or not: the outbox never holds them), skips what the recipient turned off
+(security mails cannot be turned off) or may no longer receive (forgotten), builds the template's
+context from the outbox details and, where personal (a login's device), from the event itself,
+renders the recipient's language and sends with the outbox id as Message-ID. An SMTP server
+that does not answer (``MailUnavailable``) is retried on ``mail_outbox.RETRY_DELAYS``; a refusal
+of the recipient (``MailRejected``) fails the mail.
+
+A login from a device (user agent) the user has not logged in from before is mailed; the first
+login a user ever makes is not (it is the device they signed up from). Devices are remembered as
+digests in ``notifier_known_devices`` and forgotten with the user.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+import structlog
+from prometheus_client import Counter
+
+from event_store.errors import StoreUnavailable
+from event_store.store import EventStore
+from infra.mail import Mailer, MailRejected, MailUnavailable, OutgoingMail, render
+from infra.mail.templates import SECURITY_KINDS
+from projections.notifier.mail_outbox import ClaimedMail, MailOutbox
+
+log = structlog.get_logger(__name__)
+
+MAILS = Counter("ledgerline_mails", "Mails handled by the notifier, by outcome.", ["outcome"])
+
+
+class Links(Protocol):
+    """The links mails carry (the e-mail tokens are minted when the mail is sent)."""
+
+    def verify_email(self, user_id: uuid.UUID, nonce: str) -> str: ...
+
+    def password_reset(self, user_id: uuid.UUID, reset_id: str) -> tuple[str, int]: ...
+
+    def preferences(self) -> str: ...
+
+
+@dataclass
+class Recipient:
+    email: str | None = None
+    name: str | None = None
+    language: str = "en"
+    email_preferences: dict[str, bool] = field(default_factory=dict)
+    forgotten: bool = False
+    email_version: int = 0  # the stream version that set the current address
+
+
+def recipient_of(events: list[Any]) -> Recipient:
+    """Fold a user's events (revealed) into what mail needs."""
+    recipient = Recipient()
+    for event in events:
+        data = event.data or {}
+        if event.type == "UserRegistered":
+            recipient.email, recipient.name = data.get("email"), data.get("full_name")
+            recipient.language = data.get("language") or recipient.language
+            recipient.email_version = event.version
+        elif event.type == "UserProfileChanged":
+            if data.get("email") is not None:
+                recipient.email, recipient.email_version = data["email"], event.version
+            if data.get("full_name") is not None:
+                recipient.name = data["full_name"]
+        elif event.type == "UserNotificationPreferencesChanged":
+            recipient.email_preferences = dict(data.get("email") or {})
+            recipient.language = data.get("language") or recipient.language
+        elif event.type == "UserPersonalDataForgotten":
+            recipient.forgotten = True
+    if recipient.forgotten:
+        recipient.email = recipient.name = None
+    return recipient
+
+
+class MailSender:
+    def __init__(
+        self,
+        outbox: MailOutbox,
+        store: EventStore,
+        mailer: Mailer,
+        links: Links,
+        *,
+        clock: Callable[[], datetime],
+        batch: int = 20,
+        lease: timedelta = timedelta(minutes=2),
+        idle_poll_s: float = 0.5,
+    ) -> None:
+        self._outbox = outbox
+        self._store = store
+        self._mailer = mailer
+        self._links = links
+        self._clock = clock
+        self._batch = batch
+        self._lease = lease
+        self._idle_poll_s = idle_poll_s
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                handled = self.run_once()
+            except StoreUnavailable as error:
+                log.warning("mailer waits for the database", error=str(error))
+                stop.wait(1.0)
+                continue
+            if handled == 0:
+                self._wake.wait(self._idle_poll_s)
+                self._wake.clear()
+
+    def run_once(self) -> int:
+        """Handle the mails due now; how many were handled."""
+        claimed = self._outbox.claim_due(self._clock(), limit=self._batch, lease=self._lease)
+        for mail in claimed:
+            self._handle(mail)
+        return len(claimed)
+
+    def _handle(self, mail: ClaimedMail) -> None:
+        now = self._clock()
+        recipient = recipient_of(self._store.read_stream(mail.user_id))
+        if recipient.email is None:
+            return self._finish(mail, "skipped", "the recipient was forgotten", now)
+        if mail.kind not in SECURITY_KINDS and not recipient.email_preferences.get(mail.kind, True):
+            return self._finish(mail, "skipped", "turned off by the recipient", now)
+        context = self._context(mail, recipient)
+        if context is None:
+            return self._finish(mail, "skipped", "nothing to tell", now)
+        if recipient.name:
+            context["name"] = recipient.name
+        if mail.kind not in SECURITY_KINDS:
+            context["preferences_link"] = self._links.preferences()
+        rendered = render(mail.kind, recipient.language, context)
+        outgoing = OutgoingMail(
+            to=recipient.email,
+            to_name=recipient.name,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=self._mailer.message_id_for(mail.id),
+        )
+        try:
+            self._mailer.send(outgoing)
+        except MailUnavailable as error:
+            MAILS.labels(outcome="retry").inc()
+            log.warning("mail not sent; will retry", mail=mail.id, reason=str(error))
+            if not self._outbox.retry_later(mail, f"SMTP unavailable: {error}", now):
+                MAILS.labels(outcome="failed").inc()
+            return None
+        except MailRejected as error:
+            return self._finish(mail, "failed", f"refused by the SMTP server: {error}", now)
+        return self._finish(mail, "sent", "sent", now)
+
+    def _finish(self, mail: ClaimedMail, status: str, outcome: str, now: datetime) -> None:
+        MAILS.labels(outcome=status).inc()
+        self._outbox.finish(mail, status, outcome, now)
+
+    def _context(self, mail: ClaimedMail, recipient: Recipient) -> dict[str, Any] | None:
+        details = dict(mail.details)
+        if mail.kind in (
+            "money_received",
+            "large_withdrawal",
+            "payment_captured",
+            "payment_refunded",
+        ):
+            return {k: v for k, v in details.items() if v is not None}
+        if mail.kind == "webhook_endpoint_disabled":
+            return details
+        event = self._event(mail)
+        when = event.recorded_at.isoformat(timespec="seconds") if event else ""
+        if mail.kind == "password_changed":
+            return {"when": when}
+        if mail.kind == "mfa_changed":
+            return {"when": when, "enabled": bool(details.get("enabled"))}
+        if mail.kind == "verify_email":
+            if mail.version is not None and mail.version < recipient.email_version:
+                return None  # the address changed again since: that change has its own mail
+            return {"link": self._links.verify_email(mail.user_id, str(recipient.email_version))}
+        if mail.kind == "password_reset":
+            link, minutes = self._links.password_reset(mail.user_id, str(details["reset_id"]))
+            return {"link": link, "expires_minutes": minutes}
+        if mail.kind == "new_device_login" and event is not None:
+            data = event.data or {}
+            if not self._new_device(mail.user_id, data.get("user_agent"), event.recorded_at):
+                return None
+            device = {"user_agent": data.get("user_agent"), "address": data.get("address")}
+            return {"when": when, **{k: v for k, v in device.items() if v}}
+        return None
+
+    def _event(self, mail: ClaimedMail) -> Any:
+        if mail.stream_id is None or mail.version is None:
+            return None
+        events = self._store.read_stream(
+            mail.stream_id, after_version=mail.version - 1, up_to_version=mail.version
+        )
+        return events[0] if events else None
+
+    def _new_device(self, user_id: uuid.UUID, user_agent: str | None, at: datetime) -> bool:
+        """Remember the device; True if the user had logged in before, but not from it."""
+        device = hashlib.sha256(f"{user_id}:{user_agent or ''}".encode()).hexdigest()
+        with self._store.connection() as conn, conn.transaction():
+            known = conn.execute(
+                b"SELECT count(*) FROM notifier_known_devices WHERE user_id = %s", (user_id,)
+            ).fetchone()
+            inserted = conn.execute(
+                b"INSERT INTO notifier_known_devices (user_id, device, first_seen)"
+                b" VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                (user_id, device, at),
+            ).rowcount
+        return bool(known and known[0] > 0 and inserted)
