@@ -117,6 +117,15 @@ class Settings(BaseSettings):
     login_free_failures_per_address: int = 20
     login_lock_base_s: float = 30.0
     login_lock_max_s: float = 900.0
+    # E-mail links (infra/auth/email_tokens.py): where they point (the web console behind the
+    # gateway), how long each kind lives, and how often one address may ask for a reset.
+    public_url: str = "http://127.0.0.1:8000"
+    verify_email_token_ttl_s: int = Field(default=24 * 3600, ge=300, le=7 * 86_400)
+    password_reset_token_ttl_s: int = Field(default=30 * 60, ge=300, le=86_400)
+    # Requests per address before the first lock (then one more after each doubling lock).
+    password_reset_requests_per_address: int = Field(default=3, ge=1)
+    password_reset_lock_base_s: float = 300.0
+    password_reset_lock_max_s: float = 3600.0
 
     # Logging
     log_level: str = "INFO"
@@ -174,7 +183,7 @@ class Settings(BaseSettings):
     def process_environment(self) -> dict[str, str]:
         """The ``LEDGERLINE_`` variables that make a child process (``python -m infra.cli ...``)
         see these settings: servers, names, ports, secrets, limits, password hashing and login
-        throttle, pool and log level."""
+        throttle, e-mail links, pool and log level."""
         return {
             "LEDGERLINE_DATA_DIR": str(self.data_dir),
             "LEDGERLINE_DATABASE_URL": self.database_url,
@@ -205,6 +214,9 @@ class Settings(BaseSettings):
             "LEDGERLINE_PASSWORD_HASH_PARALLELISM": str(self.password_hash_parallelism),
             "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ACCOUNT": str(self.login_free_failures_per_account),
             "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ADDRESS": str(self.login_free_failures_per_address),
+            "LEDGERLINE_PUBLIC_URL": self.public_url,
+            "LEDGERLINE_VERIFY_EMAIL_TOKEN_TTL_S": str(self.verify_email_token_ttl_s),
+            "LEDGERLINE_PASSWORD_RESET_TOKEN_TTL_S": str(self.password_reset_token_ttl_s),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
         }
 

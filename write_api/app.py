@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 
 from infra.auth import Clock, utc_now
 from infra.auth.keys import KeyStore
+from infra.auth.recovery import RecoveryService
 from infra.auth.service import AuthService
 from infra.bootstrap import build_write_side, open_event_store_pool
 from infra.http.metrics import HttpMetrics
@@ -24,7 +25,16 @@ from infra.http.problems import install_problem_handlers, problem_responses
 from infra.http.rate_limit import RateLimiter
 from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
-from write_api import accounts, auth, payments, transfers, user_security, users, well_known
+from write_api import (
+    accounts,
+    auth,
+    payments,
+    recovery,
+    transfers,
+    user_security,
+    users,
+    well_known,
+)
 from write_api.deps import CommandExecutor
 
 _READY_TIMEOUT_S = 2.0
@@ -39,6 +49,7 @@ class WriteResources:
     rate_limiter: RateLimiter | None = None
     auth: AuthService | None = None
     key_store: KeyStore | None = None
+    recovery: RecoveryService | None = None
 
 
 ResourceFactory = Callable[[Settings], AbstractContextManager[WriteResources]]
@@ -66,6 +77,7 @@ def open_resources(settings: Settings, clock: Clock = utc_now) -> Iterator[Write
             rate_limiter=limiter,
             auth=side.auth,
             key_store=side.keys,
+            recovery=side.recovery,
         )
     finally:
         pool.close()
@@ -87,6 +99,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
             app.state.rate_limiter = opened.rate_limiter
             app.state.auth = opened.auth
             app.state.key_store = opened.key_store
+            app.state.recovery = opened.recovery
             yield
 
     app = FastAPI(
@@ -109,6 +122,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
         users.router,
         user_security.router,
         auth.router,
+        recovery.router,
         accounts.router,
         transfers.router,
         payments.router,
