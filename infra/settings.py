@@ -214,6 +214,9 @@ class Settings(BaseSettings):
             "LEDGERLINE_PASSWORD_HASH_PARALLELISM": str(self.password_hash_parallelism),
             "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ACCOUNT": str(self.login_free_failures_per_account),
             "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ADDRESS": str(self.login_free_failures_per_address),
+            "LEDGERLINE_PASSWORD_RESET_REQUESTS_PER_ADDRESS": str(
+                self.password_reset_requests_per_address
+            ),
             "LEDGERLINE_PUBLIC_URL": self.public_url,
             "LEDGERLINE_VERIFY_EMAIL_TOKEN_TTL_S": str(self.verify_email_token_ttl_s),
             "LEDGERLINE_PASSWORD_RESET_TOKEN_TTL_S": str(self.password_reset_token_ttl_s),
