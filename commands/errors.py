@@ -66,6 +66,16 @@ class InvalidCredentials(CommandError):
         super().__init__(message)
 
 
+class InvalidToken(CommandError):
+    """An e-mail link's token that is forged, expired, of another purpose, or whose nonce the
+    user's state no longer matches (names the ``token`` field). The message never quotes it."""
+
+    code = "invalid-token"
+
+    def __init__(self, message: str = "The link is not valid.") -> None:
+        super().__init__(message)
+
+
 class InvalidCode(CommandError):
     """A one-time or recovery code that does not match (names the ``code`` field)."""
 

@@ -19,6 +19,7 @@ from commands.context import Principal
 from commands.messages import (
     AuthorizePayment,
     CapturePayment,
+    ChangeNotificationPreferences,
     ChangeProfile,
     CloseAccount,
     DeactivateUser,
@@ -64,6 +65,7 @@ def register_user(cmd: RegisterUser, session: Session, principal: Principal) -> 
         full_name=cmd.full_name,
         roles=["customer"],
         password_hash=cmd.password_hash,
+        language=cmd.language,
     )
     session.add(user)
     session.new_subjects.append(user.id)
@@ -80,6 +82,15 @@ def change_profile(cmd: ChangeProfile, session: Session, principal: Principal) -
     if user.email != old_email and user.email is not None and old_email is not None:
         session.release(EMAIL_CLAIM, email_claim_value(old_email), user.id)
         session.claim(EMAIL_CLAIM, email_claim_value(user.email), user.id)
+    return Outcome(user)
+
+
+def change_notification_preferences(
+    cmd: ChangeNotificationPreferences, session: Session, principal: Principal
+) -> Outcome:
+    user = session.get(User, cmd.user_id, addressed=True)
+    require_user_or_admin(principal, user.id)
+    user.change_notification_preferences(cmd.email, cmd.language)
     return Outcome(user)
 
 
@@ -202,6 +213,7 @@ Handler = Callable[[Any, Session, Principal], Outcome]
 HANDLERS: dict[type[Any], Handler] = {
     RegisterUser: register_user,
     ChangeProfile: change_profile,
+    ChangeNotificationPreferences: change_notification_preferences,
     DeactivateUser: deactivate_user,
     ForgetPersonalData: forget_personal_data,
     OpenAccount: open_account,

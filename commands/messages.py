@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
 
 
@@ -11,6 +12,7 @@ class RegisterUser:
     email: str
     full_name: str
     password_hash: str | None = None  # hashed by the caller: hashing is slow, retries are not
+    language: str | None = None  # of the user's e-mails; None: the default
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,13 @@ class DeactivateUser:
 @dataclass(frozen=True)
 class ForgetPersonalData:
     user_id: UUID
+
+
+@dataclass(frozen=True)
+class ChangeNotificationPreferences:
+    user_id: UUID
+    email: dict[str, bool] = field(default_factory=dict)  # kind -> on; kinds left out stay
+    language: str | None = None  # None: unchanged
 
 
 @dataclass(frozen=True)
@@ -187,6 +196,31 @@ class RevokeAllSessions:
     user_id: UUID
 
 
+# -- account recovery by e-mail (handled by commands.recovery_handlers) ---------------------
+
+
+@dataclass(frozen=True)
+class VerifyEmail:
+    """The nonce of a verification link: the user version at which the address was set."""
+
+    user_id: UUID
+    email_version: int
+
+
+@dataclass(frozen=True)
+class RequestPasswordReset:
+    user_id: UUID
+    reset_id: UUID
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ResetPassword:
+    user_id: UUID
+    reset_id: UUID  # the nonce of the reset link
+    new_password_hash: str = field(repr=False)
+
+
 @dataclass(frozen=True)
 class GrantRole:
     user_id: UUID
@@ -204,6 +238,7 @@ Command = (
     | ChangeProfile
     | DeactivateUser
     | ForgetPersonalData
+    | ChangeNotificationPreferences
     | OpenAccount
     | DepositFunds
     | WithdrawFunds
@@ -226,6 +261,9 @@ Command = (
     | DisableMfa
     | RevokeSession
     | RevokeAllSessions
+    | VerifyEmail
+    | RequestPasswordReset
+    | ResetPassword
     | GrantRole
     | RevokeRole
 )

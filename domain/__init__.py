@@ -14,6 +14,7 @@ Creation works the same way: ``__init__`` (decorated with the "created" event) o
 state, and each aggregate's ``_create`` classmethod, which runs for new aggregates only, validates
 and normalises the constructor input before the event is built.
 
-Event classes are declared explicitly with full type annotations and a ``SCHEMA_VERSION``; their
-stored names are "<Aggregate><EventClass>" (see ``domain.registry``).
+Event classes are declared explicitly with full type annotations and a ``SCHEMA_VERSION``
+(the User's, being many, in ``domain.user_events``); their stored names are
+"<Aggregate><EventClass>" (see ``domain.registry``).
 """

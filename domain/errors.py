@@ -157,3 +157,32 @@ class RoleNotHeld(RuleViolation):
 class SessionEnded(RuleViolation):
     code = "session-ended"
     default_message = "The session has been revoked or has expired."
+
+
+class InvalidNotificationPreference(InvalidInput):
+    """Names the offending setting (``email.<kind>``), for the problem's ``errors``."""
+
+    code = "invalid-notification-preference"
+    default_message = "The notification preferences are not valid."
+
+    def __init__(self, field: str, message: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnsupportedLanguage(InvalidInput):
+    code = "unsupported-language"
+    default_message = "The language is not one we write e-mails in."
+    field = "language"
+
+
+class EmailVerificationOutdated(RuleViolation):
+    code = "email-verification-outdated"
+    default_message = "The link was sent for an e-mail address the user no longer has."
+
+
+class PasswordResetNotPending(RuleViolation):
+    code = "password-reset-not-pending"
+    default_message = (
+        "This password reset is not pending: it was used, a newer one replaced it, or it expired."
+    )

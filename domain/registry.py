@@ -40,6 +40,10 @@ _EVENTS_BY_AGGREGATE: dict[str, tuple[type[Aggregate.Event], ...]] = {
         User.RoleGranted,
         User.RoleRevoked,
         User.SessionsRevoked,
+        User.EmailVerified,
+        User.PasswordResetRequested,
+        User.PasswordReset,
+        User.NotificationPreferencesChanged,
     ),
     "Account": (
         Account.Opened,

@@ -90,3 +90,9 @@ def _user_registered_v1(data: dict[str, Any]) -> dict[str, Any]:
     """v2 added ``password_hash``: users registered before passwords existed have none (they
     cannot log in until they set one)."""
     return {**data, "password_hash": None}
+
+
+@upcaster("UserRegistered", from_version=2)
+def _user_registered_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v3 added ``language``: users registered before it get their e-mails in English."""
+    return {**data, "language": "en"}

@@ -1,157 +1,82 @@
 """User aggregate: registration, profile changes, deactivation, erasure of personal data, and
 the user's credentials and security record: password hash, second factor (TOTP and recovery
-codes), roles, logins and failed logins, and the revocation of all sessions.
+codes), roles, logins and failed logins, and the revocation of all sessions; e-mail address
+verification, password reset by e-mail, and which e-mails the user wants in which language.
 
 The domain never sees a password or a TOTP code: the write side hashes and verifies them
 (``infra.auth``) and hands the domain the outcome. Password hashes, TOTP secrets and recovery
 code digests are personal data, sealed with the user's key (``event_store.personal_data``).
+
+E-mail links carry a nonce the user's state must still match, so a link outlives nothing it
+was sent for: a verification link names the version of the user at which the address was set
+(``email_version``: a link sent to an old address cannot verify a new one), a reset link names
+the pending reset (``PasswordResetRequested.reset_id``: a newer request, a completed reset, a
+password change or a new address each make it useless). The links themselves are signed
+elsewhere (``infra.auth.email_tokens``); the domain only sees the nonce.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any, ClassVar, Literal, Self
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Literal, Self
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, CanInitAggregate, event
 
+from domain import user_events
 from domain.errors import (
-    InvalidEmail,
+    EmailVerificationOutdated,
     InvalidInput,
-    InvalidName,
     InvalidRole,
     MfaAlreadyEnabled,
     MfaNotEnabled,
     NoTotpEnrolment,
+    PasswordResetNotPending,
     RoleNotHeld,
     UserDeactivated,
     UserForgotten,
 )
+from domain.preferences import (
+    DEFAULT_LANGUAGE,
+    default_email_preferences,
+    merged_email_preferences,
+    normalize_language,
+)
+from domain.profile import (
+    DEFAULT_ROLES,
+    STAFF_ROLES,
+    normalize_email,
+    normalize_full_name,
+    normalize_roles,
+)
 
 UserStatus = Literal["active", "deactivated"]
-
-ROLES: frozenset[str] = frozenset({"customer", "operator", "auditor", "admin"})
-DEFAULT_ROLES: tuple[str, ...] = ("customer",)
-STAFF_ROLES: frozenset[str] = frozenset({"operator", "auditor", "admin"})
-MAX_NAME_LENGTH = 200
-MAX_EMAIL_LENGTH = 254
-# A sanity check, not RFC 5322: one "@", no whitespace, a dot in the domain part.
-_EMAIL_PATTERN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-def normalize_email(value: object) -> str:
-    """Return the email stripped and lower-cased, or raise InvalidEmail."""
-    if not isinstance(value, str):
-        raise InvalidEmail("The email address must be a string.")
-    email = value.strip().lower()
-    if len(email) > MAX_EMAIL_LENGTH or not _EMAIL_PATTERN.fullmatch(email):
-        # The message never quotes the value: it reaches problem bodies and logs, and an
-        # address (even a mistyped one) is personal data.
-        raise InvalidEmail(
-            f"The email address is not valid (one @, a dot in the domain, no spaces,"
-            f" at most {MAX_EMAIL_LENGTH} characters)."
-        )
-    return email
-
-
-def normalize_full_name(value: object) -> str:
-    """Return the full name stripped, or raise InvalidName."""
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidName("The full name must be a non-empty string.")
-    full_name = value.strip()
-    if len(full_name) > MAX_NAME_LENGTH:
-        raise InvalidName(f"The full name must be at most {MAX_NAME_LENGTH} characters.")
-    return full_name
-
-
-def normalize_roles(value: object) -> list[str]:
-    """Return the roles without duplicates (order kept), ["customer"] for None."""
-    if value is None:
-        return list(DEFAULT_ROLES)
-    if not isinstance(value, list | tuple | set | frozenset) or not value:
-        raise InvalidRole("Roles must be a non-empty list.")
-    unknown = [role for role in value if role not in ROLES]
-    if unknown:
-        raise InvalidRole(f"Unknown roles {unknown!r}; allowed: {sorted(ROLES)}.")
-    return list(dict.fromkeys(value))
 
 
 class User(Aggregate):
     """A person who signs in; owns accounts. Email uniqueness is enforced by the write side."""
 
-    class Event(Aggregate.Event):
-        # Re-declared so typing.get_type_hints() reports UUID, not the library's TypeVar.
-        originator_id: UUID
-
-    class Registered(Event, Aggregate.Created):
-        # v2 added password_hash (None for users registered before passwords existed).
-        SCHEMA_VERSION: ClassVar[int] = 2
-        email: str
-        full_name: str
-        roles: list[str]
-        password_hash: str | None
-
-    class ProfileChanged(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        # None means "unchanged".
-        email: str | None
-        full_name: str | None
-
-    class Deactivated(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-
-    class PersonalDataForgotten(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-
-    # Personal fields read back as None once the user is forgotten (their key is gone).
-    class PasswordChanged(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        password_hash: str | None
-        reason: str  # "changed" by the user, or "rehashed" with today's hashing parameters
-
-    class TotpEnrolmentStarted(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        totp_secret: str | None
-
-    class MfaEnabled(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        recovery_codes: str | None  # the codes' SHA-256 digests, comma-separated
-        totp_step: int
-
-    class MfaDisabled(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        totp_step: int | None
-
-    class RecoveryCodeUsed(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        code_digest: str
-
-    class LoginSucceeded(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        session_id: UUID
-        amr: list[str]
-        address: str | None
-        user_agent: str | None
-        totp_step: int | None
-
-    class LoginFailed(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        reason: str  # "password" or "second-factor"
-        address: str | None
-        user_agent: str | None
-
-    class RoleGranted(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        role: str
-
-    class RoleRevoked(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        role: str
-
-    class SessionsRevoked(Event):
-        SCHEMA_VERSION: ClassVar[int] = 1
-        keep_session_id: UUID | None
-        reason: str
+    # Declared in domain.user_events; the library subclasses each one here.
+    Event = user_events.UserEvent
+    Registered = user_events.Registered
+    ProfileChanged = user_events.ProfileChanged
+    Deactivated = user_events.Deactivated
+    PersonalDataForgotten = user_events.PersonalDataForgotten
+    PasswordChanged = user_events.PasswordChanged
+    TotpEnrolmentStarted = user_events.TotpEnrolmentStarted
+    MfaEnabled = user_events.MfaEnabled
+    MfaDisabled = user_events.MfaDisabled
+    RecoveryCodeUsed = user_events.RecoveryCodeUsed
+    LoginSucceeded = user_events.LoginSucceeded
+    LoginFailed = user_events.LoginFailed
+    RoleGranted = user_events.RoleGranted
+    RoleRevoked = user_events.RoleRevoked
+    SessionsRevoked = user_events.SessionsRevoked
+    EmailVerified = user_events.EmailVerified
+    PasswordResetRequested = user_events.PasswordResetRequested
+    PasswordReset = user_events.PasswordReset
+    NotificationPreferencesChanged = user_events.NotificationPreferencesChanged
 
     @classmethod
     def _create(
@@ -166,6 +91,8 @@ class User(Aggregate):
         kwargs["email"] = normalize_email(kwargs.get("email"))
         kwargs["full_name"] = normalize_full_name(kwargs.get("full_name"))
         kwargs["roles"] = normalize_roles(kwargs.get("roles"))
+        language = kwargs.get("language")
+        kwargs["language"] = DEFAULT_LANGUAGE if language is None else normalize_language(language)
         return super()._create(event_class, id=id, **kwargs)
 
     @event(Registered)
@@ -175,6 +102,7 @@ class User(Aggregate):
         full_name: str,
         roles: list[str] | None = None,
         password_hash: str | None = None,
+        language: str | None = None,
     ) -> None:
         self.email: str | None = email
         self.full_name: str | None = full_name
@@ -191,6 +119,14 @@ class User(Aggregate):
         self.kept_session: UUID | None = None
         # Sessions of the current generation (some may have ended on their own since).
         self.session_ids: list[UUID] = []
+        # The address was set by the event of this version (Registered is version 1).
+        self.email_version: int = 1
+        self.email_verified: bool = False
+        # The password reset asked for last, until it is used or voided (then both None).
+        self.pending_reset_id: UUID | None = None
+        self.reset_expires_at: datetime | None = None
+        self.email_preferences: dict[str, bool] = default_email_preferences()
+        self.language: str | None = language  # None once forgotten
 
     @property
     def mfa_enabled(self) -> bool:
@@ -243,6 +179,12 @@ class User(Aggregate):
         new_full_name = None if full_name is None else normalize_full_name(full_name)
         if new_email is None and new_full_name is None:
             raise InvalidInput("A profile change needs an email or a full name.")
+        if new_email == self.email:
+            # The same address again is no change: recording it would cost the user their
+            # verification (a form that always sends every field must not do that).
+            new_email = None
+            if new_full_name is None:
+                return
         self._profile_changed(email=new_email, full_name=new_full_name)
 
     def deactivate(self) -> None:
@@ -332,6 +274,45 @@ class User(Aggregate):
             raise InvalidRole("The customer role is every user's and cannot be revoked.")
         self._role_revoked(role=role)
 
+    # -- e-mail: verification, password reset, preferences --------------------------------------
+
+    def verify_email(self, email_version: int) -> None:
+        """Confirm the address set at ``email_version`` (the nonce of the verification link);
+        idempotent while that address stays."""
+        self.check_is_not_forgotten()
+        self.check_is_active()
+        if email_version != self.email_version:
+            raise EmailVerificationOutdated()
+        if not self.email_verified:
+            self._email_verified(email_version=email_version)
+
+    def request_password_reset(self, reset_id: UUID, expires_at: datetime) -> None:
+        """Start a reset (replacing any pending one); a link naming ``reset_id`` completes it."""
+        self.check_can_log_in()
+        self._password_reset_requested(reset_id=reset_id, expires_at=expires_at.isoformat())
+
+    def reset_password(self, reset_id: UUID, password_hash: str, now: datetime) -> None:
+        """Set a new password through the pending reset ``reset_id``, which this uses up. The
+        caller revokes the sessions (``revoke_sessions``) in the same command."""
+        self.check_can_log_in()
+        if self.pending_reset_id != reset_id:
+            raise PasswordResetNotPending()
+        assert self.reset_expires_at is not None
+        if now >= self.reset_expires_at:
+            raise PasswordResetNotPending("This password reset has expired.")
+        self._password_reset(reset_id=reset_id, password_hash=password_hash)
+
+    def change_notification_preferences(
+        self, email: Mapping[str, object], language: str | None = None
+    ) -> None:
+        """Turn optional e-mail kinds on or off (kinds left out keep their setting) and/or set
+        the language (None: unchanged). Nothing is recorded when nothing changes."""
+        self.check_can_change_profile()
+        merged = merged_email_preferences(self.email_preferences, email)
+        new_language = self.language if language is None else normalize_language(language)
+        if merged != self.email_preferences or new_language != self.language:
+            self._notification_preferences_changed(email=merged, language=new_language)
+
     def revoke_sessions(self, *, keep: UUID | None, reason: str) -> list[UUID]:
         """Revoke every session but ``keep``; returns the ones to end (the caller ends each
         session's own stream too, so that nothing shows it as active)."""
@@ -345,12 +326,17 @@ class User(Aggregate):
     def _profile_changed(self, email: str | None, full_name: str | None) -> None:
         if email is not None:
             self.email = email
+            # A new address is unverified, and a reset link sent to the old one is void.
+            self.email_version = self.version + 1  # this event's version
+            self.email_verified = False
+            self._void_pending_reset()
         if full_name is not None:
             self.full_name = full_name
 
     @event(Deactivated)
     def _deactivated(self) -> None:
         self.status = "deactivated"
+        self._void_pending_reset()
 
     @event(PersonalDataForgotten)
     def _personal_data_forgotten(self) -> None:
@@ -361,10 +347,17 @@ class User(Aggregate):
         self.pending_totp_secret = None
         self.totp_secret = None
         self.recovery_codes = []
+        self._void_pending_reset()
+        self.email_verified = False
+        self.email_preferences = default_email_preferences()
+        self.language = None
 
     @event(PasswordChanged)
     def _password_changed(self, password_hash: str | None, reason: str) -> None:
         self.password_hash = password_hash
+        if reason != "rehashed":
+            # Whoever changed it knew the password: a reset asked for earlier is moot.
+            self._void_pending_reset()
 
     @event(TotpEnrolmentStarted)
     def _totp_enrolment_started(self, totp_secret: str | None) -> None:
@@ -420,3 +413,29 @@ class User(Aggregate):
         self.session_generation += 1
         self.kept_session = keep_session_id
         self.session_ids = [] if keep_session_id is None else [keep_session_id]
+
+    @event(EmailVerified)
+    def _email_verified(self, email_version: int) -> None:
+        self.email_verified = email_version == self.email_version
+
+    @event(PasswordResetRequested)
+    def _password_reset_requested(self, reset_id: UUID, expires_at: str) -> None:
+        self.pending_reset_id = reset_id
+        self.reset_expires_at = datetime.fromisoformat(expires_at)
+
+    @event(PasswordReset)
+    def _password_reset(self, reset_id: UUID, password_hash: str | None) -> None:
+        self.password_hash = password_hash
+        self._void_pending_reset()
+
+    @event(NotificationPreferencesChanged)
+    def _notification_preferences_changed(
+        self, email: dict[str, bool], language: str | None
+    ) -> None:
+        self.email_preferences = dict(email)
+        self.language = language
+
+    def _void_pending_reset(self) -> None:
+        # Not an event of its own: called by the events that void a pending reset.
+        self.pending_reset_id = None
+        self.reset_expires_at = None

@@ -55,11 +55,14 @@ class PersonalFields:
 
 
 # Event type -> its personal fields. Password hashes and TOTP secrets count: forgetting a user
-# must destroy them too.
+# must destroy them too. What identifies nobody stays readable, like roles and amounts: the
+# language of a user's e-mails and which kinds they want (the read models drop both on
+# forgetting), e-mail verification and reset records (versions, random ids, times).
 PERSONAL_FIELDS: Mapping[str, PersonalFields] = {
     "UserRegistered": PersonalFields(("email", "full_name", "password_hash")),
     "UserProfileChanged": PersonalFields(("email", "full_name")),
     "UserPasswordChanged": PersonalFields(("password_hash",)),
+    "UserPasswordReset": PersonalFields(("password_hash",)),
     "UserTotpEnrolmentStarted": PersonalFields(("totp_secret",)),
     "UserMfaEnabled": PersonalFields(("recovery_codes",)),
     "UserLoginSucceeded": PersonalFields(("address", "user_agent")),

@@ -1,5 +1,6 @@
-"""Composition root: builds the event store, the command bus and the auth service from
-settings. Processes call these from their lifespan or entry function, never at import time."""
+"""Composition root: builds the event store, the command bus, the auth service and account
+recovery by e-mail from settings. Processes call these from their lifespan or entry function,
+never at import time."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from psycopg_pool import ConnectionPool
 
 from commands.auth_handlers import AuthPolicy, AuthServices, auth_handlers
 from commands.bus import CommandBus
+from commands.recovery_handlers import recovery_handlers
 from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.auth import Clock, utc_now
+from infra.auth.email_tokens import EmailTokens
 from infra.auth.keys import KeyStore, decode_secret
 from infra.auth.passwords import HashingParameters, PasswordHasher
+from infra.auth.recovery import RecoveryService
 from infra.auth.service import AuthService, HashingCredentials
 from infra.auth.throttle import LoginThrottle, ThrottlePolicy
 from infra.auth.tokens import TokenIssuer, TokenSettings
@@ -45,10 +49,28 @@ def build_key_store(
         token_ttl_s=settings.access_token_ttl_s,
         clock=clock,
         refresh_s=settings.signing_keys_refresh_s,
+        # Link tokens are verified here too (by signing processes), for their whole lifetime.
+        retention_s=max(settings.verify_email_token_ttl_s, settings.password_reset_token_ttl_s)
+        if signing
+        else 0,
     )
     if signing:
         keys.ensure_table()
     return keys
+
+
+def build_email_tokens(settings: Settings, keys: KeyStore, clock: Clock = utc_now) -> EmailTokens:
+    """Link tokens for e-mails (the write API verifies them; the notifier mints them)."""
+    return EmailTokens(
+        keys,
+        settings.auth_issuer,
+        clock,
+        audience=settings.auth_audience,
+        lifetimes_s={
+            "verify-email": settings.verify_email_token_ttl_s,
+            "password-reset": settings.password_reset_token_ttl_s,
+        },
+    )
 
 
 def password_hasher(settings: Settings) -> PasswordHasher:
@@ -63,12 +85,13 @@ def password_hasher(settings: Settings) -> PasswordHasher:
 
 @dataclass(frozen=True)
 class WriteSide:
-    """The write API's command bus and auth service, over one event store."""
+    """The write API's command bus, auth service and account recovery, over one event store."""
 
     store: EventStore
     bus: CommandBus
     auth: AuthService
     keys: KeyStore
+    recovery: RecoveryService
 
 
 def build_write_side(settings: Settings, pool: ConnectionPool, clock: Clock = utc_now) -> WriteSide:
@@ -83,7 +106,9 @@ def build_write_side(settings: Settings, pool: ConnectionPool, clock: Clock = ut
         clock=clock,
     )
     bus = CommandBus(
-        store, retry_budget_s=settings.command_retry_budget_s, handlers=auth_handlers(services)
+        store,
+        retry_budget_s=settings.command_retry_budget_s,
+        handlers={**auth_handlers(services), **recovery_handlers(clock)},
     )
     keys = build_key_store(settings, store, clock)
     throttle = LoginThrottle(
@@ -99,6 +124,12 @@ def build_write_side(settings: Settings, pool: ConnectionPool, clock: Clock = ut
             settings.login_lock_max_s,
         ),
         clock=clock,
+        password_reset=ThrottlePolicy(
+            # Every request counts; the last one allowed starts the lock.
+            settings.password_reset_requests_per_address - 1,
+            settings.password_reset_lock_base_s,
+            settings.password_reset_lock_max_s,
+        ),
     )
     throttle.ensure_table()
     issuer = TokenIssuer(
@@ -106,7 +137,10 @@ def build_write_side(settings: Settings, pool: ConnectionPool, clock: Clock = ut
         TokenSettings(settings.auth_issuer, settings.auth_audience, settings.access_token_ttl_s),
         clock,
     )
-    return WriteSide(store, bus, AuthService(bus, store, hasher, issuer, throttle), keys)
+    auth = AuthService(bus, store, hasher, issuer, throttle)
+    tokens = build_email_tokens(settings, keys, clock)
+    recovery = RecoveryService(bus, store, hasher, throttle, tokens, clock)
+    return WriteSide(store, bus, auth, keys, recovery)
 
 
 def build_webhook_access(

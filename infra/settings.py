@@ -132,6 +132,15 @@ class Settings(BaseSettings):
     login_free_failures_per_address: int = 20
     login_lock_base_s: float = 30.0
     login_lock_max_s: float = 900.0
+    # E-mail links (infra/auth/email_tokens.py): where they point (the web console behind the
+    # gateway), how long each kind lives, and how often one address may ask for a reset.
+    public_url: str = "http://127.0.0.1:8000"
+    verify_email_token_ttl_s: int = Field(default=24 * 3600, ge=300, le=7 * 86_400)
+    password_reset_token_ttl_s: int = Field(default=30 * 60, ge=300, le=86_400)
+    # Requests per address before the first lock (then one more after each doubling lock).
+    password_reset_requests_per_address: int = Field(default=3, ge=1)
+    password_reset_lock_base_s: float = 300.0
+    password_reset_lock_max_s: float = 3600.0
 
     # Notifier (projections/notifier): webhooks and e-mail
     notifier_metrics_port: int = 9104
@@ -224,7 +233,7 @@ class Settings(BaseSettings):
     def process_environment(self) -> dict[str, str]:
         """The ``LEDGERLINE_`` variables that make a child process (``python -m infra.cli ...``)
         see these settings: servers, names, ports, secrets, limits, password hashing and login
-        throttle, outgoing mail, pool and log level."""
+        throttle, outgoing mail, e-mail links, pool and log level."""
         environment = {
             "LEDGERLINE_DATA_DIR": str(self.data_dir),
             "LEDGERLINE_DATABASE_URL": self.database_url,
@@ -270,6 +279,12 @@ class Settings(BaseSettings):
             "LEDGERLINE_SMTP_TIMEOUT_S": str(self.smtp_timeout_s),
             "LEDGERLINE_MAIL_FROM": self.mail_from,
             "LEDGERLINE_MAILPIT_HTTP_PORT": str(self.mailpit_http_port),
+            "LEDGERLINE_PASSWORD_RESET_REQUESTS_PER_ADDRESS": str(
+                self.password_reset_requests_per_address
+            ),
+            "LEDGERLINE_PUBLIC_URL": self.public_url,
+            "LEDGERLINE_VERIFY_EMAIL_TOKEN_TTL_S": str(self.verify_email_token_ttl_s),
+            "LEDGERLINE_PASSWORD_RESET_TOKEN_TTL_S": str(self.password_reset_token_ttl_s),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
         }
         # Unset stays unset: an empty variable would read back as "" rather than None.

@@ -1,9 +1,12 @@
 """The MongoDB read model of users and their login sessions (pure folds, see
 ``mongo_projection``).
 
-A user document shows the profile, status, roles and whether a second factor is on, never a
-password hash or a TOTP secret. Security events that change nothing visible (a login, a failed
-login, a password change) still advance the document's version, which the version guard needs.
+A user document shows the profile, status, roles, whether a second factor is on, whether the
+current e-mail address is verified, the e-mail preferences (``notification_preferences``: each
+optional kind on or off; security kinds are always on) and their ``language``; never a password
+hash or a TOTP secret. Forgetting a user clears the language and the preferences too. Security
+events that change nothing visible (a login, a failed login, a password change, a reset request)
+still advance the document's version, which the version guard needs.
 A session document (collection ``sessions``) shows when and from where a session started,
 when it was last refreshed and whether it is active; its address and user agent are dropped
 when it ends (forgetting a user ends every session of theirs), so only active sessions carry
@@ -12,6 +15,7 @@ them.
 
 from __future__ import annotations
 
+from domain.preferences import default_email_preferences
 from projections.documents import Data, Handler, created, evolved, existing
 from projections.notifications import notification
 from projections.operations import Document, Envelope, Projected
@@ -27,6 +31,9 @@ def _user_registered(envelope: Envelope, data: Data, current: Document | None) -
         roles=list(data.get("roles") or []),
         personal_data_forgotten=False,
         mfa_enabled=False,
+        email_verified=False,
+        language=data.get("language"),
+        notification_preferences=default_email_preferences(),
         session_generation=0,
         kept_session=None,
     )
@@ -37,6 +44,8 @@ def _user_profile_changed(envelope: Envelope, data: Data, current: Document | No
     user = existing(envelope, current)
     # None means "unchanged" in this event.
     changes = {key: data[key] for key in ("email", "full_name") if data.get(key) is not None}
+    if "email" in changes:
+        changes["email_verified"] = False  # a new address is unverified
     doc = evolved(envelope, user, **changes)
     # The text must not depend on the personal fields: once a user is forgotten they read back
     # as None, and a rebuild has to produce the same line the live projector wrote.
@@ -52,7 +61,16 @@ def _user_deactivated(envelope: Envelope, data: Data, current: Document | None) 
 
 def _user_forgotten(envelope: Envelope, data: Data, current: Document | None) -> Projected:
     user = existing(envelope, current)
-    doc = evolved(envelope, user, email=None, full_name=None, personal_data_forgotten=True)
+    doc = evolved(
+        envelope,
+        user,
+        email=None,
+        full_name=None,
+        personal_data_forgotten=True,
+        email_verified=False,
+        language=None,
+        notification_preferences=None,
+    )
     return Projected(doc)
 
 
@@ -79,6 +97,31 @@ def _password_changed(envelope: Envelope, data: Data, current: Document | None) 
         return Projected(evolved(envelope, user))
     line = notification(envelope, user_id=user["id"], message="Your password was changed")
     return Projected(evolved(envelope, user), [("notifications", line)])
+
+
+def _email_verified(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    line = notification(envelope, user_id=user["id"], message="Your e-mail address was verified")
+    return Projected(evolved(envelope, user, email_verified=True), [("notifications", line)])
+
+
+def _password_reset(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    line = notification(envelope, user_id=user["id"], message="Your password was reset")
+    return Projected(evolved(envelope, user), [("notifications", line)])
+
+
+def _notification_preferences_changed(
+    envelope: Envelope, data: Data, current: Document | None
+) -> Projected:
+    user = existing(envelope, current)
+    doc = evolved(
+        envelope,
+        user,
+        notification_preferences=dict(data["email"]),
+        language=data.get("language"),
+    )
+    return Projected(doc)
 
 
 def _role_granted(envelope: Envelope, data: Data, current: Document | None) -> Projected:
@@ -159,6 +202,11 @@ USER_HANDLERS: dict[str, tuple[str, Handler]] = {
     "UserRoleGranted": ("User", _role_granted),
     "UserRoleRevoked": ("User", _role_revoked),
     "UserSessionsRevoked": ("User", _sessions_revoked),
+    "UserEmailVerified": ("User", _email_verified),
+    # Anyone may ask for a reset of any address: nothing to show until it is used.
+    "UserPasswordResetRequested": ("User", _unchanged),
+    "UserPasswordReset": ("User", _password_reset),
+    "UserNotificationPreferencesChanged": ("User", _notification_preferences_changed),
     "SessionStarted": ("Session", _session_started),
     "SessionRefreshed": ("Session", _session_refreshed),
     "SessionRefreshTokenReused": ("Session", _session_ended("refresh-token-reused")),

@@ -12,6 +12,8 @@ from uuid import UUID
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from domain.preferences import Language
+
 UserStatus = Literal["active", "deactivated"]
 AccountStatus = Literal["open", "frozen", "closed"]
 PaymentStatus = Literal["authorized", "captured", "voided", "partially_refunded", "refunded"]
@@ -35,9 +37,23 @@ class UserPublic(_ReadModel):
     roles: list[str] = Field(examples=[["customer"]])
     personal_data_forgotten: bool = False
     mfa_enabled: bool = Field(default=False, description="Whether a second factor is on.")
+    email_verified: bool = Field(
+        default=False, description="Whether the current e-mail address has been confirmed."
+    )
     version: int = Field(description=_VERSION)
     created_at: datetime
     updated_at: datetime
+
+
+class NotificationPreferencesPublic(BaseModel):
+    """Which e-mails a user gets, and in which language."""
+
+    email: dict[str, bool] = Field(
+        description="Every e-mail kind: on or off. Security kinds are always on.",
+        examples=[{"money_received": True, "payment_captured": False, "new_device_login": True}],
+    )
+    language: Language | None = Field(description="Null once personal data is forgotten.")
+    version: int = Field(description=_VERSION)
 
 
 class AccountPublic(_ReadModel):

@@ -1,4 +1,5 @@
-"""Read routes for users: a user's profile, their accounts and their active sessions."""
+"""Read routes for users: a user's profile, their e-mail preferences, their accounts and their
+active sessions."""
 
 from __future__ import annotations
 
@@ -7,13 +8,25 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
+from domain.preferences import (
+    OPTIONAL_EMAIL_KINDS,
+    SECURITY_EMAIL_KINDS,
+    default_email_preferences,
+)
 from infra.http.auth import CurrentPrincipal
 from infra.http.routing import DocstringSummaryRoute
 from read_api.access import account_scope_of, scope_of
 from read_api.deps import MongoDep
 from read_api.errors import ResourceNotFound, read_problem_responses
 from read_api.freshness import FreshDep
-from read_api.schemas import AccountList, AccountPublic, SessionList, SessionPublic, UserPublic
+from read_api.schemas import (
+    AccountList,
+    AccountPublic,
+    NotificationPreferencesPublic,
+    SessionList,
+    SessionPublic,
+    UserPublic,
+)
 
 router = APIRouter(prefix="/v1/users", tags=["users"], route_class=DocstringSummaryRoute)
 
@@ -27,6 +40,24 @@ async def get_user(
         raise ResourceNotFound("user", user_id)
     doc = await fresh.load("user", user_id, lambda: mongo.user(user_id))
     return UserPublic.model_validate(doc)
+
+
+@router.get("/{user_id}/notification-preferences", responses=read_problem_responses(404, 504))
+async def get_notification_preferences(
+    user_id: UUID, principal: CurrentPrincipal, mongo: MongoDep, fresh: FreshDep
+) -> NotificationPreferencesPublic:
+    """Which e-mails a user gets, and in which language (yours, or any for auditors, admins)."""
+    if not scope_of(principal).owns(user_id):
+        raise ResourceNotFound("user", user_id)
+    doc = await fresh.load("user", user_id, lambda: mongo.user(user_id))
+    # Documents written before preferences existed (or of forgotten users) have none: defaults.
+    stored = doc.get("notification_preferences") or {}
+    email = default_email_preferences() | {
+        kind: bool(stored[kind]) for kind in OPTIONAL_EMAIL_KINDS if kind in stored
+    }
+    email |= dict.fromkeys(SECURITY_EMAIL_KINDS, True)
+    language = doc.get("language", "en")
+    return NotificationPreferencesPublic(email=email, language=language, version=doc["version"])
 
 
 @router.get("/{user_id}/accounts", responses=read_problem_responses(404))

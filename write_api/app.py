@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 
 from infra.auth import Clock, utc_now
 from infra.auth.keys import KeyStore
+from infra.auth.recovery import RecoveryService
 from infra.auth.service import AuthService
 from infra.bootstrap import build_webhook_access, build_write_side, open_event_store_pool
 from infra.http.metrics import HttpMetrics
@@ -29,6 +30,7 @@ from write_api import (
     accounts,
     auth,
     payments,
+    recovery,
     transfers,
     user_security,
     users,
@@ -50,6 +52,7 @@ class WriteResources:
     auth: AuthService | None = None
     key_store: KeyStore | None = None
     webhooks: WebhookAccess | None = None
+    recovery: RecoveryService | None = None
 
 
 ResourceFactory = Callable[[Settings], AbstractContextManager[WriteResources]]
@@ -78,6 +81,7 @@ def open_resources(settings: Settings, clock: Clock = utc_now) -> Iterator[Write
             auth=side.auth,
             key_store=side.keys,
             webhooks=build_webhook_access(settings, side.store, clock),
+            recovery=side.recovery,
         )
     finally:
         pool.close()
@@ -100,6 +104,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
             app.state.auth = opened.auth
             app.state.key_store = opened.key_store
             app.state.webhooks = opened.webhooks
+            app.state.recovery = opened.recovery
             yield
 
     app = FastAPI(
@@ -122,6 +127,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
         users.router,
         user_security.router,
         auth.router,
+        recovery.router,
         accounts.router,
         transfers.router,
         payments.router,

@@ -1,15 +1,19 @@
 """Request and response bodies of the auth service's routes (login, tokens, second factor,
-sessions, roles)."""
+sessions, roles, e-mail verification and password reset)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from write_api.schemas import Code, Email, GivenPassword, NewPassword, StrictBody
 
 Role = Literal["customer", "operator", "auditor", "admin"]
+RESET_ACCEPTED = (
+    "If a user has this address, a link to reset the password is on its way; it works once"
+    " and expires soon."
+)
 
 
 class LoginRequest(StrictBody):
@@ -72,3 +76,41 @@ class MfaDisable(StrictBody):
 
 class RoleGrant(StrictBody):
     role: Role
+
+
+# -- account recovery by e-mail ----------------------------------------------------------------
+
+LinkToken = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=4096,
+        description="The `token` parameter of the link in the e-mail.",
+    ),
+]
+
+
+class EmailVerification(StrictBody):
+    """Confirm an address with the token of its verification link."""
+
+    token: LinkToken
+
+
+class PasswordResetRequest(StrictBody):
+    """Ask for a password-reset link to be mailed to an address."""
+
+    email: Email
+
+
+class PasswordResetAccepted(BaseModel):
+    """The same answer whether or not anybody has the address."""
+
+    detail: str = Field(default=RESET_ACCEPTED, examples=[RESET_ACCEPTED])
+
+
+class PasswordResetConfirmation(StrictBody):
+    """Set a new password with the token of a reset link."""
+
+    token: LinkToken
+    password: NewPassword

@@ -10,8 +10,17 @@ from __future__ import annotations
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
+from domain.preferences import SECURITY_EMAIL_KINDS, Language
 from infra.auth.passwords import MAX_LENGTH as MAX_PASSWORD
 from infra.auth.passwords import MIN_LENGTH as MIN_PASSWORD
 from infra.auth.passwords import password_problem
@@ -93,6 +102,45 @@ class UserCreate(StrictBody):
     email: Email
     full_name: FullName
     password: NewPassword
+    language: Language = Field(default="en", description="The language of the user's e-mails.")
+
+
+_OPTIONAL_KIND = Field(default=None, description="Can be turned off.")
+_SECURITY_KIND = Field(default=None, description="A security e-mail: always on (only `true`).")
+
+
+class EmailPreferences(StrictBody):
+    """E-mail kinds to turn on (true) or off (false); kinds left out keep their setting.
+    The fields are ``domain.preferences.EMAIL_KINDS`` (a test holds them equal)."""
+
+    money_received: StrictBool | None = _OPTIONAL_KIND
+    payment_captured: StrictBool | None = _OPTIONAL_KIND
+    payment_refunded: StrictBool | None = _OPTIONAL_KIND
+    large_withdrawal: StrictBool | None = _OPTIONAL_KIND
+    new_device_login: StrictBool | None = _SECURITY_KIND
+    password_changed: StrictBool | None = _SECURITY_KIND
+    mfa_changed: StrictBool | None = _SECURITY_KIND
+    webhook_endpoint_disabled: StrictBool | None = _SECURITY_KIND
+    verify_email: StrictBool | None = _SECURITY_KIND
+    password_reset: StrictBool | None = _SECURITY_KIND
+
+    @field_validator(*SECURITY_EMAIL_KINDS)
+    @classmethod
+    def _security_kinds_stay_on(cls, value: bool | None) -> bool | None:
+        if value is False:
+            raise ValueError("security e-mails are always sent and cannot be turned off")
+        return value
+
+    def changes(self) -> dict[str, bool]:
+        """The kinds given, as the command takes them."""
+        return {kind: value for kind, value in self.model_dump().items() if value is not None}
+
+
+class NotificationPreferencesUpdate(StrictBody):
+    """Which e-mails to get, and in which language (left out: unchanged)."""
+
+    email: EmailPreferences = Field(default_factory=EmailPreferences)
+    language: Language | None = None
 
 
 class UserUpdate(StrictBody):

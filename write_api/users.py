@@ -1,5 +1,6 @@
-"""Write routes for users: sign-up (with a password), profile changes, deactivation and GDPR
-erasure. Credentials, sessions and roles are in ``user_security``."""
+"""Write routes for users: sign-up (with a password), profile changes, notification
+preferences, deactivation and GDPR erasure. Credentials, sessions and roles are in
+``user_security``; e-mail verification and password reset in ``recovery``."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from commands.messages import ChangeProfile, DeactivateUser, ForgetPersonalData, RegisterUser
+from commands.messages import (
+    ChangeNotificationPreferences,
+    ChangeProfile,
+    DeactivateUser,
+    ForgetPersonalData,
+    RegisterUser,
+)
 from infra.http.routing import DocstringSummaryRoute
 from write_api.auth import AuthDep
 from write_api.deps import Dispatch, SignUpDispatch
 from write_api.responses import command_responses
-from write_api.schemas import CommandResponse, UserCreate, UserUpdate
+from write_api.schemas import (
+    CommandResponse,
+    NotificationPreferencesUpdate,
+    UserCreate,
+    UserUpdate,
+)
 
 router = APIRouter(prefix="/v1/users", tags=["users"], route_class=DocstringSummaryRoute)
 
@@ -30,7 +42,12 @@ def register_user(body: UserCreate, send: SignUpDispatch, auth: AuthDep) -> Comm
     """Sign up: register a new user (no token needed); the email must be unused."""
     password_hash = auth.hasher.hash(body.password)
     return send(
-        RegisterUser(email=body.email, full_name=body.full_name, password_hash=password_hash)
+        RegisterUser(
+            email=body.email,
+            full_name=body.full_name,
+            password_hash=password_hash,
+            language=body.language,
+        )
     )
 
 
@@ -38,6 +55,18 @@ def register_user(body: UserCreate, send: SignUpDispatch, auth: AuthDep) -> Comm
 def change_profile(user_id: UUID, body: UserUpdate, send: Dispatch) -> CommandResponse:
     """Change a user's email and/or full name."""
     return send(ChangeProfile(user_id=user_id, email=body.email, full_name=body.full_name))
+
+
+@router.put("/{user_id}/notification-preferences", responses=_ON_USER)
+def change_notification_preferences(
+    user_id: UUID, body: NotificationPreferencesUpdate, send: Dispatch
+) -> CommandResponse:
+    """Turn e-mail kinds on or off (security e-mails stay on) and/or set their language."""
+    return send(
+        ChangeNotificationPreferences(
+            user_id=user_id, email=body.email.changes(), language=body.language
+        )
+    )
 
 
 @router.post("/{user_id}/deactivate", responses=_ON_USER)

@@ -3,8 +3,11 @@
 One key signs at a time, the newest one not retired. ``rotate`` retires it and makes a new one
 active in one transaction; a retired key stays in the JWKS until every token it signed has
 expired (retired + access-token lifetime + a minute of clock skew), so rotation never cuts
-anyone off. The first process that needs a key when there is none creates it (under an advisory
-lock, so two processes starting together do not make two).
+anyone off. E-mail link tokens live longer (up to a day) and only we verify them, so a retired
+key keeps verifying those for ``retention_s`` without staying published: a key rotated in an
+emergency stops vouching for access tokens as soon as it would have anyway. The first process
+that needs a key when there is none creates it (under an advisory lock, so two processes
+starting together do not make two).
 
 Private keys are stored sealed: AES-256-GCM under ``LEDGERLINE_SIGNING_KEY_SECRET`` (32 bytes,
 base64), with the key id as associated data. Processes cache the keys and look again every
@@ -73,13 +76,16 @@ class KeyStore:
         token_ttl_s: int,
         clock: Clock,
         refresh_s: float = 30.0,
+        retention_s: int = 0,
     ) -> None:
-        """``secret`` None: a verifier only (the query API), which never opens private keys."""
+        """``secret`` None: a verifier only (the query API), which never opens private keys.
+        ``retention_s``: the longest lifetime of the unpublished tokens verified here."""
         if secret is not None and len(secret) != 32:
             raise ValueError("the signing key secret must be 32 bytes (base64 in the settings)")
         self._store = store
         self._aead = None if secret is None else AESGCM(secret)
         self._token_ttl = timedelta(seconds=token_ttl_s)
+        self._retention = max(self._token_ttl, timedelta(seconds=retention_s))
         self._clock = clock
         self._refresh_s = refresh_s
         self._keys: list[SigningKey] = []
@@ -101,22 +107,31 @@ class KeyStore:
         assert active is not None and active.private_key is not None
         return active
 
-    def verification_key(self, kid: str) -> Any | None:
-        """The public key named ``kid`` if it is still published, else None."""
+    def verification_key(self, kid: str, *, token_ttl_s: int | None = None) -> Any | None:
+        """The public key named ``kid`` if it may still have signed a live token of lifetime
+        ``token_ttl_s`` (default: an access token's, i.e. it is still published), else None."""
         key = next((k for k in self._cached() if k.kid == kid), None)
         if key is None and time.monotonic() - self._loaded_at >= 1.0:
             key = next((k for k in self._load() if k.kid == kid), None)
-        return None if key is None else key.public_key
+        ttl = self._token_ttl if token_ttl_s is None else timedelta(seconds=token_ttl_s)
+        if key is None or not self._vouches_for(key, min(ttl, self._retention)):
+            return None
+        return key.public_key
 
     def now(self) -> datetime:
         """The time tokens are judged by (the injected clock)."""
         return self._clock()
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [dict(key.public_jwk) for key in self._cached()]}
+        published = [k for k in self._cached() if self._vouches_for(k, self._token_ttl)]
+        return {"keys": [dict(key.public_jwk) for key in published]}
 
     def _active(self, keys: list[SigningKey]) -> SigningKey | None:
         return next((k for k in keys if k.retired_at is None), None)
+
+    def _vouches_for(self, key: SigningKey, ttl: timedelta) -> bool:
+        """Whether a token of lifetime ``ttl`` signed by ``key`` may still be unexpired."""
+        return key.retired_at is None or key.retired_at > self._clock() - ttl - SKEW
 
     def _cached(self) -> list[SigningKey]:
         if time.monotonic() - self._loaded_at >= self._refresh_s:
@@ -124,7 +139,7 @@ class KeyStore:
         return self._keys
 
     def _load(self) -> list[SigningKey]:
-        published_after = self._clock() - self._token_ttl - SKEW
+        published_after = self._clock() - self._retention - SKEW
         try:
             with self._store.connection() as conn:
                 rows = conn.execute(

@@ -38,7 +38,7 @@ from commands.messages import (
     RefreshSession,
 )
 from domain.errors import DomainError, SessionEnded
-from domain.user import normalize_email
+from domain.profile import normalize_email
 from event_store.store import EventStore
 from infra.auth import totp
 from infra.auth.passwords import PasswordHasher
@@ -131,7 +131,7 @@ class AuthService:
     ) -> Tokens | MfaChallenge:
         keys = (account_key(email), address_key(client.address))
         self._throttle.check(*keys)
-        user_id = self._user_by_email(email)
+        user_id = user_by_email(self._store, email)
         if user_id is None:
             self.hasher.dummy_verify(password)
             self._throttle.failed(*keys)
@@ -212,13 +212,6 @@ class AuthService:
 
         return record
 
-    def _user_by_email(self, email: str) -> UUID | None:
-        try:
-            normalized = normalize_email(email)
-        except DomainError:
-            return None
-        return self._store.claim_owner(EMAIL_CLAIM, email_claim_value(normalized))
-
     def _new_session(self, refresh: str, client: ClientInfo) -> NewSession:
         session_id = session_of_refresh_token(refresh)
         assert session_id is not None
@@ -234,6 +227,16 @@ class AuthService:
             detail["user_id"], detail["roles"], detail["session_id"], detail["amr"]
         )
         return Tokens(access, self._issuer.settings.access_ttl_s, refresh)
+
+
+def user_by_email(store: EventStore, email: str) -> UUID | None:
+    """The user who has ``email`` now, by the digest the write side claims it under (one
+    indexed read, whether or not anyone has it)."""
+    try:
+        normalized = normalize_email(email)
+    except DomainError:
+        return None
+    return store.claim_owner(EMAIL_CLAIM, email_claim_value(normalized))
 
 
 def _anonymous(ctx: CommandContext) -> CommandContext:

@@ -9,6 +9,10 @@ attacker can add to a user's stream: with the defaults (5 free, 30 s doubling to
 5 + 5 in the first 15 minutes and 4 an hour after that. Failures are forgotten ``forget_s``
 after the last one; a successful login clears its account's key (not the address's).
 
+Password-reset requests are limited the same way per submitted address (``reset_key``), every
+request counting (``record_attempt``), so nobody can fill a mailbox with reset mails; the key is
+the address's digest, so a 429 says nothing about whether anyone has that address.
+
 State is a PostgreSQL table shared by every write API process, so the limit holds however many
 run. Times come from the injected clock, so tests can move time instead of sleeping.
 """
@@ -47,16 +51,35 @@ class ThrottlePolicy:
         return float(min(self.max_s, self.base_s * 2 ** (failures - self.free - 1)))
 
 
+# Three reset mails per address (the third starts the lock), then one more after 5 minutes, 10,
+# 20, ... up to an hour.
+DEFAULT_RESET_POLICY = ThrottlePolicy(free=2, base_s=300.0, max_s=3600.0, forget_s=3600.0)
+
+
 class LoginLocked(Exception):
     """Too many failed logins for this account or client address."""
 
+    code = "login-locked"
+    message = "Too many failed logins; try again later."
+
     def __init__(self, retry_after_s: int) -> None:
-        super().__init__("Too many failed logins; try again later.")
+        super().__init__(self.message)
         self.retry_after_s = retry_after_s
+
+
+class PasswordResetLimited(LoginLocked):
+    """Too many password-reset requests for this address."""
+
+    code = "password-reset-limited"
+    message = "Too many password-reset requests for this address; try again later."
 
 
 def account_key(email: str) -> str:
     return "account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+def reset_key(email: str) -> str:
+    return "reset:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
 def address_key(address: str | None) -> str:
@@ -65,10 +88,16 @@ def address_key(address: str | None) -> str:
 
 class LoginThrottle:
     def __init__(
-        self, store: EventStore, account: ThrottlePolicy, address: ThrottlePolicy, clock: Clock
+        self,
+        store: EventStore,
+        account: ThrottlePolicy,
+        address: ThrottlePolicy,
+        clock: Clock,
+        *,
+        password_reset: ThrottlePolicy = DEFAULT_RESET_POLICY,
     ) -> None:
         self._store = store
-        self._policies = {"account": account, "address": address}
+        self._policies = {"account": account, "address": address, "reset": password_reset}
         self._clock = clock
 
     def ensure_table(self) -> None:
@@ -111,6 +140,10 @@ class LoginThrottle:
                         b"UPDATE login_throttle SET locked_until = %s WHERE key = %s",
                         (now + timedelta(seconds=lock_s), key),
                     )
+
+    def record_attempt(self, *keys: str) -> None:
+        """Count an attempt that is limited whatever its outcome (a password-reset request)."""
+        self.failed(*keys)
 
     def succeeded(self, key: str) -> None:
         with self._store.connection() as conn:

@@ -25,7 +25,7 @@ def _change_role(email: str, role: str, grant: bool) -> None:
     from commands.handlers import EMAIL_CLAIM, email_claim_value
     from commands.messages import GrantRole, RevokeRole
     from domain.errors import DomainError
-    from domain.user import normalize_email
+    from domain.profile import normalize_email
     from event_store.errors import StoreUnavailable
     from infra.bootstrap import build_write_side, open_event_store_pool
 

@@ -137,6 +137,7 @@ _COMMAND_ERROR_STATUS: dict[type[Exception], int] = {
     command_errors.EmailTaken: 409,
     command_errors.InvalidCredentials: 401,
     command_errors.InvalidCode: 422,
+    command_errors.InvalidToken: 400,
     command_errors.Conflict: 409,
     command_errors.ServiceUnavailable: 503,
 }
@@ -186,8 +187,14 @@ async def _domain_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, domain_errors.DomainError)
     if isinstance(exc, domain_errors.RuleViolation):
         return problem_response(409, exc.code, str(exc))
-    field = next(
-        (name for kind, name in _DOMAIN_ERROR_FIELDS.items() if isinstance(exc, kind)), None
+    # An error may name its field itself (a preference names ``email.<kind>``).
+    named = getattr(exc, "field", None)
+    field = (
+        named
+        if isinstance(named, str)
+        else next(
+            (name for kind, name in _DOMAIN_ERROR_FIELDS.items() if isinstance(exc, kind)), None
+        )
     )
     errors = [FieldError(field=field, message=str(exc))] if field else None
     return problem_response(422, exc.code, str(exc), errors=errors)
@@ -206,13 +213,15 @@ async def _command_error(request: Request, exc: Exception) -> ProblemResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="ledgerline"'}
     if isinstance(exc, command_errors.InvalidCode):
         errors = [FieldError(field="code", message=str(exc))]
+    if isinstance(exc, command_errors.InvalidToken):
+        errors = [FieldError(field="token", message=str(exc))]
     return problem_response(status, exc.code, str(exc), headers=headers, errors=errors)
 
 
 async def _login_locked(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, LoginLocked)
     return problem_response(
-        429, "login-locked", str(exc), headers={"Retry-After": str(exc.retry_after_s)}
+        429, exc.code, str(exc), headers={"Retry-After": str(exc.retry_after_s)}
     )
 
 

@@ -12,12 +12,17 @@ from typing import Any
 from uuid import UUID
 
 import jwt
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from event_store.connection import open_pool
 from event_store.schema import migrate
+from event_store.store import EventStore
 from infra.auth import totp
+from infra.auth.email_tokens import EmailTokens
+from infra.bootstrap import build_email_tokens, build_key_store
 from infra.settings import Settings
 from tests.credentials import PASSWORD
 from write_api.app import create_app, open_resources
@@ -148,3 +153,25 @@ def auth(settings: Settings, clock: Clock) -> Iterator[AuthClient]:
     app = create_app(settings, resources=lambda s: open_resources(s, clock))
     with TestClient(app) as client:
         yield AuthClient(client, clock, settings)
+
+
+@pytest.fixture
+def email_tokens(auth: AuthClient) -> Iterator[EmailTokens]:
+    """Link tokens as the notifier mints them: its own key store on the same database, the
+    test's clock."""
+    pool = open_pool(auth.settings.database_url, min_size=1, max_size=2)
+    try:
+        keys = build_key_store(auth.settings, EventStore(pool), auth.clock)
+        yield build_email_tokens(auth.settings, keys, auth.clock)
+    finally:
+        pool.close()
+
+
+def stored_events(database_url: str, stream_id: UUID, *types: str) -> list[dict[str, Any]]:
+    """The stored data of a stream's events of these types, oldest first (sealed as stored)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT data FROM events WHERE stream_id = %s AND type = ANY(%s) ORDER BY version",
+            (stream_id, list(types)),
+        ).fetchall()
+    return [dict(row[0]) for row in rows]

@@ -38,6 +38,10 @@ EXPECTED_EVENT_TYPES = {
     "UserRoleGranted": User.RoleGranted,
     "UserRoleRevoked": User.RoleRevoked,
     "UserSessionsRevoked": User.SessionsRevoked,
+    "UserEmailVerified": User.EmailVerified,
+    "UserPasswordResetRequested": User.PasswordResetRequested,
+    "UserPasswordReset": User.PasswordReset,
+    "UserNotificationPreferencesChanged": User.NotificationPreferencesChanged,
     "SessionStarted": Session.Started,
     "SessionRefreshed": Session.Refreshed,
     "SessionRefreshTokenReused": Session.RefreshTokenReused,
@@ -96,7 +100,7 @@ def test_every_schema_version_above_1_has_an_upcaster_from_each_earlier_one(
 ) -> None:
     for version in range(1, schema_version_of(type_name)):
         UPCASTERS.upcast(type_name, version, {})  # raises without an upcaster for a step
-    assert schema_version_of("UserRegistered") == 2  # v2 added password_hash
+    assert schema_version_of("UserRegistered") == 3  # v2 added password_hash, v3 language
 
 
 @pytest.mark.parametrize("type_name", sorted(EVENT_TYPES))

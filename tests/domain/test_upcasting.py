@@ -26,12 +26,18 @@ def a_registry_where_user_registered_is_at_version_3() -> UpcasterRegistry:
 
 def test_current_data_is_returned_unchanged() -> None:
     data = {"email": "a@b.co", "full_name": "A", "roles": ["customer"], "password_hash": "h"}
-    assert upcast("UserRegistered", 2, data) == data
+    data["language"] = "pt"
+    assert upcast("UserRegistered", 3, data) == data
 
 
 def test_a_user_registered_before_passwords_existed_has_none() -> None:
     data = {"email": "a@b.co", "full_name": "A", "roles": ["customer"]}
-    assert upcast("UserRegistered", 1, data) == {**data, "password_hash": None}
+    assert upcast("UserRegistered", 1, data) == {**data, "password_hash": None, "language": "en"}
+
+
+def test_a_user_registered_before_languages_existed_gets_english() -> None:
+    data = {"email": "a@b.co", "full_name": "A", "roles": ["customer"], "password_hash": "h"}
+    assert upcast("UserRegistered", 2, data) == {**data, "language": "en"}
 
 
 def test_old_data_passes_through_each_upcaster_in_version_order() -> None:
@@ -76,4 +82,8 @@ def test_registering_two_upcasters_for_the_same_step_is_refused() -> None:
 
 def test_test_local_registrations_leave_the_global_registry_alone() -> None:
     a_registry_where_user_registered_is_at_version_3()
-    assert upcast("UserRegistered", 1, {"name": "A"}) == {"name": "A", "password_hash": None}
+    assert upcast("UserRegistered", 1, {"name": "A"}) == {
+        "name": "A",
+        "password_hash": None,
+        "language": "en",
+    }

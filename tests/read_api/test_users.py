@@ -1,4 +1,5 @@
-"""Users and their account lists over the query API, with the ownership rules."""
+"""Users, their e-mail preferences and their account lists over the query API, with the
+ownership rules."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.preferences import OPTIONAL_EMAIL_KINDS, SECURITY_EMAIL_KINDS
 from tests.read_api.conftest import Caller, ReadModels, assert_problem, fields
 
 
@@ -24,6 +26,7 @@ def test_a_customer_reads_their_own_user(
         "roles": ["customer"],
         "personal_data_forgotten": False,
         "mfa_enabled": False,
+        "email_verified": False,
         "version": 3,
         "created_at": ada["created_at"],
         "updated_at": ada["updated_at"],
@@ -128,3 +131,58 @@ def test_operators_auditors_and_admins_list_any_users_accounts(
 def test_listing_the_accounts_of_an_unknown_user_is_404(client: TestClient, caller: Caller) -> None:
     response = client.get(f"/v1/users/{uuid.uuid4()}/accounts", headers=caller("admin"))
     assert_problem(response, 404, "not-found")
+
+
+def test_a_verified_address_shows_on_the_user(
+    client: TestClient, models: ReadModels, caller: Caller
+) -> None:
+    ada = models.user(email_verified=True)
+    body = client.get(f"/v1/users/{ada['id']}", headers=caller.of(ada)).json()
+    assert body["email_verified"] is True
+
+
+def test_a_user_reads_their_notification_preferences_with_security_kinds_on(
+    client: TestClient, models: ReadModels, caller: Caller
+) -> None:
+    stored = dict.fromkeys(OPTIONAL_EMAIL_KINDS, True) | {"payment_captured": False}
+    ada = models.user(notification_preferences=stored, language="pt", version=5)
+    response = client.get(f"/v1/users/{ada['id']}/notification-preferences", headers=caller.of(ada))
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "email": stored | dict.fromkeys(SECURITY_EMAIL_KINDS, True),
+        "language": "pt",
+        "version": 5,
+    }
+
+
+def test_a_document_without_preferences_reads_as_the_defaults(
+    client: TestClient, models: ReadModels, caller: Caller
+) -> None:
+    old = models.user()  # written before preferences existed
+    body = client.get(f"/v1/users/{old['id']}/notification-preferences", headers=caller.of(old))
+    assert body.json()["email"] == dict.fromkeys(OPTIONAL_EMAIL_KINDS + SECURITY_EMAIL_KINDS, True)
+    assert body.json()["language"] == "en"
+    gone = models.user(
+        email=None,
+        full_name=None,
+        personal_data_forgotten=True,
+        notification_preferences=None,
+        language=None,
+    )
+    body = client.get(f"/v1/users/{gone['id']}/notification-preferences", headers=caller("admin"))
+    assert body.json()["language"] is None
+
+
+@pytest.mark.parametrize("role", ["customer", "operator"])
+def test_other_users_preferences_are_404(
+    client: TestClient, models: ReadModels, caller: Caller, role: str
+) -> None:
+    ada = models.user()
+    path = f"/v1/users/{ada['id']}/notification-preferences"
+    assert_problem(client.get(path, headers=caller(role)), 404, "not-found")
+    assert client.get(path, headers=caller("auditor")).status_code == 200
+    assert_problem(
+        client.get(f"/v1/users/{uuid.uuid4()}/notification-preferences", headers=caller("admin")),
+        404,
+        "not-found",
+    )
