@@ -94,10 +94,12 @@ class Dispatcher:
         self._on_disabled = on_disabled
         self._rng = rng or random.Random()
         self._pool = ThreadPoolExecutor(config.workers, thread_name_prefix="webhook")
-        # Owned by the thread that runs the dispatcher: claimed deliveries waiting per endpoint,
-        # requests in flight per endpoint, and everything claimed but not yet recorded.
+        # Shared with the workers, under the lock: claimed deliveries waiting per endpoint, and
+        # the workers sending to each endpoint.
+        self._lock = threading.Lock()
         self._waiting: dict[uuid.UUID, deque[ClaimedDelivery]] = {}
         self._sending: dict[uuid.UUID, int] = {}
+        # Owned by the thread that runs the dispatcher: everything claimed but not recorded.
         self._held = 0
         self._held_of: Counter[uuid.UUID] = Counter()
         self._capped: set[uuid.UUID] = set()  # endpoints that may have more due than we hold
@@ -180,24 +182,45 @@ class Dispatcher:
         return len(claimed)
 
     def _hold(self, claimed: list[ClaimedDelivery]) -> int:
+        with self._lock:
+            for delivery in claimed:
+                self._waiting.setdefault(delivery.endpoint_id, deque()).append(delivery)
         for delivery in claimed:
-            self._waiting.setdefault(delivery.endpoint_id, deque()).append(delivery)
             self._held_of[delivery.endpoint_id] += 1
         self._held += len(claimed)
         return len(claimed)
 
     def _send_waiting(self) -> None:
-        """Start requests while workers are free, at most ``per_endpoint`` per endpoint."""
-        in_flight = sum(self._sending.values())
-        for endpoint_id, waiting in list(self._waiting.items()):
-            while waiting and in_flight < self._config.workers:
-                if self._sending.get(endpoint_id, 0) >= self._config.per_endpoint:
-                    break
-                self._sending[endpoint_id] = self._sending.get(endpoint_id, 0) + 1
-                in_flight += 1
-                self._pool.submit(self._attempt, waiting.popleft())
-            if not waiting:
-                del self._waiting[endpoint_id]
+        """Start a worker for each endpoint with deliveries waiting, while workers are free and
+        the endpoint has fewer than ``per_endpoint`` requests in flight."""
+        with self._lock:
+            in_flight = sum(self._sending.values())
+            for endpoint_id, waiting in self._waiting.items():
+                sending, added = self._sending.get(endpoint_id, 0), 0
+                while (
+                    in_flight < self._config.workers
+                    and sending < self._config.per_endpoint
+                    and added < len(waiting)
+                ):
+                    sending, added, in_flight = sending + 1, added + 1, in_flight + 1
+                    self._pool.submit(self._work, endpoint_id)
+                self._sending[endpoint_id] = sending
+
+    def _work(self, endpoint_id: uuid.UUID) -> None:
+        """On a worker: send the endpoint's waiting deliveries one after another until none is
+        left, so a fast receiver is not slowed down by the dispatcher thread's bookkeeping."""
+        while True:
+            with self._lock:
+                waiting = self._waiting.get(endpoint_id)
+                if not waiting:
+                    self._sending[endpoint_id] -= 1
+                    if not self._sending[endpoint_id]:
+                        del self._sending[endpoint_id]
+                    self._waiting.pop(endpoint_id, None)
+                    return
+                delivery = waiting.popleft()
+            self._finished.put(self._attempt(delivery))
+            self._wake.set()
 
     def _finished_one(self) -> None:
         """Wait until some attempt has finished (run_once)."""
@@ -205,9 +228,9 @@ class Dispatcher:
             self._wake.wait(0.05)
             self._wake.clear()
 
-    def _attempt(self, delivery: ClaimedDelivery) -> None:
-        """On a worker: sign, send, and hand the outcome to the dispatcher thread, which
-        records finished attempts in batches (one transaction each)."""
+    def _attempt(self, delivery: ClaimedDelivery) -> Outcome:
+        """Sign and send; the outcome goes to the dispatcher thread, which records finished
+        attempts in batches (one transaction each)."""
         try:
             now = self._clock()
             body = delivery.body.encode()
@@ -222,8 +245,7 @@ class Dispatcher:
             if attempt.delivered
             else schedule.next_attempt_at(delivery.attempts + 1, attempt.started_at, self._rng)
         )
-        self._finished.put(Outcome(delivery, attempt, retry_at))
-        self._wake.set()
+        return Outcome(delivery, attempt, retry_at)
 
     def _record_finished(self) -> None:
         outcomes: list[Outcome] = []
@@ -234,9 +256,6 @@ class Dispatcher:
                 break
         if not outcomes:
             return
-        for outcome in outcomes:
-            self._sending[outcome.delivery.endpoint_id] -= 1
-        self._send_waiting()  # keep the workers busy while this batch is recorded
         try:
             failing = self._deliveries.record(outcomes)
         finally:

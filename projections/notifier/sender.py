@@ -3,8 +3,9 @@
 The URL is resolved and checked before every attempt (``url_guard``) and the request goes to the
 checked address, the host name carried in the Host header and, for https, the TLS server name
 (so the certificate is verified against the name, not the address). Redirects are not followed
-(a 3xx is a failed attempt). The outcome records the status code, latency and a short error; the
-receiver's response body is never read beyond what the connection needs, nor stored.
+(a 3xx is a failed attempt). The outcome records the status code, latency and a short error; of
+the receiver's answer at most 64 KiB is read (so the connection can be reused) and nothing is
+stored; cookies are ignored.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 
 import httpx
 
@@ -19,6 +21,9 @@ from projections.notifier.deliveries import Attempt
 from projections.notifier.url_guard import Resolver, UnsafeUrl, resolve, system_resolver
 
 USER_AGENT = "Ledgerline-Webhooks/1"
+MAX_RESPONSE_BYTES = 64 * 1024
+# Receivers' cookies are never kept (nor sent on to anyone).
+_NO_COOKIES = CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 class Sender:
@@ -39,6 +44,7 @@ class Sender:
             follow_redirects=False,
             limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=32),
             headers={"user-agent": USER_AGENT},
+            cookies=_NO_COOKIES,
         )
 
     def close(self) -> None:
@@ -64,9 +70,17 @@ class Sender:
             extensions=extensions,
         )
         try:
-            # stream=True and no read: a receiver's (possibly huge) body is never downloaded.
             response = self._client.send(request, stream=True)
-            response.close()
+            try:
+                # Read (and drop) at most a little of the answer: enough for the connection to be
+                # reused, never a receiver's huge body.
+                read = 0
+                for chunk in response.iter_raw():
+                    read += len(chunk)
+                    if read > MAX_RESPONSE_BYTES:
+                        break
+            finally:
+                response.close()
         except httpx.TimeoutException:
             return outcome(None, "timed out")
         except httpx.HTTPError as error:
