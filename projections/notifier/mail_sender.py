@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 from prometheus_client import Counter
@@ -30,21 +30,12 @@ from event_store.errors import StoreUnavailable
 from event_store.store import EventStore
 from infra.mail import Mailer, MailRejected, MailUnavailable, OutgoingMail, render
 from infra.mail.templates import SECURITY_KINDS
+from projections.notifier.links import MailLinks
 from projections.notifier.mail_outbox import ClaimedMail, MailOutbox
 
 log = structlog.get_logger(__name__)
 
 MAILS = Counter("ledgerline_mails", "Mails handled by the notifier, by outcome.", ["outcome"])
-
-
-class Links(Protocol):
-    """The links mails carry (the e-mail tokens are minted when the mail is sent)."""
-
-    def verify_email(self, user_id: uuid.UUID, nonce: str) -> str: ...
-
-    def password_reset(self, user_id: uuid.UUID, reset_id: str) -> tuple[str, int]: ...
-
-    def preferences(self) -> str: ...
 
 
 @dataclass
@@ -87,7 +78,7 @@ class MailSender:
         outbox: MailOutbox,
         store: EventStore,
         mailer: Mailer,
-        links: Links,
+        links: MailLinks,
         *,
         clock: Callable[[], datetime],
         batch: int = 20,
@@ -183,12 +174,15 @@ class MailSender:
         if mail.kind == "mfa_changed":
             return {"when": when, "enabled": bool(details.get("enabled"))}
         if mail.kind == "verify_email":
-            if mail.version is not None and mail.version < recipient.email_version:
+            if mail.version is None or mail.version < recipient.email_version:
                 return None  # the address changed again since: that change has its own mail
-            return {"link": self._links.verify_email(mail.user_id, str(recipient.email_version))}
-        if mail.kind == "password_reset":
-            link, minutes = self._links.password_reset(mail.user_id, str(details["reset_id"]))
-            return {"link": link, "expires_minutes": minutes}
+            return {"link": self._links.verify_email(mail.user_id, mail.version)}
+        if mail.kind == "password_reset" and event is not None:
+            expires_at = datetime.fromisoformat(str((event.data or {})["expires_at"]))
+            reset = self._links.password_reset(mail.user_id, str(details["reset_id"]), expires_at)
+            if reset is None:
+                return None  # expired before it could be sent: a new request sends a new link
+            return {"link": reset[0], "expires_minutes": reset[1]}
         if mail.kind == "new_device_login" and event is not None:
             data = event.data or {}
             if not self._new_device(mail.user_id, data.get("user_agent"), event.recorded_at):

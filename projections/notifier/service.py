@@ -1,9 +1,10 @@
 """The notifier process (``ledgerline notify``): wiring from settings, and its threads.
 
 Threads: the intake (Kafka consumer group ``<prefix>-notify``: events -> stored deliveries and
-owed mails), the webhook dispatcher, and the mailer. They share one PostgreSQL pool; the intake
-wakes the others when it stored work. ``Notifier`` is also what tests build, with an injected
-clock, to drive the dispatcher and the mailer pass by pass.
+owed mails), the webhook dispatcher, and the mailer (``mail_sender``). They share one
+PostgreSQL pool; the intake hands new deliveries to the dispatcher and wakes the mailer.
+``Notifier`` is also what tests build, with an injected clock, to drive the dispatcher and the
+mailer pass by pass.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from kafka.errors import KafkaError
 from event_store.connection import open_pool
 from event_store.errors import StoreUnavailable
 from event_store.store import EventStore
+from infra.bootstrap import build_email_tokens, build_key_store
+from infra.mail import Mailer
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.settings import Settings
 from projections.consumer import consumer_config
@@ -31,7 +34,9 @@ from projections.notifier.dispatcher import Dispatcher, DispatcherConfig
 from projections.notifier.endpoints import endpoint_store
 from projections.notifier.facts import StreamFacts
 from projections.notifier.intake import Intake
+from projections.notifier.links import MailLinks
 from projections.notifier.mail_outbox import MailOutbox, OwedMail, add_mails, mail_id
+from projections.notifier.mail_sender import MailSender
 from projections.notifier.planner import Planner
 from projections.notifier.schema import ensure_tables
 from projections.notifier.sender import Sender
@@ -80,6 +85,17 @@ class Notifier:
             ),
             on_disabled=self.owe_disabled_mail,
         )
+        self.mail_sender = MailSender(
+            self.outbox,
+            store,
+            Mailer(settings),
+            MailLinks(
+                settings.public_url,
+                build_email_tokens(settings, build_key_store(settings, store, clock), clock),
+                clock,
+            ),
+            clock=clock,
+        )
         self.planner = Planner(
             StreamFacts(store),
             self.endpoints,
@@ -122,6 +138,7 @@ class Notifier:
             clock=self.clock,
             hand_over=self.dispatcher.accept,
             lease=timedelta(seconds=self.settings.webhook_claim_lease_s),
+            on_mail=self.mail_sender.wake,
         )
 
     def run(self, stop: threading.Event) -> None:
@@ -131,7 +148,10 @@ class Notifier:
                 self.settings.kafka_bootstrap_servers, notifier_group_id(self.settings)
             )
         )
-        workers = [threading.Thread(target=self.dispatcher.run, args=(stop,), name="dispatcher")]
+        workers = [
+            threading.Thread(target=self.dispatcher.run, args=(stop,), name="dispatcher"),
+            threading.Thread(target=self.mail_sender.run, args=(stop,), name="mailer"),
+        ]
         for worker in workers:
             worker.start()
         try:

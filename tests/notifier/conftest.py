@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.http.auth import mint_token
-from infra.servers import ElasticsearchServer, KafkaServer, MongoServer
+from infra.servers import ElasticsearchServer, KafkaServer, MailpitServer, MongoServer
 from infra.settings import Settings
 from projections.consumer import consumer_config
 from projections.notifier.schema import ensure_tables
@@ -30,6 +30,8 @@ from projections.producer import make_producer
 from projections.relay import Relay, RelayConfig
 from projections.topics import ensure_topics
 from read_api.app import create_app as create_read_app
+from tests.credentials import PASSWORD
+from tests.mailbox import Mail, Mailbox, MailSummary
 from tests.notifier.receiver import Receiver, receiver
 from tests.polling import wait_for
 from write_api.app import create_app as create_write_app
@@ -71,15 +73,23 @@ class NotifySystem:
         assert response.status_code == 200, response.text
         return response.json()
 
-    def user(self) -> tuple[str, dict[str, str]]:
-        email = f"{uuid.uuid4().hex[:12]}@notify-test.example"
-        body = {
-            "email": email,
-            "full_name": "Ada Lovelace",
-            "password": "a quiet lighthouse keeper",
-        }
-        user = self.post("/v1/users", body, {}, 201)
+    def user(self, **extra: str) -> tuple[str, dict[str, str]]:
+        user = self.sign_up(**extra)
         return user["id"], self.token(user["id"])
+
+    def sign_up(self, **extra: str) -> dict[str, Any]:
+        email = f"{uuid.uuid4().hex[:12]}@notify-test.example"
+        body = {"email": email, "full_name": "Ada Lovelace", "password": PASSWORD} | extra
+        return dict(self.post("/v1/users", body, {}, 201)) | {"email": body["email"]}
+
+    def send_mail(self, mailbox: Mailbox, to: str, subject_contains: str = "") -> Mail:
+        """Run mailer passes until a mail to ``to`` has arrived; that mail."""
+
+        def arrived() -> list[MailSummary]:
+            self.notifier.mail_sender.run_once()
+            return [m for m in mailbox.messages_to(to) if subject_contains in m.subject]
+
+        return mailbox.message(wait_for(arrived, 30, what=f"a mail to {to}")[0].id)
 
     def account(self, owner: str, headers: dict[str, str], funds: int = 0) -> str:
         account = self.post("/v1/accounts", {"owner_id": owner, "currency": "EUR"}, headers, 201)
@@ -122,6 +132,7 @@ def notify_settings(
     kafka_server: KafkaServer,
     mongo_server: MongoServer,
     elasticsearch_server: ElasticsearchServer,
+    mailpit_server: MailpitServer,
 ) -> Settings:
     name = f"nt{uuid.uuid4().hex[:8]}"
     return Settings(
@@ -140,6 +151,7 @@ def notify_settings(
         password_hash_time_cost=1,
         password_hash_memory_kib=1024,
         webhook_workers=4,
+        smtp_port=mailpit_server.port,
     )
 
 
