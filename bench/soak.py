@@ -3,14 +3,17 @@
     python bench/soak.py [--minutes 10] [--rate 60] [--clients 4] [--fault-every 30]
 
 Starts a private stack (PostgreSQL, Kafka, the MongoDB-protocol server, Elasticsearch) and the
-write API, relay and both projectors as OS processes. Clients send deposits, withdrawals,
-transfers and payments (captured, voided, refunded) at ``--rate`` operations/s, retrying
-transient failures with the same Idempotency-Key. Every ``--fault-every`` seconds the next fault
-of the schedule strikes: kill -9 the relay, kill -9 a projector, stop Kafka / MongoDB /
+write API, relay, both projectors and the notifier as OS processes. Clients send deposits,
+withdrawals, transfers and payments (captured, voided, refunded) at ``--rate`` operations/s,
+retrying transient failures with the same Idempotency-Key; every holder has a webhook endpoint
+for its accounts' credits and debits, on a receiver that answers 503 to ``--webhook-failures``
+of the requests. Every ``--fault-every`` seconds the next fault of the schedule strikes: kill -9
+the relay, kill -9 the notifier, kill -9 a projector, stop Kafka / MongoDB /
 Elasticsearch for ``--outage`` seconds, kill -9 Elasticsearch (restarted at once), restart
 PostgreSQL (fast shutdown). Relay and projector lag is sampled every second. At the end the
-workload stops, the pipeline drains, and ``tests.soak.checks`` runs; the exit code is 1 if any
-check failed or any client saw an unexpected answer.
+workload stops, the pipeline drains, every webhook delivery settles, and ``tests.soak.checks``
+runs (including: as many distinct webhook-ids received as credits and debits stored); the exit
+code is 1 if any check failed or any client saw an unexpected answer.
 """
 
 from __future__ import annotations
@@ -34,7 +37,15 @@ from projections.status import StatusUnavailable
 # The soak harness lives with the fault tests (tests/ is not an installed package); a script run
 # as `python bench/soak.py` does not have the repo root on its path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.soak.checks import CheckReport, check_all, lag, wait_drained
+from tests.notifier.receiver import receiver
+from tests.soak.checks import (
+    CheckReport,
+    check_all,
+    lag,
+    wait_drained,
+    wait_webhooks_settled,
+    webhook_problems,
+)
 from tests.soak.system import System, running_system
 from tests.soak.workload import Workload
 
@@ -76,6 +87,7 @@ class LagSampler(threading.Thread):
 
 FAULTS = (
     "relay",
+    "notifier",
     "projector-mongo",
     "projector-search",
     "kafka",
@@ -117,6 +129,7 @@ def fault_schedule(
 
     schedule = {
         "relay": ("kill -9 relay", kill("relay")),
+        "notifier": ("kill -9 notifier", kill("notifier")),
         "projector-mongo": ("kill -9 projector-mongo", kill("projector-mongo")),
         "projector-search": ("kill -9 projector-search", kill("projector-search")),
         "kafka": (f"stop Kafka {outage_s:.0f} s", outage(stack.kafka, outage_s)),
@@ -147,6 +160,12 @@ def main() -> int:
     parser.add_argument("--holders", type=int, default=16)
     parser.add_argument("--fault-every", type=float, default=30.0, help="seconds")
     parser.add_argument("--outage", type=float, default=10.0, help="seconds a server is down")
+    parser.add_argument(
+        "--webhook-failures",
+        type=float,
+        default=0.2,
+        help="share of webhook requests the receiver answers 503",
+    )
     parser.add_argument("--verbose", action="store_true", help="print every lag sample")
     parser.add_argument(
         "--faults",
@@ -159,13 +178,16 @@ def main() -> int:
         throwaway_stack() as stack,
         tempfile.TemporaryDirectory() as data_dir,
         running_system(stack, Path(data_dir)) as system,
+        receiver() as hooks,
     ):
+        hooks.failure_rate = args.webhook_failures
         workload = Workload(
             system.write_url,
             system.settings,
             clients=args.clients,
             holders=args.holders,
             rate=args.rate,
+            webhook_url=hooks.url,
         )
         workload.setup()
         sampler = LagSampler(system, args.verbose)
@@ -190,9 +212,12 @@ def main() -> int:
             return 1
         drain_started = time.monotonic()
         wait_drained(system.settings, timeout_s=600)
+        wait_webhooks_settled(system.settings, timeout_s=600)
         drained_s = time.monotonic() - drain_started
         sampler.stop.set()
         report = check_all(system.settings)
+        received = [request.webhook_id for request in hooks.delivered()]
+        report.problems["webhooks"] = webhook_problems(system.settings, received, report.figures)
         if report.problems["verify"]:
             print_streams(system, report, started)
         return print_report(workload, sampler, faults, elapsed, drained_s, report)

@@ -152,6 +152,9 @@ class Settings(BaseSettings):
     # How long a claimed delivery is reserved for the notifier that claimed it: after a crash,
     # its deliveries are due again this long after the claim. Must exceed the timeout.
     webhook_claim_lease_s: float = Field(default=60.0, gt=0)
+    # Multiplies the retry schedule (5 s, 5 min, 30 min ... 3 days): below 1 only for soak runs
+    # and drills that must see many retries in minutes.
+    webhook_retry_delay_scale: float = Field(default=1.0, gt=0, le=1)
     # A debit (withdrawal or transfer out) of at least this many minor units is mailed.
     mail_large_withdrawal_minor: int = Field(default=100_000, ge=1)
 
@@ -272,6 +275,7 @@ class Settings(BaseSettings):
             "LEDGERLINE_WEBHOOK_WORKERS": str(self.webhook_workers),
             "LEDGERLINE_WEBHOOK_ENDPOINT_CONCURRENCY": str(self.webhook_endpoint_concurrency),
             "LEDGERLINE_WEBHOOK_CLAIM_LEASE_S": str(self.webhook_claim_lease_s),
+            "LEDGERLINE_WEBHOOK_RETRY_DELAY_SCALE": str(self.webhook_retry_delay_scale),
             "LEDGERLINE_MAIL_LARGE_WITHDRAWAL_MINOR": str(self.mail_large_withdrawal_minor),
             "LEDGERLINE_SMTP_HOST": self.smtp_host,
             "LEDGERLINE_SMTP_PORT": str(self.smtp_port),

@@ -59,6 +59,7 @@ class DispatcherConfig:
     timeout_s: float = 10.0
     idle_poll_s: float = 0.5
     secrets_cache_s: float = 5.0
+    retry_delay_scale: float = 1.0
 
     @property
     def prefetch(self) -> int:
@@ -243,7 +244,12 @@ class Dispatcher:
         retry_at = (
             None
             if attempt.delivered
-            else schedule.next_attempt_at(delivery.attempts + 1, attempt.started_at, self._rng)
+            else schedule.next_attempt_at(
+                delivery.attempts + 1,
+                attempt.started_at,
+                self._rng,
+                self._config.retry_delay_scale,
+            )
         )
         return Outcome(delivery, attempt, retry_at)
 

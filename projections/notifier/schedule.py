@@ -30,12 +30,13 @@ DISABLE_AFTER = timedelta(days=5)
 
 
 def next_attempt_at(
-    attempts_made: int, now: datetime, rng: random.Random | None = None
+    attempts_made: int, now: datetime, rng: random.Random | None = None, scale: float = 1.0
 ) -> datetime | None:
-    """When to try again after ``attempts_made`` failed attempts; None: give up."""
+    """When to try again after ``attempts_made`` failed attempts; None: give up. ``scale``
+    shrinks the schedule for soak runs (``LEDGERLINE_WEBHOOK_RETRY_DELAY_SCALE``)."""
     if attempts_made >= MAX_ATTEMPTS:
         return None
-    delay = RETRY_DELAYS[attempts_made - 1]
+    delay = RETRY_DELAYS[attempts_made - 1] * scale
     factor = 1 + JITTER * (2 * (rng or random).random() - 1)
     return now + delay * factor
 

@@ -82,6 +82,7 @@ class Notifier:
                 per_endpoint=settings.webhook_endpoint_concurrency,
                 lease=timedelta(seconds=settings.webhook_claim_lease_s),
                 timeout_s=settings.webhook_timeout_s,
+                retry_delay_scale=settings.webhook_retry_delay_scale,
             ),
             on_disabled=self.owe_disabled_mail,
         )

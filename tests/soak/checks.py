@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,3 +251,45 @@ def doubled_commands(conn: psycopg.Connection[Any]) -> list[str]:
         f"idempotency key {key}: {n} {kind} events on stream {stream}"
         for key, stream, kind, n in conn.execute(_DOUBLED)
     ]
+
+
+def wait_webhooks_settled(settings: Settings, timeout_s: float = 180.0) -> None:
+    """Until no webhook delivery is pending (each delivered or failed for good)."""
+    deadline = time.monotonic() + timeout_s
+    pending = None
+    while time.monotonic() < deadline:
+        with psycopg.connect(settings.database_url) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
+            ).fetchone()
+        pending = row[0] if row else None
+        if pending == 0:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"{pending} webhook deliveries still pending after {timeout_s:.0f} s")
+
+
+def webhook_problems(
+    settings: Settings, received_ids: Collection[str], figures: dict[str, int]
+) -> list[str]:
+    """Every credit and debit of a holder's account (each holder has one endpoint for them,
+    registered before its accounts existed) was delivered at least once: as many distinct
+    webhook-ids received as such events in the store, and as many deliveries recorded."""
+    with psycopg.connect(settings.database_url) as conn:
+        due_row = conn.execute(
+            "SELECT count(*) FROM events WHERE type IN ('AccountCredited', 'AccountDebited')"
+        ).fetchone()
+        rows: dict[str, int] = dict(
+            conn.execute("SELECT status, count(*) FROM webhook_deliveries GROUP BY status")
+        )
+    due = due_row[0] if due_row else 0
+    distinct = len(set(received_ids))
+    figures["webhooks due"] = due
+    figures["webhook-ids received"] = distinct
+    figures["webhook requests received"] = len(received_ids)
+    problems = []
+    if distinct != due:
+        problems.append(f"{distinct} distinct webhook-ids received, {due} deliveries due")
+    if sum(rows.values()) != due or rows.get("delivered", 0) != due:
+        problems.append(f"delivery rows by status {rows}, {due} due")
+    return problems

@@ -33,6 +33,9 @@ log = structlog.get_logger(__name__)
 
 CURRENCIES = ("EUR", "USD")
 _TRANSIENT_STATUS = frozenset({429, 503})
+# What the holders' webhook endpoints subscribe to: every credit and debit of their accounts, so
+# the deliveries due can be counted from the event store alone (checks.webhook_problems).
+WEBHOOK_TYPES = ("account.credited", "account.debited")
 
 
 @dataclass(frozen=True)
@@ -153,9 +156,13 @@ class Workload:
         seed: int = 1,
         retry_budget_s: float = 60.0,
         rate: float | None = None,
+        webhook_url: str | None = None,
     ) -> None:
         """``rate``: operations per second started by all clients together, an operation
-        being one command or a payment's two or three (None: as fast as answers come)."""
+        being one command or a payment's two or three (None: as fast as answers come).
+        ``webhook_url``: every holder registers an endpoint there for its accounts' credits and
+        debits (``WEBHOOK_TYPES``) before opening them."""
+        self.webhook_url = webhook_url
         self.base_url, self.settings = base_url, settings
         self.client_count, self.holder_count = clients, holders
         self.retry_budget_s = retry_budget_s
@@ -192,6 +199,10 @@ class Workload:
             user_id = signed_up["id"]
             token = mint_token(self.settings, uuid.UUID(user_id), ["customer"], 24 * 3600)
             headers = {"Authorization": f"Bearer {token}"}
+            if self.webhook_url is not None:
+                endpoint = {"url": self.webhook_url, "event_types": list(WEBHOOK_TYPES)}
+                registered = client.command("webhook", "/v1/webhooks", headers, endpoint)
+                assert registered is not None, "webhook endpoint refused"
             accounts = {}
             for currency in CURRENCIES:
                 opened = client.command(
