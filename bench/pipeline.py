@@ -75,6 +75,7 @@ def main() -> None:
                     "relay_metrics_port",
                     "projector_mongo_metrics_port",
                     "projector_search_metrics_port",
+                    "notifier_metrics_port",
                 )
             }
             | {

@@ -10,7 +10,6 @@ clear once, when made. A rotation keeps the old secret signing beside the new on
 
 from __future__ import annotations
 
-import builtins
 import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -142,7 +141,7 @@ class EndpointStore:
             rows = conn.execute(f"{query} ORDER BY created_at, id".encode(), params).fetchall()
         return [Endpoint(*row) for row in rows]
 
-    def of_owners(self, owner_ids: Iterable[uuid.UUID]) -> builtins.list[Endpoint]:
+    def of_owners(self, owner_ids: Iterable[uuid.UUID]) -> list[Endpoint]:
         """The enabled endpoints of these owners (the notifier's match, one query per batch)."""
         with self._connect() as conn:
             rows = conn.execute(

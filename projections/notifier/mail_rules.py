@@ -19,19 +19,6 @@ from typing import Any
 from projections.notifications import format_amount
 from projections.notifier.public_events import PaymentFacts
 
-SECURITY_KINDS = frozenset(
-    {
-        "new_device_login",
-        "password_changed",
-        "mfa_changed",
-        "webhook_endpoint_disabled",
-        "verify_email",
-        "password_reset",
-    }
-)
-OPTIONAL_KINDS = frozenset(
-    {"money_received", "payment_captured", "payment_refunded", "large_withdrawal"}
-)
 # Events whose mails are about a user's own stream (the recipient is the stream's user).
 _USER_EVENTS = {
     "UserRegistered": "verify_email",

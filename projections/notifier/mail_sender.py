@@ -26,10 +26,10 @@ from typing import Any
 import structlog
 from prometheus_client import Counter
 
+from domain.preferences import SECURITY_EMAIL_KINDS
 from event_store.errors import StoreUnavailable
 from event_store.store import EventStore
 from infra.mail import Mailer, MailRejected, MailUnavailable, OutgoingMail, render
-from infra.mail.templates import SECURITY_KINDS
 from projections.notifier.links import MailLinks
 from projections.notifier.mail_outbox import ClaimedMail, MailOutbox
 
@@ -122,14 +122,15 @@ class MailSender:
         recipient = recipient_of(self._store.read_stream(mail.user_id))
         if recipient.email is None:
             return self._finish(mail, "skipped", "the recipient was forgotten", now)
-        if mail.kind not in SECURITY_KINDS and not recipient.email_preferences.get(mail.kind, True):
+        security = mail.kind in SECURITY_EMAIL_KINDS
+        if not security and not recipient.email_preferences.get(mail.kind, True):
             return self._finish(mail, "skipped", "turned off by the recipient", now)
         context = self._context(mail, recipient)
         if context is None:
             return self._finish(mail, "skipped", "nothing to tell", now)
         if recipient.name:
             context["name"] = recipient.name
-        if mail.kind not in SECURITY_KINDS:
+        if not security:
             context["preferences_link"] = self._links.preferences()
         rendered = render(mail.kind, recipient.language, context)
         outgoing = OutgoingMail(

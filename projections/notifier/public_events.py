@@ -186,16 +186,19 @@ def examples() -> dict[str, dict[str, Any]]:
     /v1/webhooks/event-types``), made by the same code as real deliveries."""
     payment = payment_facts(_EXAMPLE_DATA["PaymentAuthorized"])
     result = {}
-    for version, (kind, data) in enumerate(_EXAMPLE_DATA.items(), start=1):
+    versions = {"PaymentVoided": 2, "PaymentRefunded": 3, "TransferCompleted": 1}
+    per_stream: dict[str, int] = {}
+    for n, (kind, data) in enumerate(_EXAMPLE_DATA.items(), start=1):
         stream = "c81d4e2f-3a6b-4f90-8e17-d2a5b9c0e473"
         if kind.startswith("Payment"):
             stream = "0d7a6b5c-4e3f-4a2b-9c1d-8e7f6a5b4c3d"
         elif kind.startswith("Transfer"):
             stream = "7e6d5c4b-3a29-4817-a6b5-c4d3e2f1a0b9"
+        per_stream[stream] = per_stream.get(stream, 0) + 1
         envelope = {
-            "event_id": f"3f2e1d0c-0000-4000-8000-{version:012d}",
+            "event_id": f"3f2e1d0c-0000-4000-8000-{n:012d}",
             "stream_id": stream,
-            "version": version,
+            "version": versions.get(kind, per_stream[stream]),
             "type": kind,
             "recorded_at": "2026-11-30T12:00:00.000000Z",
             "data": data,

@@ -24,7 +24,7 @@ from kafka.structs import TopicPartition
 
 from event_store.schema import migrate
 from infra.http.auth import mint_token
-from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, free_port
+from infra.servers import ElasticsearchServer, KafkaServer, MailpitServer, MongoServer, free_port
 from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
@@ -75,6 +75,7 @@ def run(
     kafka_server: KafkaServer,
     mongo_server: MongoServer,
     elasticsearch_server: ElasticsearchServer,
+    mailpit_server: MailpitServer,
     tmp_path: Path,
 ) -> Iterator[Run]:
     name = f"leak{uuid.uuid4().hex[:8]}"
@@ -94,6 +95,8 @@ def run(
         relay_metrics_port=free_port(),
         projector_mongo_metrics_port=free_port(),
         projector_search_metrics_port=free_port(),
+        notifier_metrics_port=free_port(),
+        smtp_port=mailpit_server.port,
         log_level="DEBUG",
     )
     migrate(fresh_database_url)
@@ -210,6 +213,7 @@ def test_a_forgotten_users_name_and_address_appear_nowhere_outside_the_event_sto
             run.settings.relay_metrics_port,
             run.settings.projector_mongo_metrics_port,
             run.settings.projector_search_metrics_port,
+            run.settings.notifier_metrics_port,
         )
     ]
     records, on_kafka = _topic_bytes(run.settings.kafka_bootstrap_servers, run.settings.kafka_topic)
@@ -220,7 +224,13 @@ def test_a_forgotten_users_name_and_address_appear_nowhere_outside_the_event_sto
     }
     logs["rebuild"] = (rebuild.stdout + rebuild.stderr).decode(errors="replace")
     # The logs are worth searching: every process logged this user's events by id.
-    assert {"write-api.log", "read-api.log", "relay.log", "projector-mongo.log"} <= logs.keys()
+    assert {
+        "write-api.log",
+        "read-api.log",
+        "relay.log",
+        "projector-mongo.log",
+        "notifier.log",
+    } <= logs.keys()
     assert uid in logs["relay.log"] and uid in logs["projector-mongo.log"]
 
     places = {

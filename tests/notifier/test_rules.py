@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from standardwebhooks import Webhook
 
+from domain import preferences
+from infra.mail import templates
 from projections.notifier import mail_rules, public_events, schedule, signing
 from projections.notifier.url_guard import UnsafeUrl, resolve
 
@@ -145,3 +147,8 @@ def test_only_large_debits_and_real_changes_mail() -> None:
         "verify_email"
     ]
     assert mails("UserMfaDisabled", {}, "u1") == ["mfa_changed"]
+
+
+def test_the_templates_know_every_mail_kind_and_which_are_security_mails() -> None:
+    assert set(templates.KINDS) == set(preferences.EMAIL_KINDS)
+    assert set(preferences.SECURITY_EMAIL_KINDS) == templates.SECURITY_KINDS

@@ -53,6 +53,7 @@ def running_system(
             "relay_metrics_port",
             "projector_mongo_metrics_port",
             "projector_search_metrics_port",
+            "notifier_metrics_port",
         )
     }
     # The children read exactly these variables; the test reads them through Settings too.
