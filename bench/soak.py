@@ -218,6 +218,7 @@ def main() -> int:
         report = check_all(system.settings)
         received = [request.webhook_id for request in hooks.delivered()]
         report.problems["webhooks"] = webhook_problems(system.settings, received, report.figures)
+        report.figures["webhook requests answered 503"] = len(hooks.requests) - len(received)
         if report.problems["verify"]:
             print_streams(system, report, started)
         return print_report(workload, sampler, faults, elapsed, drained_s, report)

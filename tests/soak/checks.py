@@ -286,7 +286,7 @@ def webhook_problems(
     distinct = len(set(received_ids))
     figures["webhooks due"] = due
     figures["webhook-ids received"] = distinct
-    figures["webhook requests received"] = len(received_ids)
+    figures["webhook requests answered 2xx"] = len(received_ids)
     problems = []
     if distinct != due:
         problems.append(f"{distinct} distinct webhook-ids received, {due} deliveries due")
