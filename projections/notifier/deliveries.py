@@ -192,7 +192,9 @@ def add_deliveries(
         b" created_at, next_attempt_at, claimed_until)"
         b" SELECT v.*, %(now)s, %(now)s, %(claimed)s FROM unnest(%(id)s::text[],"
         b" %(endpoint)s::uuid[], %(type)s::text[], %(event)s::text[], %(position)s::bigint[],"
-        b" %(body)s::text[]) AS v ON CONFLICT (id) DO NOTHING RETURNING id",
+        b" %(body)s::text[]) AS v (id, endpoint_id, event_type, event_id, position, body)"
+        b" WHERE EXISTS (SELECT 1 FROM webhook_endpoints AS e WHERE e.id = v.endpoint_id)"
+        b" ON CONFLICT (id) DO NOTHING RETURNING id",
         {
             "now": now,
             "claimed": claimed_until,

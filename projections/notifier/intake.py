@@ -21,6 +21,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter
+from psycopg.errors import ForeignKeyViolation
 
 from event_store.errors import StoreUnavailable
 from projections.consumer import decode_record
@@ -77,7 +78,9 @@ class Intake:
                         retrying(
                             stop,
                             partial(self._store, batch),
-                            retry_on=(StoreUnavailable,),
+                            # An endpoint deleted while its deliveries were being stored: the
+                            # batch is planned again without it.
+                            retry_on=(StoreUnavailable, ForeignKeyViolation),
                             backoff=self._backoff,
                             on_retry=_waiting("postgresql"),
                         )
