@@ -95,9 +95,11 @@ def test_the_notifier_killed_while_delivering_delivers_everything_once_more_at_m
         system.supervisor.restart("notifier")
     _all_delivered(hooks)
     repeats = Counter(r.webhook_id for r in hooks.delivered())
-    # Only what was in flight at a kill comes twice: at most the per-endpoint bound per kill.
-    in_flight = system.settings.webhook_endpoint_concurrency
-    assert sum(n - 1 for n in repeats.values()) <= 2 * in_flight
+    # Only what was sent but not yet recorded at a kill comes twice: the requests in flight
+    # (at most the per-endpoint bound) and those finished since the last batch was recorded
+    # (with this slow receiver, at most one more per sender).
+    unrecorded = 2 * system.settings.webhook_endpoint_concurrency
+    assert sum(n - 1 for n in repeats.values()) <= 2 * unrecorded
     assert system.crashed() == []
 
 
