@@ -4,8 +4,13 @@ never at import time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
+import psycopg
+import structlog
 from psycopg_pool import ConnectionPool
 
 from commands.auth_handlers import AuthPolicy, AuthServices, auth_handlers
@@ -26,6 +31,8 @@ from infra.settings import Settings
 from projections.notifier.deliveries import DeliveryStore
 from projections.notifier.endpoints import endpoint_store
 from projections.notifier.schema import ensure_tables
+
+log = structlog.get_logger(__name__)
 
 
 def open_event_store_pool(settings: Settings) -> ConnectionPool:
@@ -147,7 +154,8 @@ def build_webhook_access(
     settings: Settings, store: EventStore, clock: Clock = utc_now, *, create_tables: bool = True
 ) -> WebhookAccess:
     """The webhook tables as both APIs use them. The write API (and the notifier) create them;
-    the query API does not, because it starts without waiting for PostgreSQL."""
+    the query API starts without waiting for PostgreSQL (see
+    ``create_webhook_tables_if_reachable``)."""
     if create_tables:
         ensure_tables(store.connection)
     return WebhookAccess(
@@ -157,3 +165,19 @@ def build_webhook_access(
         clock=clock,
         allow_private=settings.webhooks_private_addresses_allowed,
     )
+
+
+def create_webhook_tables_if_reachable(settings: Settings) -> None:
+    """The query API's start: create the webhook tables if PostgreSQL answers within two
+    seconds (so its webhook reads work even before a write API ever ran); otherwise carry on,
+    the write API and the notifier create them when they start."""
+
+    @contextmanager
+    def connect() -> Iterator[psycopg.Connection[Any]]:
+        with psycopg.connect(settings.database_url, autocommit=True, connect_timeout=2) as conn:
+            yield conn
+
+    try:
+        ensure_tables(connect)
+    except psycopg.OperationalError as error:
+        log.warning("webhook tables not checked: PostgreSQL did not answer", error=str(error))

@@ -17,7 +17,11 @@ from pymongo import AsyncMongoClient
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
-from infra.bootstrap import build_key_store, build_webhook_access
+from infra.bootstrap import (
+    build_key_store,
+    build_webhook_access,
+    create_webhook_tables_if_reachable,
+)
 from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
@@ -93,6 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.webhooks = build_webhook_access(
                 settings, app.state.event_store, create_tables=False
             )
+            create_webhook_tables_if_reachable(settings)
             if settings.rate_limit_enabled:
                 app.state.rate_limiter = RateLimiter(audit_pool, fail_open=True, timeout_s=1.0)
             try:

@@ -37,7 +37,13 @@ from projections.notifier.endpoints import ROTATION_OVERLAP
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=DocstringSummaryRoute)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(403, 422))
+# Every route: no token (401), a path id that is not a UUID (422), the database away (503); with
+# a body, also malformed JSON (400) and a body over the limit (413).
+_ALWAYS = (401, 422, 503)
+_WITH_BODY = (*_ALWAYS, 400, 413)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(*_WITH_BODY, 403))
 def create_endpoint(
     body: EndpointCreate, principal: CurrentPrincipal, webhooks: WebhooksDep
 ) -> EndpointCreated:
@@ -54,7 +60,7 @@ def create_endpoint(
     return EndpointCreated(**endpoint_out(endpoint).model_dump(), secret=secret)
 
 
-@router.patch("/{endpoint_id}", responses=problem_responses(404, 422))
+@router.patch("/{endpoint_id}", responses=problem_responses(*_WITH_BODY, 404))
 def update_endpoint(
     endpoint_id: uuid.UUID, body: EndpointUpdate, principal: CurrentPrincipal, webhooks: WebhooksDep
 ) -> EndpointOut:
@@ -72,7 +78,9 @@ def update_endpoint(
 
 
 @router.delete(
-    "/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(404)
+    "/{endpoint_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(*_ALWAYS, 404),
 )
 def delete_endpoint(
     endpoint_id: uuid.UUID, principal: CurrentPrincipal, webhooks: WebhooksDep
@@ -83,7 +91,7 @@ def delete_endpoint(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/{endpoint_id}/rotate-secret", responses=problem_responses(404))
+@router.post("/{endpoint_id}/rotate-secret", responses=problem_responses(*_ALWAYS, 404))
 def rotate_secret(
     endpoint_id: uuid.UUID, principal: CurrentPrincipal, webhooks: WebhooksDep
 ) -> SecretRotated:
@@ -97,7 +105,7 @@ def rotate_secret(
 @router.post(
     "/{endpoint_id}/test",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(404, 409),
+    responses=problem_responses(*_ALWAYS, 404, 409),
 )
 def send_test(
     endpoint_id: uuid.UUID, principal: CurrentPrincipal, webhooks: WebhooksDep
@@ -126,7 +134,7 @@ def send_test(
 @router.post(
     "/{endpoint_id}/deliveries/{delivery}/retry",
     status_code=status.HTTP_202_ACCEPTED,
-    responses=problem_responses(404),
+    responses=problem_responses(*_ALWAYS, 404),
 )
 def retry_delivery(
     endpoint_id: uuid.UUID, delivery: str, principal: CurrentPrincipal, webhooks: WebhooksDep

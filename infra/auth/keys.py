@@ -93,7 +93,10 @@ class KeyStore:
         self._lock = threading.Lock()
 
     def ensure_table(self) -> None:
-        with self._store.connection() as conn:
+        # Serialised: two processes starting on a fresh database (the write API and the
+        # notifier) would otherwise race in CREATE TABLE IF NOT EXISTS and one would fail.
+        with self._store.connection() as conn, conn.transaction():
+            conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (_ROTATION_LOCK,))
             conn.execute(DDL.encode())
 
     # -- reading ------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from event_store.store import EventStore
 from infra.auth import Clock
 
+_DDL_LOCK = 0x4C4C5448  # pg_advisory_xact_lock id: "LLTH"
 DDL = """
 CREATE TABLE IF NOT EXISTS login_throttle (
     key           text PRIMARY KEY,
@@ -101,7 +102,10 @@ class LoginThrottle:
         self._clock = clock
 
     def ensure_table(self) -> None:
-        with self._store.connection() as conn:
+        # Serialised, like the signing keys' table: write APIs starting together must not race
+        # in CREATE TABLE IF NOT EXISTS.
+        with self._store.connection() as conn, conn.transaction():
+            conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
             conn.execute(DDL.encode())
 
     def check(self, *keys: str) -> None:

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from commands import errors as command_errors
 from domain import errors as domain_errors
@@ -171,9 +172,21 @@ async def _http_exception(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     phrase = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) and exc.detail else phrase
-    return problem_response(
-        exc.status_code, _slug(phrase), detail, title=phrase, headers=exc.headers
-    )
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = dict(headers or {}) | {"Allow": ", ".join(_allowed_methods(request))}
+    return problem_response(exc.status_code, _slug(phrase), detail, title=phrase, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path. Starlette's own 405 names only the first
+    route's methods when several routes share a path (PATCH and DELETE of one resource)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "\x00"})
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 async def _unauthenticated(request: Request, exc: Exception) -> ProblemResponse:

@@ -24,7 +24,7 @@ from prometheus_client import Counter
 from psycopg.errors import ForeignKeyViolation
 
 from event_store.errors import StoreUnavailable
-from projections.consumer import decode_record
+from projections.consumer import correlation_id_of, decode_record
 from projections.notifier.deliveries import ClaimedDelivery, add_deliveries
 from projections.notifier.endpoints import Connect
 from projections.notifier.mail_outbox import add_mails, forget_recipients
@@ -94,12 +94,12 @@ class Intake:
         batch: Batch = self._consumer.poll(timeout_ms=500, max_records=self._max_records)
         return batch
 
-    def _store(self, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+    def _store(self, batch: Batch) -> None:
         envelopes = []
         for records in batch.values():
             for record in records:
                 try:
-                    envelopes.append(decode_record(record))
+                    envelope = decode_record(record)
                 except ValueError:
                     SKIPPED.inc()
                     log.warning(
@@ -107,6 +107,14 @@ class Intake:
                         partition=record.partition,
                         offset=record.offset,
                     )
+                    continue
+                envelopes.append(envelope)
+                log.debug(
+                    "notifier_event",
+                    event_id=envelope["event_id"],
+                    type=envelope["type"],
+                    correlation_id=correlation_id_of(record, envelope),
+                )
         plan = self._planner.plan(envelopes)
         now = self._clock()
         claimed_until = now + self._lease if self._hand_over else None
@@ -124,7 +132,7 @@ class Intake:
         if plan.mails:
             self._on_mail()
 
-    def _commit(self, batch: dict[TopicPartition, list]) -> None:  # type: ignore[type-arg]
+    def _commit(self, batch: Batch) -> None:
         offsets = {
             partition: OffsetAndMetadata(records[-1].offset + 1, "", -1)
             for partition, records in batch.items()
