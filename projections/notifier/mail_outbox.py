@@ -44,13 +44,6 @@ CREATE TABLE IF NOT EXISTS mail_outbox (
 CREATE INDEX IF NOT EXISTS mail_outbox_due_idx
     ON mail_outbox (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS mail_outbox_user_idx ON mail_outbox (user_id, created_at);
--- Digests of the user agents each user logged in from (new-device mails); dropped on forgetting.
-CREATE TABLE IF NOT EXISTS notifier_known_devices (
-    user_id     uuid NOT NULL,
-    device      text NOT NULL,
-    first_seen  timestamptz NOT NULL,
-    PRIMARY KEY (user_id, device)
-);
 """
 
 # Mail that cannot be handed to the SMTP server is tried again after these delays, then failed.
@@ -109,8 +102,7 @@ def add_mails(conn: psycopg.Connection[Any], mails: Sequence[OwedMail], now: dat
 
 
 def forget_recipients(conn: psycopg.Connection[Any], user_ids: Sequence[uuid.UUID]) -> None:
-    """A forgotten user gets no further mail: what is still owed is skipped, and the devices
-    the notifier remembered for them are dropped."""
+    """A forgotten user gets no further mail: what is still owed is skipped."""
     if not user_ids:
         return
     conn.execute(
@@ -119,7 +111,6 @@ def forget_recipients(conn: psycopg.Connection[Any], user_ids: Sequence[uuid.UUI
         b" WHERE user_id = ANY(%s) AND status = 'pending'",
         (list(user_ids),),
     )
-    conn.execute(b"DELETE FROM notifier_known_devices WHERE user_id = ANY(%s)", (list(user_ids),))
 
 
 class MailOutbox:

@@ -9,15 +9,13 @@ that does not answer (``MailUnavailable``) is retried on ``mail_outbox.RETRY_DEL
 of the recipient (``MailRejected``) fails the mail.
 
 A login from a device (user agent) the user has not logged in from before is mailed; the first
-login a user ever makes is not (it is the device they signed up from). Devices are remembered as
-digests in ``notifier_known_devices`` and forgotten with the user.
+login a user ever makes is not (it is the device they signed up from). "Before" is the user's
+own stream: earlier ``UserLoginSucceeded`` events, whatever order the mails are handled in.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -46,6 +44,7 @@ class Recipient:
     email_preferences: dict[str, bool] = field(default_factory=dict)
     forgotten: bool = False
     email_version: int = 0  # the stream version that set the current address
+    logins: list[tuple[int, str | None]] = field(default_factory=list)  # (version, user agent)
 
 
 def recipient_of(events: list[Any]) -> Recipient:
@@ -65,6 +64,8 @@ def recipient_of(events: list[Any]) -> Recipient:
         elif event.type == "UserNotificationPreferencesChanged":
             recipient.email_preferences = dict(data.get("email") or {})
             recipient.language = data.get("language") or recipient.language
+        elif event.type == "UserLoginSucceeded":
+            recipient.logins.append((event.version, data.get("user_agent")))
         elif event.type == "UserPersonalDataForgotten":
             recipient.forgotten = True
     if recipient.forgotten:
@@ -186,8 +187,9 @@ class MailSender:
             return {"link": reset[0], "expires_minutes": reset[1]}
         if mail.kind == "new_device_login" and event is not None:
             data = event.data or {}
-            if not self._new_device(mail.user_id, data.get("user_agent"), event.recorded_at):
-                return None
+            earlier = {agent for version, agent in recipient.logins if version < event.version}
+            if not earlier or data.get("user_agent") in earlier:
+                return None  # the first login ever, or a device seen before
             device = {"user_agent": data.get("user_agent"), "address": data.get("address")}
             return {"when": when, **{k: v for k, v in device.items() if v}}
         return None
@@ -199,17 +201,3 @@ class MailSender:
             mail.stream_id, after_version=mail.version - 1, up_to_version=mail.version
         )
         return events[0] if events else None
-
-    def _new_device(self, user_id: uuid.UUID, user_agent: str | None, at: datetime) -> bool:
-        """Remember the device; True if the user had logged in before, but not from it."""
-        device = hashlib.sha256(f"{user_id}:{user_agent or ''}".encode()).hexdigest()
-        with self._store.connection() as conn, conn.transaction():
-            known = conn.execute(
-                b"SELECT count(*) FROM notifier_known_devices WHERE user_id = %s", (user_id,)
-            ).fetchone()
-            inserted = conn.execute(
-                b"INSERT INTO notifier_known_devices (user_id, device, first_seen)"
-                b" VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                (user_id, device, at),
-            ).rowcount
-        return bool(known and known[0] > 0 and inserted)
