@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import httpx
+from kafka import KafkaConsumer
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -179,6 +180,42 @@ def throughput(settings: Settings, receiver: ReceiverProcess, count: int, endpoi
     )
 
 
+class KafkaProbe:
+    """A bare consumer of the event topic on its own thread: for every AccountCredited, the
+    time from its ``recorded_at`` to its arrival here (the floor any consumer of the topic,
+    the notifier included, is measured against)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.latencies: list[float] = []
+        self._stop = threading.Event()
+        self._consumer = KafkaConsumer(
+            settings.kafka_topic,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=f"bench-probe-{uuid.uuid4().hex[:6]}",
+            auto_offset_reset="latest",
+        )
+        while not self._consumer.assignment():
+            self._consumer.poll(timeout_ms=100)  # joining the group before the load starts
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for records in self._consumer.poll(timeout_ms=200).values():
+                arrived = time.time()
+                for record in records:
+                    envelope = json.loads(record.value)
+                    if envelope["type"] == "AccountCredited":
+                        recorded = datetime.fromisoformat(envelope["recorded_at"]).timestamp()
+                        self.latencies.append((arrived - recorded) * 1000)
+
+    def stop(self) -> list[float]:
+        self._stop.set()
+        self._thread.join()
+        self._consumer.close()
+        return self.latencies
+
+
 def latency(
     stack_settings: Settings, receiver: ReceiverProcess, rate: float, seconds: float
 ) -> None:
@@ -214,6 +251,7 @@ def latency(
             account = write.post("/v1/accounts", json=opened, headers=auth).json()["id"]
             accounts.append((account, auth))
         receiver.clear()
+        probe = KafkaProbe(settings)
         total = int(rate * seconds)
         started = time.perf_counter()
         with ThreadPoolExecutor(32) as pool:
@@ -232,6 +270,7 @@ def latency(
         while len(receiver.arrivals()) < total and time.monotonic() < deadline:
             time.sleep(0.1)  # waiting for the last webhooks to arrive
         arrivals = receiver.arrivals()
+        on_kafka = probe.stop()
         latencies = [
             (arrived - datetime.fromisoformat(created).timestamp()) * 1000
             for _, arrived, created in arrivals
@@ -241,6 +280,10 @@ def latency(
             f"webhooks, commit -> received p50 {percentile(latencies, 50):.1f} ms, "
             f"p99 {percentile(latencies, 99):.1f} ms, max {max(latencies):.1f} ms "
             "(goal p50 <= 50, p99 <= 250)"
+        )
+        print(
+            f"baseline, the same events commit -> read by a bare Kafka consumer: "
+            f"p50 {percentile(on_kafka, 50):.1f} ms, p99 {percentile(on_kafka, 99):.1f} ms"
         )
     finally:
         supervisor.stop_all()

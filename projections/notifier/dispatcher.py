@@ -128,7 +128,9 @@ class Dispatcher:
         try:
             while not stop.is_set():
                 try:
+                    # New work is sent before anything touches the database.
                     self._take_handed()
+                    self._send_waiting()
                     self._record_finished()
                     if self._claim_wanted:
                         self._claim_more()
