@@ -67,8 +67,14 @@ class Intake:
         self.events_seen = 0
 
     def run(self, stop: threading.Event) -> None:
-        self._consumer.subscribe([self._topic])
         try:
+            # Joining the group before this client has the topic's metadata (a topic created
+            # moments ago) gets no partitions until the next metadata refresh, minutes later.
+            try:
+                retrying(stop, self._topic_known, retry_on=(KafkaError,), backoff=self._backoff)
+            except Stopped:
+                return
+            self._consumer.subscribe([self._topic])
             while not stop.is_set():
                 try:
                     batch = retrying(
@@ -89,6 +95,10 @@ class Intake:
                     return
         finally:
             self._consumer.close(autocommit=False)
+
+    def _topic_known(self) -> None:
+        if not self._consumer.partitions_for_topic(self._topic):
+            raise KafkaError(f"no metadata for topic {self._topic} yet")
 
     def _poll(self) -> Batch:
         batch: Batch = self._consumer.poll(timeout_ms=500, max_records=self._max_records)
