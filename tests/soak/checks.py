@@ -38,6 +38,7 @@ from infra.settings import Settings
 from projections.dead_letter import dead_letter_topic
 from projections.envelope import decode_envelope
 from projections.status import StatusSources, StatusUnavailable, pipeline_status
+from tests.polling import wait_for
 
 
 @dataclass
@@ -66,17 +67,23 @@ def lag(settings: Settings) -> dict[str, tuple[int, float | None]]:
 def wait_drained(settings: Settings, timeout_s: float = 120.0) -> None:
     """Until the relay and every projector are at the head of the store (raises TimeoutError
     with the last status otherwise)."""
-    deadline = time.monotonic() + timeout_s
     last: Any = None
-    while time.monotonic() < deadline:
+
+    def drained() -> bool:
+        nonlocal last
         try:
             last = lag(settings)
-            if all(behind == 0 for behind, _ in last.values()):
-                return
         except StatusUnavailable as error:  # a server still coming back
             last = str(error)
-        time.sleep(0.2)
-    raise TimeoutError(f"the pipeline did not drain within {timeout_s:.0f} s: {last}")
+            return False
+        return all(behind == 0 for behind, _ in last.values())
+
+    try:
+        wait_for(drained, timeout_s, 0.2, what="the pipeline to drain")
+    except AssertionError as error:
+        raise TimeoutError(
+            f"the pipeline did not drain within {timeout_s:.0f} s: {last}"
+        ) from error
 
 
 def check_all(settings: Settings) -> CheckReport:
@@ -255,18 +262,22 @@ def doubled_commands(conn: psycopg.Connection[Any]) -> list[str]:
 
 def wait_webhooks_settled(settings: Settings, timeout_s: float = 180.0) -> None:
     """Until no webhook delivery is pending (each delivered or failed for good)."""
-    deadline = time.monotonic() + timeout_s
     pending = None
-    while time.monotonic() < deadline:
+
+    def settled() -> bool:
+        nonlocal pending
         with psycopg.connect(settings.database_url) as conn:
             row = conn.execute(
                 "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"
             ).fetchone()
         pending = row[0] if row else None
-        if pending == 0:
-            return
-        time.sleep(0.5)
-    raise TimeoutError(f"{pending} webhook deliveries still pending after {timeout_s:.0f} s")
+        return pending == 0
+
+    try:
+        wait_for(settled, timeout_s, 0.5, what="the webhook deliveries to settle")
+    except AssertionError as error:
+        message = f"{pending} webhook deliveries still pending after {timeout_s:.0f} s"
+        raise TimeoutError(message) from error
 
 
 def webhook_problems(
