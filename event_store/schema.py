@@ -3,6 +3,8 @@ several processes at once (a transaction-scoped advisory lock serialises concurr
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 from psycopg import sql
 
@@ -141,6 +143,16 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
 """
+
+
+def create_under_lock(conn: psycopg.Connection[Any], lock: int, *ddl: str) -> None:
+    """Run idempotent DDL (``CREATE ... IF NOT EXISTS``) in one transaction under the advisory
+    lock ``lock``: processes starting together on a fresh database (a write API and a notifier,
+    two write APIs) would otherwise race in the catalog and one of them would fail."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+        for statement in ddl:
+            conn.execute(statement.encode())
 
 
 def migrate(conninfo: str, *, schema: str | None = None) -> None:

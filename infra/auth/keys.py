@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jwt.algorithms import ECAlgorithm
 
+from event_store.schema import create_under_lock
 from event_store.store import EventStore
 from infra.auth import Clock
 
@@ -93,11 +94,8 @@ class KeyStore:
         self._lock = threading.Lock()
 
     def ensure_table(self) -> None:
-        # Serialised: two processes starting on a fresh database (the write API and the
-        # notifier) would otherwise race in CREATE TABLE IF NOT EXISTS and one would fail.
-        with self._store.connection() as conn, conn.transaction():
-            conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (_ROTATION_LOCK,))
-            conn.execute(DDL.encode())
+        with self._store.connection() as conn:
+            create_under_lock(conn, _ROTATION_LOCK, DDL)
 
     # -- reading ------------------------------------------------------------------------------
 

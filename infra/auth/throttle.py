@@ -24,6 +24,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from event_store.schema import create_under_lock
 from event_store.store import EventStore
 from infra.auth import Clock
 
@@ -102,11 +103,8 @@ class LoginThrottle:
         self._clock = clock
 
     def ensure_table(self) -> None:
-        # Serialised, like the signing keys' table: write APIs starting together must not race
-        # in CREATE TABLE IF NOT EXISTS.
-        with self._store.connection() as conn, conn.transaction():
-            conn.execute(b"SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
-            conn.execute(DDL.encode())
+        with self._store.connection() as conn:
+            create_under_lock(conn, _DDL_LOCK, DDL)
 
     def check(self, *keys: str) -> None:
         """Raise LoginLocked if any key is locked now."""

@@ -24,11 +24,13 @@ from starlette.concurrency import run_in_threadpool
 
 from commands.context import Principal
 from event_store.errors import StoreUnavailable
+from event_store.schema import create_under_lock
 from infra.http.auth import CurrentPrincipal
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+_DDL_LOCK = 0x4C4C524C  # pg_advisory_xact_lock id: "LLRL"
 _DDL = """
 CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_buckets (
     key         text PRIMARY KEY,
@@ -85,7 +87,7 @@ class RateLimiter:
 
     def ensure_table(self) -> None:
         with self._pool.connection() as conn:
-            conn.execute(_DDL)
+            create_under_lock(conn, _DDL_LOCK, _DDL)
 
     def take(self, key: str, limit: Limit) -> None:
         """Consume one token for ``key`` or raise ``RateLimited``."""

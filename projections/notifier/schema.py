@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from event_store.schema import create_under_lock
 from projections.notifier import deliveries, endpoints, mail_outbox
 from projections.notifier.endpoints import Connect
 
@@ -10,7 +11,5 @@ _DDL_LOCK = 0x4C4C5748  # pg_advisory_xact_lock id: "LLWH"
 
 
 def ensure_tables(connect: Connect) -> None:
-    with connect() as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_DDL_LOCK,))
-        for ddl in (endpoints.DDL, deliveries.DDL, mail_outbox.DDL):
-            conn.execute(ddl.encode())
+    with connect() as conn:
+        create_under_lock(conn, _DDL_LOCK, endpoints.DDL, deliveries.DDL, mail_outbox.DDL)
