@@ -120,13 +120,14 @@ class MailSender:
 
     def _handle(self, mail: ClaimedMail) -> None:
         now = self._clock()
-        recipient = recipient_of(self._store.read_stream(mail.user_id))
+        user_events = self._store.read_stream(mail.user_id)
+        recipient = recipient_of(user_events)
         if recipient.email is None:
             return self._finish(mail, "skipped", "the recipient was forgotten", now)
         security = mail.kind in SECURITY_EMAIL_KINDS
         if not security and not recipient.email_preferences.get(mail.kind, True):
             return self._finish(mail, "skipped", "turned off by the recipient", now)
-        context = self._context(mail, recipient)
+        context = self._context(mail, recipient, user_events)
         if context is None:
             return self._finish(mail, "skipped", "nothing to tell", now)
         if recipient.name:
@@ -158,7 +159,9 @@ class MailSender:
         MAILS.labels(outcome=status).inc()
         self._outbox.finish(mail, status, outcome, now)
 
-    def _context(self, mail: ClaimedMail, recipient: Recipient) -> dict[str, Any] | None:
+    def _context(
+        self, mail: ClaimedMail, recipient: Recipient, user_events: list[Any]
+    ) -> dict[str, Any] | None:
         details = dict(mail.details)
         if mail.kind in (
             "money_received",
@@ -169,7 +172,15 @@ class MailSender:
             return {k: v for k, v in details.items() if v is not None}
         if mail.kind == "webhook_endpoint_disabled":
             return details
-        event = self._event(mail)
+        # The remaining kinds are about an event of the recipient's own stream, read already.
+        event = next(
+            (
+                e
+                for e in user_events
+                if mail.stream_id == mail.user_id and e.version == mail.version
+            ),
+            None,
+        )
         when = event.recorded_at.isoformat(timespec="seconds") if event else ""
         if mail.kind == "password_changed":
             return {"when": when}
@@ -193,11 +204,3 @@ class MailSender:
             device = {"user_agent": data.get("user_agent"), "address": data.get("address")}
             return {"when": when, **{k: v for k, v in device.items() if v}}
         return None
-
-    def _event(self, mail: ClaimedMail) -> Any:
-        if mail.stream_id is None or mail.version is None:
-            return None
-        events = self._store.read_stream(
-            mail.stream_id, after_version=mail.version - 1, up_to_version=mail.version
-        )
-        return events[0] if events else None

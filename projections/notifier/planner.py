@@ -61,7 +61,10 @@ class Planner:
         }
         self._facts.load(accounts)
         owners = {a: o for a in accounts if (o := self._facts.owner_of(a)) is not None}
-        endpoints = self._endpoints.of_owners(uuid.UUID(o) for o in set(owners.values()))
+        # No query at all for a batch that concerns nobody's accounts (user events only).
+        endpoints = (
+            self._endpoints.of_owners(uuid.UUID(o) for o in set(owners.values())) if owners else []
+        )
         by_owner: dict[str, list[Any]] = {}
         for endpoint in endpoints:
             by_owner.setdefault(str(endpoint.owner_id), []).append(endpoint)
