@@ -15,6 +15,8 @@ them.
 
 from __future__ import annotations
 
+from typing import Any
+
 from domain.preferences import default_email_preferences
 from projections.documents import Data, Handler, created, evolved, existing
 from projections.notifications import notification
@@ -79,16 +81,15 @@ def _unchanged(envelope: Envelope, data: Data, current: Document | None) -> Proj
     return Projected(evolved(envelope, existing(envelope, current)))
 
 
-def _mfa_enabled(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    user = existing(envelope, current)
-    line = notification(envelope, user_id=user["id"], message="Two-step login was turned on")
-    return Projected(evolved(envelope, user, mfa_enabled=True), [("notifications", line)])
+def _noticed(message: str, **fields: Any) -> Handler:
+    """A security event that puts ``message`` in the user's inbox and sets ``fields``."""
 
+    def handle(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+        user = existing(envelope, current)
+        line = notification(envelope, user_id=user["id"], message=message)
+        return Projected(evolved(envelope, user, **fields), [("notifications", line)])
 
-def _mfa_disabled(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    user = existing(envelope, current)
-    line = notification(envelope, user_id=user["id"], message="Two-step login was turned off")
-    return Projected(evolved(envelope, user, mfa_enabled=False), [("notifications", line)])
+    return handle
 
 
 def _password_changed(envelope: Envelope, data: Data, current: Document | None) -> Projected:
@@ -96,18 +97,6 @@ def _password_changed(envelope: Envelope, data: Data, current: Document | None) 
     if data.get("reason") == "rehashed":  # our doing, not the user's: nothing to tell
         return Projected(evolved(envelope, user))
     line = notification(envelope, user_id=user["id"], message="Your password was changed")
-    return Projected(evolved(envelope, user), [("notifications", line)])
-
-
-def _email_verified(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    user = existing(envelope, current)
-    line = notification(envelope, user_id=user["id"], message="Your e-mail address was verified")
-    return Projected(evolved(envelope, user, email_verified=True), [("notifications", line)])
-
-
-def _password_reset(envelope: Envelope, data: Data, current: Document | None) -> Projected:
-    user = existing(envelope, current)
-    line = notification(envelope, user_id=user["id"], message="Your password was reset")
     return Projected(evolved(envelope, user), [("notifications", line)])
 
 
@@ -194,18 +183,21 @@ USER_HANDLERS: dict[str, tuple[str, Handler]] = {
     "UserPersonalDataForgotten": ("User", _user_forgotten),
     "UserPasswordChanged": ("User", _password_changed),
     "UserTotpEnrolmentStarted": ("User", _unchanged),
-    "UserMfaEnabled": ("User", _mfa_enabled),
-    "UserMfaDisabled": ("User", _mfa_disabled),
+    "UserMfaEnabled": ("User", _noticed("Two-step login was turned on", mfa_enabled=True)),
+    "UserMfaDisabled": ("User", _noticed("Two-step login was turned off", mfa_enabled=False)),
     "UserRecoveryCodeUsed": ("User", _unchanged),
     "UserLoginSucceeded": ("User", _unchanged),
     "UserLoginFailed": ("User", _unchanged),
     "UserRoleGranted": ("User", _role_granted),
     "UserRoleRevoked": ("User", _role_revoked),
     "UserSessionsRevoked": ("User", _sessions_revoked),
-    "UserEmailVerified": ("User", _email_verified),
+    "UserEmailVerified": (
+        "User",
+        _noticed("Your e-mail address was verified", email_verified=True),
+    ),
     # Anyone may ask for a reset of any address: nothing to show until it is used.
     "UserPasswordResetRequested": ("User", _unchanged),
-    "UserPasswordReset": ("User", _password_reset),
+    "UserPasswordReset": ("User", _noticed("Your password was reset")),
     "UserNotificationPreferencesChanged": ("User", _notification_preferences_changed),
     "SessionStarted": ("Session", _session_started),
     "SessionRefreshed": ("Session", _session_refreshed),

@@ -74,15 +74,8 @@ class OwedMail:
 
 
 @dataclass(frozen=True)
-class ClaimedMail:
-    id: str
-    user_id: uuid.UUID
-    kind: str
-    stream_id: uuid.UUID | None
-    version: int | None
-    details: dict[str, Any]
-    created_at: datetime
-    attempts: int
+class ClaimedMail(OwedMail):
+    attempts: int  # made so far
 
 
 def add_mails(conn: psycopg.Connection[Any], mails: Sequence[OwedMail], now: datetime) -> None:
@@ -125,7 +118,7 @@ class MailOutbox:
                 b" AND next_attempt_at <= %(now)s"
                 b" AND (claimed_until IS NULL OR claimed_until <= %(now)s)"
                 b" ORDER BY next_attempt_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
-                b" RETURNING id, user_id, kind, stream_id, version, details, created_at, attempts",
+                b" RETURNING id, user_id, kind, stream_id, version, details, attempts",
                 {"now": now, "lease": now + lease, "limit": limit},
             ).fetchall()
 
