@@ -55,6 +55,25 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def processes_settings(stack_settings: Settings) -> Settings:
+    """Settings for every Ledgerline process on ``stack_settings``' servers: free ports, quiet
+    logs, and room for the seeding to sign everyone up from one address at once."""
+    return stack_settings.model_copy(
+        update={
+            name: free_port()
+            for name in (
+                "write_api_port",
+                "read_api_port",
+                "relay_metrics_port",
+                "projector_mongo_metrics_port",
+                "projector_search_metrics_port",
+                "notifier_metrics_port",
+            )
+        }
+        | {"log_level": "WARNING", "anonymous_rate_limit_burst": 100_000}
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=100.0, help="commands per second")
@@ -66,24 +85,7 @@ def main() -> None:
     args = parser.parse_args()
 
     with throwaway_stack() as stack:
-        settings = stack.settings.model_copy(
-            update={
-                name: free_port()
-                for name in (
-                    "write_api_port",
-                    "read_api_port",
-                    "relay_metrics_port",
-                    "projector_mongo_metrics_port",
-                    "projector_search_metrics_port",
-                    "notifier_metrics_port",
-                )
-            }
-            | {
-                "log_level": "WARNING",
-                # Seeding signs up every account holder from this one address at once.
-                "anonymous_rate_limit_burst": 100_000,
-            }
-        )
+        settings = processes_settings(stack.settings)
         migrate(settings.database_url)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 6})
         supervisor = Supervisor(settings, os.environ | settings.process_environment())

@@ -35,7 +35,7 @@ from kafka import KafkaConsumer
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from bench.pipeline import percentile
+from bench.pipeline import percentile, processes_settings
 from event_store.connection import open_pool
 from event_store.schema import migrate
 from event_store.store import EventStore
@@ -219,20 +219,7 @@ class KafkaProbe:
 def latency(
     stack_settings: Settings, receiver: ReceiverProcess, rate: float, seconds: float
 ) -> None:
-    settings = stack_settings.model_copy(
-        update={
-            name: free_port()
-            for name in (
-                "write_api_port",
-                "read_api_port",
-                "relay_metrics_port",
-                "projector_mongo_metrics_port",
-                "projector_search_metrics_port",
-                "notifier_metrics_port",
-            )
-        }
-        | {"log_level": "WARNING", "anonymous_rate_limit_burst": 100_000}
-    )
+    settings = processes_settings(stack_settings)
     migrate(settings.database_url)
     ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 6})
     supervisor = Supervisor(settings, os.environ | settings.process_environment())
