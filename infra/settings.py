@@ -79,6 +79,18 @@ class Settings(BaseSettings):
     # Mailpit's web UI and API (local stack only; the mail catcher listens on smtp_port)
     mailpit_http_port: int = 58025
 
+    # Redis: rate-limit buckets and wake-up signals only; never the only copy of anything.
+    redis_port: int = 56379
+    redis_url_override: str | None = Field(default=None, alias="LEDGERLINE_REDIS_URL")
+
+    # The gateway (NGINX): the single entry point, HTTPS with HTTP/2 and plain HTTP redirected.
+    gateway_port: int = 8443
+    gateway_http_port: int = 8080
+    # Instances of each API behind the gateway (`ledgerline dev run --instances N`).
+    api_instances: int = Field(default=2, ge=1, le=16)
+    # Addresses whose X-Forwarded-For/-Proto the APIs believe (the gateway's); "*" trusts all.
+    forwarded_allow_ips: str = "127.0.0.1"
+
     # Metrics and health of the non-HTTP processes (0 = any free port)
     relay_metrics_port: int = 9101
     projector_mongo_metrics_port: int = 9102
@@ -222,6 +234,10 @@ class Settings(BaseSettings):
         )
 
     @cached_property
+    def redis_url(self) -> str:
+        return self.redis_url_override or f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @cached_property
     def kafka_bootstrap_servers(self) -> str:
         return self.kafka_bootstrap_override or f"127.0.0.1:{self.kafka_port}"
 
@@ -247,6 +263,8 @@ class Settings(BaseSettings):
             "LEDGERLINE_MONGO_URL": self.mongo_url,
             "LEDGERLINE_MONGO_DATABASE": self.mongo_database,
             "LEDGERLINE_ELASTICSEARCH_URL": self.elasticsearch_url,
+            "LEDGERLINE_REDIS_URL": self.redis_url,
+            "LEDGERLINE_FORWARDED_ALLOW_IPS": self.forwarded_allow_ips,
             "LEDGERLINE_SEARCH_INDEX_PREFIX": self.search_index_prefix,
             "LEDGERLINE_WRITE_API_PORT": str(self.write_api_port),
             "LEDGERLINE_READ_API_PORT": str(self.read_api_port),

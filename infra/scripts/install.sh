@@ -2,13 +2,23 @@
 # Installs what Ledgerline needs on a fresh machine: a Python 3.11 virtualenv with the project and
 # its dev tools, (if missing) a Java runtime and Maven, and from Maven Central the Kafka jars and
 # the Elasticsearch node (cached outside the clone; ~200 MB and ~20 s the first time), and it builds
-# Mailpit from the Go module proxy (needs Go 1.26; ~2.5 min the first time). Idempotent.
+# Mailpit from the Go module proxy (needs Go 1.26; ~2.5 min the first time); NGINX (the gateway),
+# Redis and wrk (the HTTP benchmarks' load generator) come from Debian's packages. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
     echo "installing Java and Maven (needed to run Apache Kafka and Elasticsearch locally)"
     apt-get update -qq && apt-get install -y -qq default-jre-headless maven >/dev/null
+fi
+
+missing=()
+for tool in nginx:nginx redis-server:redis-server wrk:wrk; do
+    command -v "${tool%%:*}" >/dev/null || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "installing ${missing[*]} (the gateway, Redis, the HTTP load generator)"
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
