@@ -19,6 +19,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_JWT_SECRET = "ledgerline-dev-secret-do-not-use-in-production"
 DEV_SIGNING_KEY_SECRET = "bGVkZ2VybGluZS1kZXYtc2lnbmluZy1rZXlzLTMyYnk="  # refused in production
+MAX_API_INSTANCES = 16
+# Instance ports step by two so that the write API's (from 8000) and the query API's (from
+# 8001) interleave without colliding.
+API_INSTANCE_PORT_STRIDE = 2
 
 
 class Settings(BaseSettings):
@@ -86,10 +90,22 @@ class Settings(BaseSettings):
     # The gateway (NGINX): the single entry point, HTTPS with HTTP/2 and plain HTTP redirected.
     gateway_port: int = 8443
     gateway_http_port: int = 8080
-    # Instances of each API behind the gateway (`ledgerline dev run --instances N`).
-    api_instances: int = Field(default=2, ge=1, le=16)
+    # Instances of each API behind the gateway (`ledgerline dev run --instances N`). Instance i
+    # (from 0) of the write API listens on write_api_port + 2i, of the query API on
+    # read_api_port + 2i (api_instance_ports): 8000, 8002 … and 8001, 8003 … by default.
+    api_instances: int = Field(default=2, ge=1, le=MAX_API_INSTANCES)
     # Addresses whose X-Forwarded-For/-Proto the APIs believe (the gateway's); "*" trusts all.
     forwarded_allow_ips: str = "127.0.0.1"
+    # The gateway's outer guard, per client address: requests per second (with a burst allowance
+    # on top) and open connections. Generous enough for one machine's benchmarks and tests; the
+    # APIs' own per-subject limits (rate_limit_*) are the fine-grained ones.
+    gateway_requests_per_s: int = Field(default=2000, ge=1)
+    gateway_request_burst: int = Field(default=1000, ge=0)
+    gateway_connections_per_address: int = Field(default=256, ge=1)
+    # How long the gateway waits for a client's headers or body, and for an instance's answer
+    # (which may legitimately take min_version_wait_s or command_retry_budget_s).
+    gateway_client_timeout_s: int = Field(default=10, ge=1)
+    gateway_upstream_timeout_s: int = Field(default=30, ge=1)
 
     # Metrics and health of the non-HTTP processes (0 = any free port)
     relay_metrics_port: int = 9101
@@ -128,8 +144,8 @@ class Settings(BaseSettings):
     dev_token_ttl_s: int = 3600
 
     # The auth service: our own ES256 tokens (infra/auth). The issuer is the public address of
-    # the write API (the gateway's, behind one).
-    auth_issuer: str = "http://127.0.0.1:8000"
+    # the auth service: empty means the gateway's (gateway_url), where clients reach it.
+    auth_issuer: str = ""
     auth_audience: str = "ledgerline"
     access_token_ttl_s: int = Field(default=600, ge=30, le=3600)
     refresh_token_ttl_s: int = Field(default=30 * 86_400, ge=300)
@@ -145,8 +161,9 @@ class Settings(BaseSettings):
     login_lock_base_s: float = 30.0
     login_lock_max_s: float = 900.0
     # E-mail links (infra/auth/email_tokens.py): where they point (the web console behind the
-    # gateway), how long each kind lives, and how often one address may ask for a reset.
-    public_url: str = "http://127.0.0.1:8000"
+    # gateway; empty means gateway_url), how long each kind lives, and how often one address may
+    # ask for a reset.
+    public_url: str = ""
     verify_email_token_ttl_s: int = Field(default=24 * 3600, ge=300, le=7 * 86_400)
     password_reset_token_ttl_s: int = Field(default=30 * 60, ge=300, le=86_400)
     # Requests per address before the first lock (then one more after each doubling lock).
@@ -217,6 +234,14 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _public_addresses_default_to_the_gateway(self) -> Settings:
+        # Filled in here rather than derived on use, so process_environment hands children the
+        # same value even when they run with another gateway_port.
+        self.auth_issuer = self.auth_issuer or self.gateway_url
+        self.public_url = self.public_url or self.gateway_url
+        return self
+
+    @model_validator(mode="after")
     def _key_files_exist(self) -> Settings:
         for name in ("jwt_public_key_file", "jwt_jwks_file", "smtp_ca_file"):
             path = getattr(self, name)
@@ -232,6 +257,27 @@ class Settings(BaseSettings):
             f"postgresql://{self.postgres_user}@127.0.0.1:{self.postgres_port}"
             f"/{self.postgres_database}"
         )
+
+    @property
+    def gateway_url(self) -> str:
+        """Where clients reach Ledgerline: the gateway's HTTPS address."""
+        return f"https://127.0.0.1:{self.gateway_port}"
+
+    def api_instance_ports(self, instances: int) -> tuple[list[int], list[int]]:
+        """The ports of ``instances`` write API and query API processes (see api_instances);
+        ValueError when the two series would share a port."""
+        if not 1 <= instances <= MAX_API_INSTANCES:
+            raise ValueError(f"instances must be between 1 and {MAX_API_INSTANCES}")
+        steps = [API_INSTANCE_PORT_STRIDE * i for i in range(instances)]
+        write = [self.write_api_port + step for step in steps]
+        read = [self.read_api_port + step for step in steps]
+        if set(write) & set(read):
+            raise ValueError(
+                f"{instances} instances of each API need distinct ports: write_api_port "
+                f"({self.write_api_port}) + 2i and read_api_port ({self.read_api_port}) + 2i "
+                "collide; put one on an even and the other on an odd port"
+            )
+        return write, read
 
     @cached_property
     def redis_url(self) -> str:
