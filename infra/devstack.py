@@ -1,4 +1,6 @@
-"""The local stack: builds the five servers from Settings, starts, stops and reports on them.
+"""The local stack: builds the five servers from Settings, starts, stops and reports on them;
+and the gateway, which the supervisor starts once the API instances answer (it routes to them),
+but which stopping and status cover like the others.
 
 This is what ``ledgerline dev up/down/status/fetch`` run, and what the launcher tests run in
 "throwaway" mode (a fresh temporary data directory and free ports chosen by the OS). Servers
@@ -22,16 +24,19 @@ import structlog
 
 from infra.servers import (
     ElasticsearchServer,
+    GatewayGuard,
     KafkaServer,
     MailpitServer,
     ManagedServer,
     MongoServer,
+    NginxServer,
     PostgresServer,
     ServerStartError,
     ServerStatus,
     StartOutcome,
     free_ports,
 )
+from infra.servers.process import LOCALHOST
 from infra.settings import Settings
 
 log = structlog.get_logger()
@@ -40,6 +45,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 SERVER_NAMES: tuple[str, ...] = ("postgres", "kafka", "mongo", "elasticsearch", "mailpit")
+GATEWAY = "gateway"
 
 
 def build_servers(
@@ -71,6 +77,28 @@ def build_servers(
         "mailpit": lambda: MailpitServer(root, settings.smtp_port, settings.mailpit_http_port),
     }
     return {name: factories[name]() for name in names}
+
+
+def build_gateway(settings: Settings, instances: int | None = None) -> NginxServer:
+    """The gateway in front of ``instances`` (default: api_instances) of each API."""
+    write_ports, read_ports = settings.api_instance_ports(instances or settings.api_instances)
+    return NginxServer(
+        settings.data_dir,
+        settings.gateway_port,
+        settings.gateway_http_port,
+        write_upstreams=[f"{LOCALHOST}:{port}" for port in write_ports],
+        read_upstreams=[f"{LOCALHOST}:{port}" for port in read_ports],
+        guard=GatewayGuard.from_settings(settings),
+    )
+
+
+def _with_gateway(settings: Settings, only: Iterable[str] | None) -> dict[str, ManagedServer]:
+    """The servers named in ``only`` (which may name the gateway), all of them by default."""
+    wanted = None if only is None else set(only)
+    servers = build_servers(settings, None if wanted is None else wanted - {GATEWAY})
+    if wanted is None or GATEWAY in wanted:
+        return {GATEWAY: build_gateway(settings), **servers}
+    return servers
 
 
 def _checked_names(only: Iterable[str] | None) -> list[str]:
@@ -158,15 +186,17 @@ def start_stack(
 
 
 def stop_stack(settings: Settings, only: Iterable[str] | None = None) -> dict[str, bool]:
-    """Stop the servers recorded in the pid files; maps name -> whether it was running."""
-    servers = build_servers(settings, only)
+    """Stop the servers (and the gateway) recorded in the pid files; maps name -> whether it
+    was running."""
+    servers = _with_gateway(settings, only)
     stopped = _in_parallel(lambda server: server.stop(), servers.values())
     return dict(zip(servers, stopped, strict=True))
 
 
 def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[ServerStatus]:
-    """Whether each server is running (pid file) and answering (a real request)."""
-    servers = build_servers(settings, only)
+    """Whether each server and the gateway is running (pid file) and answering (a real
+    request)."""
+    servers = _with_gateway(settings, only)
     return _in_parallel(lambda server: server.status(), servers.values())
 
 

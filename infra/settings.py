@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     # on top) and open connections. Generous enough for one machine's benchmarks and tests; the
     # APIs' own per-subject limits (rate_limit_*) are the fine-grained ones.
     gateway_requests_per_s: int = Field(default=2000, ge=1)
-    gateway_request_burst: int = Field(default=1000, ge=0)
+    gateway_request_burst: int = Field(default=1000, ge=1)
     gateway_connections_per_address: int = Field(default=256, ge=1)
     # How long the gateway waits for a client's headers or body, and for an instance's answer
     # (which may legitimately take min_version_wait_s or command_retry_budget_s).

@@ -2,7 +2,11 @@
 projectors and the notifier, each as ``python -m infra.cli ...`` with its log in
 ``<data_dir>/logs/<name>.log`` and its pid in ``<data_dir>/pids/<name>.pid`` (so ``ledgerline
 dev down`` can stop them from another shell). A process that dies is restarted, loudly, after a
-short pause."""
+short pause.
+
+Each API can run as several instances (``write-api``, ``write-api-2`` …, on the ports
+``Settings.api_instance_ports`` gives), and the gateway in front of them: started once every
+instance answers, stopped first, so it never routes to instances that are not there yet."""
 
 from __future__ import annotations
 
@@ -18,6 +22,8 @@ from pathlib import Path
 
 import structlog
 
+from infra import devstack
+from infra.servers import ManagedServer
 from infra.servers.process import (
     deadline_in,
     process_alive,
@@ -40,10 +46,12 @@ class ProcessSpec:
     health_port: int  # ready when /health/ready on this port answers 200
 
 
-def process_specs(settings: Settings) -> list[ProcessSpec]:
+def process_specs(settings: Settings, instances: int = 1) -> list[ProcessSpec]:
+    """The processes, with ``instances`` of each API (ValueError if their ports collide)."""
+    write_ports, read_ports = settings.api_instance_ports(instances)
     return [
-        ProcessSpec("write-api", ("serve", "write"), settings.write_api_port),
-        ProcessSpec("read-api", ("serve", "read"), settings.read_api_port),
+        *(_api_instance("write-api", "write", n, port) for n, port in enumerate(write_ports)),
+        *(_api_instance("read-api", "read", n, port) for n, port in enumerate(read_ports)),
         ProcessSpec("relay", ("relay",), settings.relay_metrics_port),
         ProcessSpec("projector-mongo", ("project", "mongo"), settings.projector_mongo_metrics_port),
         ProcessSpec(
@@ -51,6 +59,12 @@ def process_specs(settings: Settings) -> list[ProcessSpec]:
         ),
         ProcessSpec("notifier", ("notify",), settings.notifier_metrics_port),
     ]
+
+
+def _api_instance(name: str, api: str, number: int, port: int) -> ProcessSpec:
+    # The first instance keeps the plain name, so one instance is named as it always was.
+    suffix = f"-{number + 1}" if number else ""
+    return ProcessSpec(f"{name}{suffix}", ("serve", api, "--port", str(port)), port)
 
 
 @dataclass
@@ -73,21 +87,28 @@ class Child:
 
 class Supervisor:
     """Starts, watches and stops the processes. ``env`` is the children's whole environment
-    (default: inherited), for callers such as benchmarks that run a private stack."""
+    (default: inherited), for callers such as benchmarks that run a private stack;
+    ``instances`` of each API, and with ``gateway`` the gateway in front of them."""
 
     def __init__(
         self,
         settings: Settings,
         env: dict[str, str] | None = None,
         only: Collection[str] | None = None,
+        *,
+        instances: int = 1,
+        gateway: bool = False,
     ) -> None:
         self._settings = settings
         root = settings.data_dir.resolve()
         self.children = [
             Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid", env)
-            for spec in process_specs(settings)
+            for spec in process_specs(settings, instances)
             if only is None or spec.name in only
         ]
+        self.gateway: ManagedServer | None = (
+            devstack.build_gateway(settings, instances) if gateway else None
+        )
 
     def child(self, name: str) -> Child:
         return next(child for child in self.children if child.spec.name == name)
@@ -111,11 +132,15 @@ class Supervisor:
         write_pid_file(_supervisor_pid_path(self._settings), os.getpid())
 
     def start_all(self, timeout_s: float = 60.0) -> None:
+        """Start the children, wait until each answers, then start the gateway (its failure
+        is the ServerStartError naming its log)."""
         for child in self.children:
             child.start()
         deadline = deadline_in(timeout_s)
         for child in self.children:
             self._wait_ready(child, deadline)
+        if self.gateway is not None:
+            self.gateway.start()
 
     def _wait_ready(self, child: Child, deadline: float) -> None:
         assert child.process is not None
@@ -145,6 +170,8 @@ class Supervisor:
                     child.start()
 
     def stop_all(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop()
         stop_processes(self._settings, include_supervisor=False)
         _supervisor_pid_path(self._settings).unlink(missing_ok=True)
 
@@ -170,11 +197,15 @@ def stop_processes(settings: Settings, *, include_supervisor: bool = True) -> li
     if include_supervisor and supervisor is not None and process_alive(supervisor, "ledgerline"):
         terminate(supervisor, timeout_s=60.0)  # it stops its children and the servers itself
         stopped.append("supervisor")
-    for spec in process_specs(settings):
-        pid_path = settings.data_dir / "pids" / f"{spec.name}.pid"
+    supervisor_pid_path = _supervisor_pid_path(settings)
+    # Every pid file, not the processes today's settings would start: `dev run --instances 4`
+    # may have started more API instances than a later `dev down` knows of.
+    for pid_path in sorted(supervisor_pid_path.parent.glob("*.pid")):
+        if pid_path == supervisor_pid_path:
+            continue
         pid = read_pid_file(pid_path)
         if pid is not None and process_alive(pid, _MARKER):
             terminate(pid, timeout_s=15.0)
-            stopped.append(spec.name)
+            stopped.append(pid_path.stem)
         pid_path.unlink(missing_ok=True)
     return stopped

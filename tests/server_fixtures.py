@@ -34,6 +34,7 @@ from infra.servers import (
     MailpitServer,
     ManagedServer,
     MongoServer,
+    NginxServer,
     PostgresServer,
 )
 from infra.servers.process import read_pid_file, write_pid_file
@@ -63,6 +64,7 @@ def reap_abandoned_roots() -> list[Path]:
             continue  # still in use (or being created right now)
         # Ports do not matter for stopping: that goes by pid file and data directory.
         for server in (
+            NginxServer(root, 0, 0),
             PostgresServer(root, 0),
             KafkaServer(root, 0, 0),
             MongoServer(root, 0),

@@ -1,7 +1,8 @@
-"""`ledgerline dev run|up|down|status|fetch`: the local servers (PostgreSQL, Kafka, the
+"""`ledgerline dev run|up|down|status|fetch|ca`: the local servers (PostgreSQL, Kafka, the
 MongoDB-protocol server, Elasticsearch and Mailpit) and, with ``run``, every Ledgerline process on
-top of them; ``fetch`` downloads what the Maven-built servers need, and builds Mailpit with Go,
-ahead of their first start.
+top of them, with the gateway in front; ``fetch`` downloads what the Maven-built servers need, and
+builds Mailpit with Go, ahead of their first start; ``ca`` makes the development CA the gateway's
+certificate comes from and says how to trust it.
 
 Thin wrappers over ``infra.devstack`` and ``infra.supervisor``. Output is one line per server
 (name, address, log file); a server that cannot start is reported in one line on stderr with
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 from infra import devstack
 from infra.logging import configure_logging
 from infra.servers import ServerStartError, ServerStatus, StartOutcome
+from infra.servers.dev_ca import DevCA, trust_instructions
 from infra.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -26,7 +28,10 @@ OnlyOption = Annotated[
     list[str] | None,
     typer.Option(
         "--only",
-        help=f"Only this server (repeatable): {', '.join(devstack.SERVER_NAMES)}.",
+        help=(
+            f"Only this server (repeatable): {', '.join(devstack.SERVER_NAMES)}"
+            f" (down and status: also {devstack.GATEWAY})."
+        ),
         show_default=False,
     ),
 ]
@@ -68,9 +73,20 @@ def up(only: OnlyOption = None) -> None:
         typer.echo(_line(name, server.address, server.log_path, note))
 
 
+InstancesOption = Annotated[
+    int | None,
+    typer.Option(
+        "--instances",
+        min=1,
+        help="Instances of each API behind the gateway (default: LEDGERLINE_API_INSTANCES).",
+        show_default=False,
+    ),
+]
+
+
 @app.command()
-def run() -> None:
-    """Start the servers and every Ledgerline process; Ctrl-C stops all of them."""
+def run(instances: InstancesOption = None) -> None:
+    """Start the servers, every Ledgerline process and the gateway; Ctrl-C stops all of them."""
     from event_store.errors import StoreUnavailable
     from event_store.schema import migrate
     from infra.signals import stop_event_on_signals
@@ -78,8 +94,13 @@ def run() -> None:
     from projections.topics import ensure_topics
 
     settings = _settings()
+    try:
+        supervisor = Supervisor(
+            settings, instances=instances or settings.api_instances, gateway=True
+        )
+    except ValueError as exc:
+        _fail(str(exc))
     up(None)
-    supervisor = Supervisor(settings)
     stop = stop_event_on_signals()
     supervisor.claim()
     try:
@@ -91,9 +112,16 @@ def run() -> None:
         supervisor.start_all()
         for child in supervisor.children:
             typer.echo(_line(child.spec.name, child.where(settings), child.log_path, "running"))
+        gateway = supervisor.gateway
+        assert gateway is not None
+        typer.echo(_line(gateway.name, gateway.address, gateway.log_path, "running"))
+        typer.echo(
+            f"clients use {gateway.address}; trust the development CA "
+            f"({DevCA(settings.data_dir / 'tls').cert_path}): see `ledgerline dev ca`"
+        )
         typer.echo("ledgerline is running; press Ctrl-C (or run `ledgerline dev down`) to stop")
         supervisor.supervise(stop)
-    except (RuntimeError, StoreUnavailable) as exc:
+    except (RuntimeError, StoreUnavailable, ServerStartError) as exc:
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(code=1) from None
     finally:
@@ -142,6 +170,20 @@ def fetch() -> None:
         _fail(str(exc))
     for name, where in fetched.items():
         typer.echo(f"{name:<17} {where}")
+
+
+@app.command()
+def ca() -> None:
+    """Create the development CA (once) and say where it is and how to trust it."""
+    settings = _settings()
+    authority = DevCA(settings.data_dir / "tls")
+    existed = authority.exists()
+    authority.ensure()
+    typer.echo(f"development CA: {authority.cert_path} ({'kept' if existed else 'created'})")
+    typer.echo(f"its private key: {authority.key_path} (keep it to yourself)")
+    typer.echo(f"the gateway ({settings.gateway_url}) presents a certificate it issued; trust it:")
+    for line in trust_instructions(authority, settings.gateway_url):
+        typer.echo(f"  {line}")
 
 
 def _describe(entry: ServerStatus) -> str:

@@ -41,6 +41,10 @@ def _serve(
         log_config=None,
         access_log=False,
         server_header=False,
+        # Behind the gateway the client is X-Forwarded-For's address (rate limits, login
+        # records), but only when the request comes from an address we trust to set it.
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
 
 

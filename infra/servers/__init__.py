@@ -1,5 +1,5 @@
 """Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch,
-Mailpit.
+Mailpit, and the NGINX gateway (with its development CA).
 
 One module per server; ``base`` holds the shared life cycle and ``process`` the plumbing.
 ``infra.devstack`` composes them into the stack that ``ledgerline dev up`` starts.
@@ -10,15 +10,19 @@ from infra.servers.elasticsearch import ElasticsearchServer
 from infra.servers.kafka import KafkaServer
 from infra.servers.mailpit import MailpitServer
 from infra.servers.mongo import MongoServer
+from infra.servers.nginx import NginxServer
+from infra.servers.nginx_config import GatewayGuard
 from infra.servers.postgres import PostgresServer
 from infra.servers.process import free_port, free_ports
 
 __all__ = [
     "ElasticsearchServer",
+    "GatewayGuard",
     "KafkaServer",
     "MailpitServer",
     "ManagedServer",
     "MongoServer",
+    "NginxServer",
     "PostgresServer",
     "ServerStartError",
     "ServerStatus",

@@ -7,11 +7,13 @@ What it says, and why:
   there, and its discovery documents are GETs). ``/metrics`` is not public: Prometheus scrapes
   each instance on its own port (through the gateway it would see a random instance anyway).
 - **Retries only where safe.** NGINX passes a request to the next instance after a connection
-  error or timeout. For ``GET``/``HEAD`` that is always safe; for anything else NGINX only does it
-  when the request never reached an instance, unless told ``non_idempotent``. We say that only
-  for commands that carry an ``Idempotency-Key``: the write API answers a repeat from the first
-  attempt's record, so a command sent twice still takes effect once. A command without a key
-  whose instance dies mid-request gets a 502 instead, and its client decides.
+  error or timeout. For ``GET``/``HEAD`` that is always safe. A command is passed on after it
+  has reached an instance only when it carries an ``Idempotency-Key``: the write API answers a
+  repeat from the first attempt's record, so a command sent twice still takes effect once. One
+  without a key whose instance dies mid-request gets a 502, and its client decides. NGINX
+  itself never resends a ``POST`` or ``PATCH`` that has been sent, but does resend ``PUT`` and
+  ``DELETE`` (idempotent in HTTP's book, though a second attempt could answer differently
+  here), so those go, without a key, to a location that never tries another instance.
 - **Outer guard.** Body size (the APIs' own limit), timeouts, and per-address request and
   connection limits; everything NGINX refuses itself is an RFC 9457 problem, like the APIs'.
 - **The edge.** ``X-Forwarded-For`` is *set* to the connecting address, not appended to, so a
@@ -156,11 +158,14 @@ http {{
         HEAD read_api;
         default write_api;
     }}
-    # A command (not GET/HEAD) that carries an Idempotency-Key may be sent to a second
-    # instance: the write API answers a repeat from the first attempt's record.
-    map "$api:$http_idempotency_key" $keyed_command {{
-        "~^write_api:." 1;
-        default "";
+    # How a command may be retried (infra/servers/nginx_config.py says why): "keyed" may
+    # be resent to a second instance, "unkeyed" never tried on one; reads, and POST/PATCH
+    # without a key (NGINX resends those only when they never reached an instance), "".
+    map "$request_method:$http_idempotency_key" $command_retries {{
+        "~^(GET|HEAD):" "";
+        "~^(POST|PATCH):$" "";
+        "~^[A-Z]+:." keyed;
+        default unkeyed;
     }}
     map $http_x_correlation_id $correlation_id {{
         "" $request_id;
@@ -207,9 +212,16 @@ http {{
         # Plain HTTP sent to the HTTPS port: point the client at the right scheme.
         error_page 497 =308 https://$host:$server_port$request_uri;
 {_error_pages(config)}
+        # A command reaches its named location through error_page 418/419, so its own errors
+        # (a 502) are error pages of an error page: without this they would be NGINX's HTML.
+        recursive_error_pages on;
         error_page 418 = @keyed_command;
-        if ($keyed_command) {{
+        error_page 419 = @unkeyed_command;
+        if ($command_retries = keyed) {{
             return 418;
+        }}
+        if ($command_retries = unkeyed) {{
+            return 419;
         }}
 
         location / {{
@@ -227,6 +239,10 @@ http {{
         location @keyed_command {{
             proxy_pass http://write_api;
             proxy_next_upstream error timeout non_idempotent;
+        }}
+        location @unkeyed_command {{
+            proxy_pass http://write_api;
+            proxy_next_upstream off;
         }}
 {_problem_locations(config)}
     }}

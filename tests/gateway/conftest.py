@@ -1,0 +1,176 @@
+"""One Ledgerline system behind the gateway, shared by the package's tests: two instances of each
+API, the relay and the Mongo projector as OS processes (as ``ledgerline dev run`` starts them),
+on the session's servers with a database, topic and read models of its own, and NGINX in front
+on free ports. Clients reach it only through ``Gateway.url``, trusting the development CA.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import ssl
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from event_store.schema import migrate
+from infra.http.auth import mint_token
+from infra.servers import (
+    ElasticsearchServer,
+    KafkaServer,
+    MongoServer,
+    NginxServer,
+    PostgresServer,
+    free_port,
+    free_ports,
+)
+from infra.servers.process import port_in_use
+from infra.settings import API_INSTANCE_PORT_STRIDE, Settings
+from infra.supervisor import Supervisor
+from projections.topics import ensure_topics
+from tests.credentials import PASSWORD
+from tests.polling import wait_for
+from tests.server_fixtures import fresh_database, temporary_root
+
+INSTANCES = 2
+PROCESSES = ("write-api", "write-api-2", "read-api", "read-api-2", "relay", "projector-mongo")
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    supervisor: Supervisor
+    server: NginxServer
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def ca_file(self) -> Path:
+        return self.server.ca.cert_path
+
+    def tls(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+    def client(self, *, local_address: str | None = None) -> httpx.Client:
+        """An HTTPS client of the gateway (from ``local_address``, another loopback address,
+        when a test needs the gateway to see a client other than itself)."""
+        transport = httpx.HTTPTransport(verify=self.tls(), local_address=local_address)
+        return httpx.Client(base_url=self.url, transport=transport, timeout=30)
+
+    def instance_ports(self) -> tuple[list[int], list[int]]:
+        return self.settings.api_instance_ports(INSTANCES)
+
+    def token(self, user_id: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {mint_token(self.settings, user_id, ['customer'], 600)}"}
+
+    def access_log(self) -> list[dict[str, Any]]:
+        """The gateway's access-log records so far (NGINX writes one as each response goes
+        out)."""
+        if not self.server.access_log_path.exists():
+            return []
+        lines = self.server.access_log_path.read_text().splitlines()
+        return [json.loads(line) for line in lines]
+
+    def access_log_line(self, correlation_id: str) -> dict[str, Any]:
+        """The access-log record of the request with this correlation id."""
+
+        def find() -> dict[str, Any] | None:
+            return next(
+                (r for r in self.access_log() if r["correlation_id"] == correlation_id), None
+            )
+
+        found: dict[str, Any] = wait_for(find, 10, what=f"the access-log line of {correlation_id}")
+        return found
+
+
+def sign_up(client: httpx.Client, **headers: str) -> tuple[str, str]:
+    """A new user through ``client``; (user id, e-mail address)."""
+    email = f"gw-{uuid.uuid4().hex[:12]}@example.com"
+    body = {"email": email, "full_name": "Gateway Tester", "password": PASSWORD}
+    response = client.post("/v1/users", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"]), email
+
+
+def instance_base_ports() -> tuple[int, int]:
+    """A write API and a query API base port whose instance series (port + 2i) are free."""
+
+    def series_free(base: int) -> bool:
+        return all(
+            not port_in_use(base + API_INSTANCE_PORT_STRIDE * i) for i in range(1, INSTANCES)
+        )
+
+    def candidate() -> tuple[int, int] | None:
+        write, read = free_ports(2)
+        clash = {write + API_INSTANCE_PORT_STRIDE * i for i in range(INSTANCES)} & {
+            read + API_INSTANCE_PORT_STRIDE * i for i in range(INSTANCES)
+        }
+        if clash or not (series_free(write) and series_free(read)):
+            return None
+        return write, read
+
+    return wait_for(candidate, 10, interval=0, what="free instance ports")
+
+
+@pytest.fixture(scope="package")
+def gateway(
+    postgres_server: PostgresServer,
+    kafka_server: KafkaServer,
+    mongo_server: MongoServer,
+    elasticsearch_server: ElasticsearchServer,
+) -> Iterator[Gateway]:
+    name = f"gw{uuid.uuid4().hex[:8]}"
+    write_port, read_port = instance_base_ports()
+    gateway_port, gateway_http_port = free_ports(2)
+    with temporary_root() as root, fresh_database(postgres_server) as database_url:
+        settings = Settings(
+            data_dir=root,
+            LEDGERLINE_DATABASE_URL=database_url,
+            LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=kafka_server.bootstrap_servers,
+            LEDGERLINE_MONGO_URL=mongo_server.url,
+            LEDGERLINE_ELASTICSEARCH_URL=elasticsearch_server.url,
+            kafka_topic=f"{name}.events",
+            kafka_partitions=3,
+            kafka_group_prefix=name,
+            mongo_database=name,
+            search_index_prefix=name,
+            write_api_port=write_port,
+            read_api_port=read_port,
+            relay_metrics_port=free_port(),
+            projector_mongo_metrics_port=free_port(),
+            gateway_port=gateway_port,
+            gateway_http_port=gateway_http_port,
+            # Every test client signs up from one address and the failover test sends as fast
+            # as it can; the APIs' own limits have their tests (tests/write_api).
+            rate_limit_enabled=False,
+            log_level="WARNING",
+        )
+        migrate(database_url)
+        ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
+        supervisor = Supervisor(
+            settings,
+            os.environ | settings.process_environment(),
+            only=PROCESSES,
+            instances=INSTANCES,
+            gateway=True,
+        )
+        server = supervisor.gateway
+        assert isinstance(server, NginxServer)
+        try:
+            supervisor.start_all(timeout_s=90)
+            yield Gateway(settings, supervisor, server)
+        finally:
+            supervisor.stop_all()
+        # Stopping goes by pid files: nothing of the system may outlive it.
+        assert server.pid() is None
+        assert all(
+            child.process is None or child.process.poll() is not None
+            for child in supervisor.children
+        )
