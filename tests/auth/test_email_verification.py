@@ -114,7 +114,8 @@ def test_the_link_points_at_the_public_url(auth: AuthClient, email_tokens: Email
     user_id, _ = auth.sign_up()
     token = email_tokens.mint("verify-email", user_id, "1")
     link = email_link(auth.settings.public_url, "verify-email", token)
-    assert link == f"http://127.0.0.1:8000/verify-email?token={token}"
+    # By default the public URL is the gateway's, where the web console is served.
+    assert link == f"https://127.0.0.1:8443/verify-email?token={token}"
     assert email_link("https://pay.example/", "password-reset", "t.k-n_") == (
         "https://pay.example/reset-password?token=t.k-n_"
     )

@@ -68,3 +68,23 @@ def test_a_child_process_environment_gives_back_the_same_settings(
         "log_level",
     ):
         assert getattr(child, field) == getattr(parent, field), field
+
+
+def test_the_issuer_and_public_url_default_to_the_gateway_and_reach_children_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parent = Settings(gateway_port=9443)
+    assert parent.auth_issuer == parent.public_url == "https://127.0.0.1:9443"
+    assert Settings(auth_issuer="https://id.example").auth_issuer == "https://id.example"
+    for name, value in parent.process_environment().items():
+        monkeypatch.setenv(name, value)
+    child = Settings()  # its gateway_port is the default, but the parent's issuer wins
+    assert (child.auth_issuer, child.public_url) == (parent.auth_issuer, parent.public_url)
+
+
+def test_api_instances_listen_two_ports_apart_and_colliding_series_are_refused() -> None:
+    settings = Settings(write_api_port=8000, read_api_port=8001)
+    assert settings.api_instance_ports(3) == ([8000, 8002, 8004], [8001, 8003, 8005])
+    with pytest.raises(ValueError, match="collide"):
+        Settings(write_api_port=8000, read_api_port=8002).api_instance_ports(2)
+    assert Settings(write_api_port=8000, read_api_port=8002).api_instance_ports(1)
