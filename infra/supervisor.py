@@ -23,7 +23,7 @@ from pathlib import Path
 import structlog
 
 from infra import devstack
-from infra.servers import ManagedServer
+from infra.servers import NginxServer
 from infra.servers.process import (
     deadline_in,
     process_alive,
@@ -106,7 +106,7 @@ class Supervisor:
             for spec in process_specs(settings, instances)
             if only is None or spec.name in only
         ]
-        self.gateway: ManagedServer | None = (
+        self.gateway: NginxServer | None = (
             devstack.build_gateway(settings, instances) if gateway else None
         )
 
@@ -153,7 +153,8 @@ class Supervisor:
         raise RuntimeError(f"{child.spec.name} did not become ready; see {child.log_path}")
 
     def supervise(self, stop: threading.Event) -> None:
-        """Restart children that die, until ``stop``."""
+        """Restart children (and the gateway) that die, until ``stop``; a gateway that cannot
+        start again ends this with its ServerStartError."""
         while not stop.wait(0.5):
             for child in self.children:
                 assert child.process is not None
@@ -168,6 +169,13 @@ class Supervisor:
                         log_file=str(child.log_path),
                     )
                     child.start()
+            if self.gateway is not None and self.gateway.pid() is None:
+                log.error(
+                    "process_died_restarting",
+                    process=self.gateway.name,
+                    log_file=str(self.gateway.log_path),
+                )
+                self.gateway.start()
 
     def stop_all(self) -> None:
         if self.gateway is not None:

@@ -44,6 +44,9 @@ _MAX_FAILS = 2
 _FAIL_TIMEOUT_S = 5
 _CONNECT_TIMEOUT_S = 2  # instances are local: a connect that takes longer is a dead instance
 _UPSTREAM_KEEPALIVE = 32  # idle connections kept open to each upstream group, per worker
+# Shorter than uvicorn's keep-alive (5 s): NGINX must drop an idle connection before the
+# instance does, or a command sent on it just as the instance closes it fails after sending.
+_UPSTREAM_IDLE_S = 4
 _RETRY_AFTER_S = 1
 
 
@@ -263,7 +266,11 @@ def _upstream(name: str, servers: Sequence[str]) -> str:
         f"        server {server} max_fails={_MAX_FAILS} fail_timeout={_FAIL_TIMEOUT_S}s;"
         for server in servers
     ]
-    lines += [f"        keepalive {_UPSTREAM_KEEPALIVE};", "    }"]
+    lines += [
+        f"        keepalive {_UPSTREAM_KEEPALIVE};",
+        f"        keepalive_timeout {_UPSTREAM_IDLE_S}s;",
+        "    }",
+    ]
     return "\n".join(lines)
 
 

@@ -162,7 +162,7 @@ def gateway(
             gateway=True,
         )
         server = supervisor.gateway
-        assert isinstance(server, NginxServer)
+        assert server is not None
         try:
             supervisor.start_all(timeout_s=90)
             yield Gateway(settings, supervisor, server)
