@@ -1,5 +1,5 @@
 """Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch,
-Mailpit.
+Mailpit, Redis.
 
 One module per server; ``base`` holds the shared life cycle and ``process`` the plumbing.
 ``infra.devstack`` composes them into the stack that ``ledgerline dev up`` starts.
@@ -12,6 +12,7 @@ from infra.servers.mailpit import MailpitServer
 from infra.servers.mongo import MongoServer
 from infra.servers.postgres import PostgresServer
 from infra.servers.process import free_port, free_ports
+from infra.servers.redis import RedisServer
 
 __all__ = [
     "ElasticsearchServer",
@@ -20,6 +21,7 @@ __all__ = [
     "ManagedServer",
     "MongoServer",
     "PostgresServer",
+    "RedisServer",
     "ServerStartError",
     "ServerStatus",
     "StartOutcome",
