@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # Redis: rate-limit buckets and wake-up signals only; never the only copy of anything.
     redis_port: int = 56379
     redis_url_override: str | None = Field(default=None, alias="LEDGERLINE_REDIS_URL")
+    # Every key and channel starts with "<prefix>:"; systems sharing one Redis (or tests sharing
+    # one) give each its own prefix, so their buckets and signals never cross.
+    redis_prefix: str = Field(default="ledgerline", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
 
     # The gateway (NGINX): the single entry point, HTTPS with HTTP/2 and plain HTTP redirected.
     gateway_port: int = 8443
@@ -264,6 +267,7 @@ class Settings(BaseSettings):
             "LEDGERLINE_MONGO_DATABASE": self.mongo_database,
             "LEDGERLINE_ELASTICSEARCH_URL": self.elasticsearch_url,
             "LEDGERLINE_REDIS_URL": self.redis_url,
+            "LEDGERLINE_REDIS_PREFIX": self.redis_prefix,
             "LEDGERLINE_FORWARDED_ALLOW_IPS": self.forwarded_allow_ips,
             "LEDGERLINE_SEARCH_INDEX_PREFIX": self.search_index_prefix,
             "LEDGERLINE_WRITE_API_PORT": str(self.write_api_port),
