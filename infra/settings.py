@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     # (projections/unsealing.py).
     personal_data_key_ttl_s: float = Field(default=1.0, ge=0.0, le=60.0)
     min_version_wait_s: float = 5.0
+    # How often a min_version wait re-reads its document without a version signal (a missed
+    # one, or Redis down); signals wake it at once.
+    min_version_recheck_s: float = Field(default=0.25, gt=0.0)
 
     # HTTP services
     write_api_port: int = 8000

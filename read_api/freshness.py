@@ -4,7 +4,8 @@ least that version of its stream.
 The read models are fed asynchronously (relay → Kafka → projector), so a client that has just
 written version N may read an older document. The wait registers for the projector's version
 signal of that stream first (``read_api.freshness_signals``), then reads, and re-reads when the
-signal comes; a re-check every ``FALLBACK_CHECK_S`` covers a missed signal or a Redis outage.
+signal comes; a re-check every ``Settings.min_version_recheck_s`` (250 ms: slow on purpose,
+it only bounds the wait for a missed signal, or all of them while Redis is down) is the fallback.
 The bound (``Settings.min_version_wait_s``) turns a stalled pipeline into a 504 instead of a
 hung request. The wait is async, so a waiting request holds no thread.
 """
@@ -18,11 +19,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from infra.http.app_state import SettingsDep
+from infra.settings import Settings
 from read_api.errors import ReadModelBehind, ResourceNotFound
 from read_api.freshness_signals import VersionSignals
 
-# Slow on purpose: signals wake waiters at once; this only bounds the wait for a missed one.
-FALLBACK_CHECK_S = 0.25
 MAX_VERSION = 2**63 - 1
 
 Document = dict[str, Any]
@@ -39,9 +39,12 @@ def _version(doc: Document | None) -> int | None:
 class VersionWait:
     """Loads one document, waiting for ``min_version`` when the request asked for it."""
 
-    def __init__(self, min_version: int | None, wait_s: float, signals: VersionSignals) -> None:
+    def __init__(
+        self, min_version: int | None, settings: Settings, signals: VersionSignals
+    ) -> None:
         self.min_version = min_version
-        self.wait_s = wait_s
+        self.wait_s = settings.min_version_wait_s
+        self._recheck_s = settings.min_version_recheck_s
         self._signals = signals
 
     def _caught_up(self, doc: Document | None) -> bool:
@@ -71,7 +74,7 @@ class VersionWait:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise ReadModelBehind(kind, id, min_version, _version(doc))
-                await self._signals.wait(woken, min(FALLBACK_CHECK_S, remaining))
+                await self._signals.wait(woken, min(self._recheck_s, remaining))
                 doc = await loader()
         return doc
 
@@ -94,7 +97,7 @@ async def version_wait(
     request: Request, settings: SettingsDep, min_version: MinVersionQuery = None
 ) -> VersionWait:
     """The request's ``min_version`` wait."""
-    return VersionWait(min_version, settings.min_version_wait_s, request.app.state.versions)
+    return VersionWait(min_version, settings, request.app.state.versions)
 
 
 FreshDep = Annotated[VersionWait, Depends(version_wait)]

@@ -8,7 +8,7 @@ signal sent between its read and its wait still wakes it; a signal is only a hin
 re-reads the document and trusts what it finds there.
 
 While Redis is unreachable the task reconnects every second and waiters fall back to
-re-checking their document every ``FALLBACK_CHECK_S`` (``read_api.freshness``).
+re-checking their document every ``Settings.min_version_recheck_s`` (``read_api.freshness``).
 """
 
 from __future__ import annotations
@@ -45,8 +45,13 @@ class VersionSignals:
     def __init__(self) -> None:
         self._waiters: dict[str, dict[asyncio.Event, int]] = {}
         self.subscribed = asyncio.Event()
+        self.waits_begun = 0
         self.woken_by_signal = 0
         self.rechecked_by_timer = 0
+
+    def waiting_for(self, stream_id: str) -> int:
+        """How many requests wait for ``stream_id`` right now."""
+        return len(self._waiters.get(stream_id, {}))
 
     @contextmanager
     def waiting(self, stream_id: str, min_version: int) -> Iterator[asyncio.Event]:
@@ -64,6 +69,7 @@ class VersionSignals:
 
     async def wait(self, woken: asyncio.Event, timeout_s: float) -> None:
         """Until ``woken`` is set or ``timeout_s`` passes; clears it for the next wait."""
+        self.waits_begun += 1
         try:
             async with asyncio.timeout(timeout_s):
                 await woken.wait()
