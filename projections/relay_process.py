@@ -1,5 +1,6 @@
 """The relay process: ``run_relay(settings, stop)`` wires the relay from settings and runs it;
-``new_events_wakeup(settings)`` is its subscription to the write API's "new events" signal."""
+``listening_for_new_events(settings, wakeup)`` is its subscription to the write API's "new
+events" signal."""
 
 from __future__ import annotations
 
@@ -23,16 +24,15 @@ log = structlog.get_logger(__name__)
 
 
 @contextmanager
-def new_events_wakeup(settings: Settings) -> Iterator[Wakeup]:
-    """A ``Wakeup`` set by every "new events" signal, while the context lasts."""
-    wakeup = Wakeup()
+def listening_for_new_events(settings: Settings, wakeup: Wakeup) -> Iterator[SignalListener]:
+    """Every "new events" signal sets ``wakeup``, while the context lasts."""
     listener = SignalListener(
         lambda: sync_client(settings.redis_url, subscriber=True),
         [RedisNames.of(settings).new_events],
         wakeup.signal,
     )
     try:
-        yield wakeup
+        yield listener
     finally:
         listener.close()
 
@@ -52,7 +52,8 @@ def run_relay(settings: Settings, stop: threading.Event) -> None:
 
     endpoint = ProcessEndpoint(settings.bind_host, settings.relay_metrics_port, ready).start()
     try:
-        with new_events_wakeup(settings) as wakeup:
+        wakeup = Wakeup()
+        with listening_for_new_events(settings, wakeup):
             relay = Relay(
                 EventStore(pool),
                 RelayConfig(topic=settings.kafka_topic),
