@@ -53,6 +53,23 @@ def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     return totals
 
 
+def wakeups(settings: Settings) -> dict[str, float]:
+    """The counters of how the query API's min_version waits and the relay's idle waits ended
+    (a Redis signal, or the fallback poll), from their /metrics pages."""
+    pages = {
+        "min_version": (settings.read_api_port, "ledgerline_min_version_rechecks_total"),
+        "relay": (settings.relay_metrics_port, "ledgerline_relay_wakeups_total"),
+    }
+    counts = {}
+    for waiter, (port, metric) in pages.items():
+        for line in httpx.get(f"http://127.0.0.1:{port}/metrics").text.splitlines():
+            if line.startswith(metric + "{"):
+                labels, value = line.rsplit(" ", 1)
+                cause = labels.split('"')[1]
+                counts[f"{waiter} by {cause}"] = float(value)
+    return counts
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -103,13 +120,20 @@ def main() -> None:
             rates = [float(rate) for rate in args.rates.split(",")]
             drive(settings, accounts, rates[0], args.warmup)
             for rate in rates:
-                before = cpu_seconds(processes)
+                before, woken_before = cpu_seconds(processes), wakeups(settings)
                 report(*drive(settings, accounts, rate, args.seconds), rate, args.seconds)
-                after = cpu_seconds(processes)
+                after, woken_after = cpu_seconds(processes), wakeups(settings)
                 usage = sorted(((after[n] - before[n], n) for n in before), reverse=True)
                 print(
                     "CPU seconds during the run (2 cores = 2 CPU-s per second): "
                     + ", ".join(f"{name} {seconds:.1f}" for seconds, name in usage)
+                )
+                print(
+                    "how waits ended: "
+                    + ", ".join(
+                        f"{name} {woken_after[name] - woken_before.get(name, 0):.0f}"
+                        for name in sorted(woken_after)
+                    )
                 )
         finally:
             supervisor.stop_all()

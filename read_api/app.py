@@ -103,7 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
             try:
                 async with (
                     open_rate_limiter(settings) as limiter,
-                    listening_for_versions(settings) as versions,
+                    listening_for_versions(settings, app.state.metrics.registry) as versions,
                 ):
                     app.state.rate_limiter = limiter
                     app.state.versions = versions

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager, contextmanager, suppress
 import redis
 import redis.asyncio
 import structlog
-from prometheus_client import Counter
+from prometheus_client import CollectorRegistry, Counter
 
 from infra.redis.connection import RedisNames, async_client
 from infra.redis.versions import decode_versions
@@ -28,22 +28,24 @@ from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-RECHECKS = Counter(
-    "ledgerline_min_version_rechecks",
-    "Re-reads of a document a min_version request waits for, by what caused them "
-    "(a version signal, or the fallback interval running out).",
-    ["cause"],
-)
 RECONNECT_AFTER_S = 1.0
 # The read model whose writes min_version waits for.
 READ_MODEL = "mongo"
 
 
 class VersionSignals:
-    """Waiters by stream id, woken by version announcements."""
+    """Waiters by stream id, woken by version announcements; counts how waits end in
+    ``registry`` (the app's metrics)."""
 
-    def __init__(self) -> None:
+    def __init__(self, registry: CollectorRegistry) -> None:
         self._waiters: dict[str, dict[asyncio.Event, int]] = {}
+        self._rechecks = Counter(
+            "ledgerline_min_version_rechecks",
+            "Re-reads of a document a min_version request waits for, by what caused them "
+            "(a version signal, or the fallback interval running out).",
+            ["cause"],
+            registry=registry,
+        )
         self.subscribed = asyncio.Event()
         self.waits_begun = 0
         self.woken_by_signal = 0
@@ -75,11 +77,11 @@ class VersionSignals:
                 await woken.wait()
         except TimeoutError:
             self.rechecked_by_timer += 1
-            RECHECKS.labels(cause="fallback").inc()
+            self._rechecks.labels(cause="fallback").inc()
             return
         woken.clear()
         self.woken_by_signal += 1
-        RECHECKS.labels(cause="signal").inc()
+        self._rechecks.labels(cause="signal").inc()
 
     def deliver(self, versions: Mapping[str, int]) -> None:
         for stream_id, version in versions.items():
@@ -112,9 +114,11 @@ class VersionSignals:
 
 
 @asynccontextmanager
-async def listening_for_versions(settings: Settings) -> AsyncIterator[VersionSignals]:
+async def listening_for_versions(
+    settings: Settings, registry: CollectorRegistry
+) -> AsyncIterator[VersionSignals]:
     """Version signals fed by a background subscription, for the life of the app."""
-    signals = VersionSignals()
+    signals = VersionSignals(registry)
     client = async_client(settings.redis_url, subscriber=True)
     channel = RedisNames.of(settings).read_model_versions(READ_MODEL)
     task = asyncio.create_task(signals.listen(client, channel), name="version-signals")
