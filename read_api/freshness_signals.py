@@ -122,6 +122,7 @@ async def listening_for_versions(
     client = async_client(settings.redis_url, subscriber=True)
     channel = RedisNames.of(settings).read_model_versions(READ_MODEL)
     task = asyncio.create_task(signals.listen(client, channel), name="version-signals")
+    task.add_done_callback(_report_crash)
     try:
         yield signals
     finally:
@@ -129,3 +130,9 @@ async def listening_for_versions(
         with suppress(asyncio.CancelledError):
             await task
         await client.aclose()
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    """A subscription that died of a bug says so at once (waits then re-check periodically)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("version_signals_crashed", error=repr(task.exception()))
