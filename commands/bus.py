@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import structlog
@@ -55,12 +55,16 @@ class CommandBus:
         retry_budget_s: float = 5.0,
         cache: AggregateCache | None = None,
         handlers: Mapping[type[Any], Handler] | None = None,
+        after_append: Callable[[], None] | None = None,
     ) -> None:
+        """``after_append`` runs after each committed append (the write API announces new
+        events with it, so the relay reads at once); it must not block or raise."""
         self._store = store
         self._retry_budget_s = retry_budget_s
         self._cache = cache if cache is not None else AggregateCache()
         # The plain commands, plus those whose handlers need services (auth) bound in.
         self._handlers = {**HANDLERS, **(handlers or {})}
+        self._after_append = after_append
 
     def execute(self, command: Any, ctx: CommandContext) -> CommandResult:
         try:
@@ -124,6 +128,8 @@ class CommandBus:
                 return self._replay(winner, ctx)
             except UniqueClaimTaken as taken:
                 raise EmailTaken() from taken
+            if events and self._after_append is not None:
+                self._after_append()
             for aggregate in session.aggregates():
                 self._cache.put(aggregate)
             log.info(

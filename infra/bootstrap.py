@@ -4,7 +4,7 @@ never at import time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -101,7 +101,14 @@ class WriteSide:
     recovery: RecoveryService
 
 
-def build_write_side(settings: Settings, pool: ConnectionPool, clock: Clock = utc_now) -> WriteSide:
+def build_write_side(
+    settings: Settings,
+    pool: ConnectionPool,
+    clock: Clock = utc_now,
+    *,
+    after_append: Callable[[], None] | None = None,
+) -> WriteSide:
+    """``after_append``: called after every append the bus committed (must not block)."""
     store = EventStore(pool)
     hasher = password_hasher(settings)
     services = AuthServices(
@@ -116,6 +123,7 @@ def build_write_side(settings: Settings, pool: ConnectionPool, clock: Clock = ut
         store,
         retry_budget_s=settings.command_retry_budget_s,
         handlers={**auth_handlers(services), **recovery_handlers(clock)},
+        after_append=after_append,
     )
     keys = build_key_store(settings, store, clock)
     throttle = LoginThrottle(

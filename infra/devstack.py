@@ -1,4 +1,4 @@
-"""The local stack: builds the five servers from Settings, starts, stops and reports on them;
+"""The local stack: builds the six servers from Settings, starts, stops and reports on them;
 and the gateway, which the supervisor starts once the API instances answer (it routes to them),
 but which stopping and status cover like the others.
 
@@ -31,6 +31,7 @@ from infra.servers import (
     MongoServer,
     NginxServer,
     PostgresServer,
+    RedisServer,
     ServerStartError,
     ServerStatus,
     StartOutcome,
@@ -44,7 +45,14 @@ log = structlog.get_logger()
 T = TypeVar("T")
 R = TypeVar("R")
 
-SERVER_NAMES: tuple[str, ...] = ("postgres", "kafka", "mongo", "elasticsearch", "mailpit")
+SERVER_NAMES: tuple[str, ...] = (
+    "postgres",
+    "kafka",
+    "mongo",
+    "elasticsearch",
+    "mailpit",
+    "redis",
+)
 GATEWAY = "gateway"
 
 
@@ -75,6 +83,7 @@ def build_servers(
         # Mailpit catches what the mailer sends to smtp_port (on 127.0.0.1 whatever smtp_host
         # says: a developer pointing the mailer at a real relay just leaves it unused).
         "mailpit": lambda: MailpitServer(root, settings.smtp_port, settings.mailpit_http_port),
+        "redis": lambda: RedisServer(root, settings.redis_port),
     }
     return {name: factories[name]() for name in names}
 
@@ -141,6 +150,10 @@ class RunningStack:
     @property
     def mailpit(self) -> MailpitServer:
         return _typed(self.servers["mailpit"], MailpitServer)
+
+    @property
+    def redis(self) -> RedisServer:
+        return _typed(self.servers["redis"], RedisServer)
 
     def stop(self) -> None:
         _in_parallel(lambda server: server.stop(), self.servers.values())
@@ -215,9 +228,17 @@ def fetch_servers(settings: Settings) -> dict[str, Path]:
 def throwaway_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Settings for a private stack in `data_dir` on ports the OS reports free right now
     (and `overrides`, by field name)."""
-    postgres, kafka, kafka_controller, mongo, elasticsearch, transport, smtp, mailpit_http = (
-        free_ports(8)
-    )
+    (
+        postgres,
+        kafka,
+        kafka_controller,
+        mongo,
+        elasticsearch,
+        transport,
+        smtp,
+        mailpit_http,
+        redis,
+    ) = free_ports(9)
     return Settings(
         data_dir=data_dir,
         postgres_port=postgres,
@@ -228,6 +249,7 @@ def throwaway_settings(data_dir: Path, **overrides: Any) -> Settings:
         elasticsearch_transport_port=transport,
         smtp_port=smtp,
         mailpit_http_port=mailpit_http,
+        redis_port=redis,
         **overrides,
     )
 

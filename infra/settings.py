@@ -86,6 +86,9 @@ class Settings(BaseSettings):
     # Redis: rate-limit buckets and wake-up signals only; never the only copy of anything.
     redis_port: int = 56379
     redis_url_override: str | None = Field(default=None, alias="LEDGERLINE_REDIS_URL")
+    # Every key and channel starts with "<prefix>:"; systems sharing one Redis (or tests sharing
+    # one) give each its own prefix, so their buckets and signals never cross.
+    redis_prefix: str = Field(default="ledgerline", min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
 
     # The gateway (NGINX): the single entry point, HTTPS with HTTP/2 and plain HTTP redirected.
     gateway_port: int = 8443
@@ -119,6 +122,9 @@ class Settings(BaseSettings):
     # (projections/unsealing.py).
     personal_data_key_ttl_s: float = Field(default=1.0, ge=0.0, le=60.0)
     min_version_wait_s: float = 5.0
+    # How often a min_version wait re-reads its document without a version signal (a missed
+    # one, or Redis down); signals wake it at once.
+    min_version_recheck_s: float = Field(default=0.25, gt=0.0)
 
     # HTTP services
     write_api_port: int = 8000
@@ -310,6 +316,7 @@ class Settings(BaseSettings):
             "LEDGERLINE_MONGO_DATABASE": self.mongo_database,
             "LEDGERLINE_ELASTICSEARCH_URL": self.elasticsearch_url,
             "LEDGERLINE_REDIS_URL": self.redis_url,
+            "LEDGERLINE_REDIS_PREFIX": self.redis_prefix,
             "LEDGERLINE_FORWARDED_ALLOW_IPS": self.forwarded_allow_ips,
             "LEDGERLINE_SEARCH_INDEX_PREFIX": self.search_index_prefix,
             "LEDGERLINE_WRITE_API_PORT": str(self.write_api_port),

@@ -22,6 +22,9 @@ from pymongo import MongoClient
 from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.process_http import ProcessEndpoint, check_kafka_reachable, check_url_reachable
+from infra.redis.connection import RedisNames, sync_client
+from infra.redis.signals import SignalPublisher
+from infra.redis.versions import encode_versions
 from infra.settings import Settings
 from projections.consumer import consumer_config
 from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
@@ -29,7 +32,7 @@ from projections.mongo_projection import MONGO_PROJECTION
 from projections.mongo_sink import MongoCollections, MongoSink, ensure_mongo_collections
 from projections.operations import Document, Sink
 from projections.retry import Backoff, Stopped, retrying
-from projections.runner import UNAVAILABLE, ProjectorRunner, RunnerConfig
+from projections.runner import UNAVAILABLE, Announce, ProjectorRunner, RunnerConfig
 from projections.search_projection import SEARCH_PROJECTION
 from projections.search_sink import SearchSink, ensure_search_indices
 from projections.topics import ensure_topics
@@ -73,6 +76,10 @@ class ProjectorOptions:
     # None only for tools that never see sealed records.
     database_url: str | None = None
     personal_data_key_ttl_s: float = DEFAULT_KEY_TTL_S
+    # Where each written batch's stream versions are announced (read_api.freshness_signals);
+    # None: not announced (tools, and tests of the projector alone).
+    redis_url: str | None = None
+    redis_prefix: str = "ledgerline"
 
     @classmethod
     def from_settings(
@@ -90,6 +97,8 @@ class ProjectorOptions:
             search_prefix=settings.search_index_prefix,
             database_url=settings.database_url,
             personal_data_key_ttl_s=settings.personal_data_key_ttl_s,
+            redis_url=settings.redis_url,
+            redis_prefix=settings.redis_prefix,
         )
 
 
@@ -168,9 +177,25 @@ def open_projector(
                 max_backoff_s=options.max_backoff_s,
             ),
             Unsealer(keys),
+            _announcer(options, stack),
         )
         stack.callback(runner.close)
         yield runner
+
+
+def _announcer(options: ProjectorOptions, stack: ExitStack) -> Announce | None:
+    """Publishes each batch's stream versions to Redis, fire and forget (``SignalPublisher``)."""
+    redis_url = options.redis_url
+    if redis_url is None:
+        return None
+    signals = SignalPublisher(lambda: sync_client(redis_url))
+    stack.callback(signals.close)
+    channel = RedisNames(options.redis_prefix).read_model_versions(options.kind)
+
+    def announce(versions: dict[str, int]) -> None:
+        signals.publish(channel, encode_versions(versions))
+
+    return announce
 
 
 def _open_sink(options: ProjectorOptions, stop: threading.Event, stack: ExitStack) -> Sink:

@@ -1,20 +1,40 @@
-"""The relay process: ``run_relay(settings, stop)`` wires the relay from settings and runs it."""
+"""The relay process: ``run_relay(settings, stop)`` wires the relay from settings and runs it;
+``listening_for_new_events(settings, wakeup)`` is its subscription to the write API's "new
+events" signal."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import structlog
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
+from infra.redis.connection import RedisNames, sync_client
+from infra.redis.signals import SignalListener, Wakeup
 from infra.settings import Settings
 from projections.producer import make_producer
 from projections.relay import Relay, RelayConfig
 from projections.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
+
+
+@contextmanager
+def listening_for_new_events(settings: Settings, wakeup: Wakeup) -> Iterator[SignalListener]:
+    """Every "new events" signal sets ``wakeup``, while the context lasts."""
+    listener = SignalListener(
+        lambda: sync_client(settings.redis_url, subscriber=True),
+        [RedisNames.of(settings).new_events],
+        wakeup.signal,
+    )
+    try:
+        yield listener
+    finally:
+        listener.close()
 
 
 def run_relay(settings: Settings, stop: threading.Event) -> None:
@@ -32,12 +52,15 @@ def run_relay(settings: Settings, stop: threading.Event) -> None:
 
     endpoint = ProcessEndpoint(settings.bind_host, settings.relay_metrics_port, ready).start()
     try:
-        relay = Relay(
-            EventStore(pool),
-            RelayConfig(topic=settings.kafka_topic),
-            lambda: make_producer(settings.kafka_bootstrap_servers),
-        )
-        relay.run(stop)
+        wakeup = Wakeup()
+        with listening_for_new_events(settings, wakeup):
+            relay = Relay(
+                EventStore(pool),
+                RelayConfig(topic=settings.kafka_topic),
+                lambda: make_producer(settings.kafka_bootstrap_servers),
+                wakeup,
+            )
+            relay.run(stop)
     finally:
         endpoint.close()
         pool.close()

@@ -8,7 +8,9 @@ Per poll (up to ``max_records`` records):
    duplicates skipped by stream version, a failing event rejected as poison), write the result
    through the sink;
 3. publish the poison records to the dead-letter topic and wait for the broker's ack;
-4. only then commit ``last offset + 1`` of every partition in the batch.
+4. announce the streams' new versions (``announce``: one fire-and-forget Redis signal, which
+   wakes the query API's ``min_version`` waiters at once);
+5. only then commit ``last offset + 1`` of every partition in the batch.
 A sink, broker or key store that does not answer (``SinkUnavailable``, ``KafkaError``,
 ``StoreUnavailable``) is not poison: the same step is retried with capped exponential backoff,
 nothing is committed past an unwritten event, nothing is dropped. ``run`` returns when ``stop``
@@ -76,6 +78,8 @@ T = TypeVar("T")
 # Servers that did not answer: the step is retried, never dead-lettered.
 UNAVAILABLE = (SinkUnavailable, KafkaError, StoreUnavailable)
 Batch = Mapping[TopicPartition, Sequence[ConsumerRecord]]
+# Told the version of every stream a batch wrote; must not block or raise.
+Announce = Callable[[dict[str, int]], None]
 
 
 @dataclass(frozen=True)
@@ -130,8 +134,10 @@ class ProjectorRunner:
         dead_letters: DeadLetterQueue,
         config: RunnerConfig,
         unsealer: Unsealer | None = None,
+        announce: Announce | None = None,
     ) -> None:
         self._consumer = consumer
+        self._announce = announce
         self._unsealer = unsealer or Unsealer(None)
         self._sink = sink
         self._projection = projection
@@ -243,6 +249,8 @@ class ProjectorRunner:
         except Stopped:
             self._log.warning("projector_stopped_while_retrying")
             return None
+        if self._announce is not None and result.changes:
+            self._announce({c.stream_id: int(c.doc["version"]) for c in result.changes})
 
         self.stats.records += len(records)
         self.stats.applied += result.applied

@@ -1,5 +1,6 @@
 """The query API application factory: middleware, problem mapping, routers and the lifespan
-that owns the MongoDB and Elasticsearch clients.
+that owns the MongoDB and Elasticsearch clients, the rate limiter and the subscription to the
+projectors' version signals that ``min_version`` waits on.
 
 Nothing is created at import: ``create_app(settings)`` builds the app, and its lifespan opens the
 clients when the server starts and closes them when it stops.
@@ -26,13 +27,14 @@ from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
 from infra.http.problems import install_problem_handlers, problem_responses
-from infra.http.rate_limit import RateLimiter, rate_limit_authenticated
+from infra.http.rate_limit import open_rate_limiter, rate_limit_authenticated
 from infra.http.security import docs_settings, install_http_security
 from infra.settings import Settings
 from read_api import accounts, notifications, payments, search, users, webhooks
 from read_api.audit import router as audit_router
 from read_api.deps import ReadModels, get_read_models
 from read_api.errors import install_read_problem_handlers
+from read_api.freshness_signals import listening_for_versions
 from read_api.mongo_reads import Document, MongoReads
 from read_api.projections import router as projections_router
 from read_api.search_reads import SearchReads
@@ -98,10 +100,14 @@ def create_app(settings: Settings) -> FastAPI:
                 settings, app.state.event_store, create_tables=False
             )
             create_webhook_tables_if_reachable(settings)
-            if settings.rate_limit_enabled:
-                app.state.rate_limiter = RateLimiter(audit_pool, fail_open=True, timeout_s=1.0)
             try:
-                yield
+                async with (
+                    open_rate_limiter(settings) as limiter,
+                    listening_for_versions(settings, app.state.metrics.registry) as versions,
+                ):
+                    app.state.rate_limiter = limiter
+                    app.state.versions = versions
+                    yield
             finally:
                 audit_pool.close()
 

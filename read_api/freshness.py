@@ -2,24 +2,27 @@
 least that version of its stream.
 
 The read models are fed asynchronously (relay → Kafka → projector), so a client that has just
-written version N may read an older document. Polling at a short interval keeps the added
-latency near one interval; the bound (``Settings.min_version_wait_s``) turns a stalled pipeline
-into a 504 instead of a hung request. The wait is async, so a waiting request holds no thread.
+written version N may read an older document. The wait registers for the projector's version
+signal of that stream first (``read_api.freshness_signals``), then reads, and re-reads when the
+signal comes; a re-check every ``Settings.min_version_recheck_s`` (250 ms: slow on purpose,
+it only bounds the wait for a missed signal, or all of them while Redis is down) is the fallback.
+The bound (``Settings.min_version_wait_s``) turns a stalled pipeline into a 504 instead of a
+hung request. The wait is async, so a waiting request holds no thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 
 from infra.http.app_state import SettingsDep
+from infra.settings import Settings
 from read_api.errors import ReadModelBehind, ResourceNotFound
+from read_api.freshness_signals import VersionSignals
 
-POLL_INTERVAL_S = 0.01
 MAX_VERSION = 2**63 - 1
 
 Document = dict[str, Any]
@@ -36,9 +39,13 @@ def _version(doc: Document | None) -> int | None:
 class VersionWait:
     """Loads one document, waiting for ``min_version`` when the request asked for it."""
 
-    def __init__(self, min_version: int | None, wait_s: float) -> None:
+    def __init__(
+        self, min_version: int | None, settings: Settings, signals: VersionSignals
+    ) -> None:
         self.min_version = min_version
-        self.wait_s = wait_s
+        self.wait_s = settings.min_version_wait_s
+        self._recheck_s = settings.min_version_recheck_s
+        self._signals = signals
 
     def _caught_up(self, doc: Document | None) -> bool:
         if self.min_version is None:
@@ -48,17 +55,27 @@ class VersionWait:
 
     async def load(self, kind: str, id: object, loader: Loader) -> Document:
         """The document ``loader`` returns once fresh enough; 404 if absent, 504 if behind."""
-        doc = await loader()
-        deadline = time.monotonic() + self.wait_s
-        while not self._caught_up(doc):
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                assert self.min_version is not None
-                raise ReadModelBehind(kind, id, self.min_version, _version(doc))
-            await asyncio.sleep(min(POLL_INTERVAL_S, remaining))
+        if self.min_version is None:
             doc = await loader()
+        else:
+            doc = await self._load_fresh(kind, id, loader, self.min_version)
         if doc is None:
             raise ResourceNotFound(kind, id)
+        return doc
+
+    async def _load_fresh(
+        self, kind: str, id: object, loader: Loader, min_version: int
+    ) -> Document | None:
+        deadline = time.monotonic() + self.wait_s
+        # Registered before the first read: a signal sent after it cannot be missed.
+        with self._signals.waiting(str(id), min_version) as woken:
+            doc = await loader()
+            while not self._caught_up(doc):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ReadModelBehind(kind, id, min_version, _version(doc))
+                await self._signals.wait(woken, min(self._recheck_s, remaining))
+                doc = await loader()
         return doc
 
 
@@ -76,9 +93,11 @@ MinVersionQuery = Annotated[
 ]
 
 
-async def version_wait(settings: SettingsDep, min_version: MinVersionQuery = None) -> VersionWait:
+async def version_wait(
+    request: Request, settings: SettingsDep, min_version: MinVersionQuery = None
+) -> VersionWait:
     """The request's ``min_version`` wait."""
-    return VersionWait(min_version, settings.min_version_wait_s)
+    return VersionWait(min_version, settings, request.app.state.versions)
 
 
 FreshDep = Annotated[VersionWait, Depends(version_wait)]

@@ -5,8 +5,8 @@ stops it at the end (also when tests fail). All of them live in one temporary di
 listen on free ports. Fixture names are a contract other test packages rely on:
 ``postgres_server`` (.url(dbname), .port), ``kafka_server`` (.bootstrap_servers),
 ``mongo_server`` (.url), ``elasticsearch_server`` (.url), ``mailpit_server`` (.port for SMTP,
-.url for its web UI and API), ``mailbox`` (a ``tests.mailbox.Mailbox`` on that Mailpit) and
-``fresh_database_url``.
+.url for its web UI and API), ``redis_server`` (.url), ``mailbox`` (a ``tests.mailbox.Mailbox``
+on that Mailpit) and ``fresh_database_url``.
 
 SIGTERM (as sent by ``timeout`` or a CI runner) is turned into KeyboardInterrupt, so pytest
 unwinds as on Ctrl-C and the session fixtures stop their servers instead of leaking them.
@@ -30,6 +30,7 @@ from infra.servers import (
     MailpitServer,
     MongoServer,
     PostgresServer,
+    RedisServer,
     free_port,
     free_ports,
 )
@@ -94,6 +95,12 @@ def mailpit_server(servers_root: Path) -> Iterator[MailpitServer]:
     # Keep every message: a session may send more than Mailpit's default 500, and a test
     # waiting for its mail must not find it pruned.
     with running(MailpitServer(servers_root, *free_ports(2), max_messages=0)) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis_server(servers_root: Path) -> Iterator[RedisServer]:
+    with running(RedisServer(servers_root, free_port())) as server:
         yield server
 
 

@@ -36,6 +36,7 @@ from infra.servers import (
     MongoServer,
     NginxServer,
     PostgresServer,
+    RedisServer,
 )
 from infra.servers.process import read_pid_file, write_pid_file
 
@@ -70,6 +71,7 @@ def reap_abandoned_roots() -> list[Path]:
             MongoServer(root, 0),
             ElasticsearchServer(root, 0, 0),
             MailpitServer(root, 0, 0),
+            RedisServer(root, 0),
         ):
             server.stop()
         shutil.rmtree(root, ignore_errors=True)

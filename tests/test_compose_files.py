@@ -101,6 +101,7 @@ def test_every_ledgerline_variable_is_a_real_setting_and_yields_valid_settings(
         assert settings.kafka_bootstrap_servers == "kafka:9092"
         assert settings.mongo_url.startswith("mongodb://mongo")
         assert settings.elasticsearch_url == "http://elasticsearch:9200"
+        assert settings.redis_url == "redis://redis:6379/0"
 
 
 def test_the_servers_are_the_real_images_configured_for_one_local_node(
@@ -112,6 +113,7 @@ def test_the_servers_are_the_real_images_configured_for_one_local_node(
     assert "controller" in services["kafka"]["environment"]["KAFKA_PROCESS_ROLES"]  # KRaft
     assert "zookeeper" not in services
     assert services["mongo"]["image"] == "mongo:7"
+    assert services["redis"]["image"] == "redis:7"
     elasticsearch = services["elasticsearch"]
     # The version the tests run locally (infra/servers/elasticsearch.py).
     assert elasticsearch["image"] == (

@@ -1,5 +1,6 @@
 """The write API application factory: middleware, problem mapping, routers and the lifespan
-that owns the PostgreSQL pool, the event store and the command bus.
+that owns the PostgreSQL pool, the event store, the command bus, the rate limiter and the
+"new events" signal the relay waits on.
 
 Nothing is created at import: ``create_app(settings)`` builds the app, and its lifespan opens the
 resources when the server starts and closes them when it stops.
@@ -22,9 +23,11 @@ from infra.http.metrics import HttpMetrics
 from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from infra.http.operations import build_operations_router
 from infra.http.problems import install_problem_handlers, problem_responses
-from infra.http.rate_limit import RateLimiter
+from infra.http.rate_limit import open_rate_limiter
 from infra.http.security import docs_settings, install_http_security
 from infra.http.webhooks import WebhookAccess
+from infra.redis.connection import RedisNames, sync_client
+from infra.redis.signals import SignalPublisher
 from infra.settings import Settings
 from write_api import (
     accounts,
@@ -48,7 +51,6 @@ class WriteResources:
 
     bus: CommandExecutor
     check_ready: Callable[[], None]
-    rate_limiter: RateLimiter | None = None
     auth: AuthService | None = None
     key_store: KeyStore | None = None
     webhooks: WebhookAccess | None = None
@@ -61,29 +63,30 @@ ResourceFactory = Callable[[Settings], AbstractContextManager[WriteResources]]
 @contextmanager
 def open_resources(settings: Settings, clock: Clock = utc_now) -> Iterator[WriteResources]:
     """The production resources: a pool on the event store database, the command bus and the
-    auth service (``clock``: what they take the time from; tests move it)."""
+    auth service (``clock``: what they take the time from; tests move it). Every append the bus
+    commits is announced on Redis (fire and forget), so the relay reads at once."""
     pool = open_event_store_pool(settings)
 
     def check_ready() -> None:
         with pool.connection(timeout=_READY_TIMEOUT_S) as conn:
             conn.execute("select 1")
 
-    limiter = None
-    if settings.rate_limit_enabled:
-        limiter = RateLimiter(pool, timeout_s=settings.db_pool_timeout_s)
-        limiter.ensure_table()
+    signals = SignalPublisher(lambda: sync_client(settings.redis_url))
+    new_events = RedisNames.of(settings).new_events
     try:
-        side = build_write_side(settings, pool, clock)
+        side = build_write_side(
+            settings, pool, clock, after_append=lambda: signals.publish(new_events)
+        )
         yield WriteResources(
             bus=side.bus,
             check_ready=check_ready,
-            rate_limiter=limiter,
             auth=side.auth,
             key_store=side.keys,
             webhooks=build_webhook_access(settings, side.store, clock),
             recovery=side.recovery,
         )
     finally:
+        signals.close()
         pool.close()
 
 
@@ -100,12 +103,13 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
         with resources(settings) as opened:
             app.state.resources = opened
             app.state.bus = opened.bus
-            app.state.rate_limiter = opened.rate_limiter
             app.state.auth = opened.auth
             app.state.key_store = opened.key_store
             app.state.webhooks = opened.webhooks
             app.state.recovery = opened.recovery
-            yield
+            async with open_rate_limiter(settings) as limiter:
+                app.state.rate_limiter = limiter
+                yield
 
     app = FastAPI(
         title="Ledgerline write API",

@@ -12,7 +12,6 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from commands.context import ANONYMOUS, CommandContext
 from commands.errors import InvalidCredentials
@@ -36,7 +35,7 @@ AuthDep = Annotated[AuthService, Depends(get_auth)]
 
 
 async def _anonymous_context(request: Request) -> tuple[CommandContext, ClientInfo]:
-    await run_in_threadpool(apply_rate_limit, request, ANONYMOUS)
+    await apply_rate_limit(request, ANONYMOUS)
     address = request.client.host if request.client else None
     ctx = CommandContext(
         principal=ANONYMOUS,

@@ -15,7 +15,6 @@ import uuid
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Response
-from starlette.concurrency import run_in_threadpool
 
 from commands.context import CommandContext, Principal
 from commands.errors import CommandError
@@ -57,7 +56,7 @@ async def _context(
     idempotency_key: str | None,
     if_match: str | None,
 ) -> CommandContext:
-    await run_in_threadpool(apply_rate_limit, request, principal)
+    await apply_rate_limit(request, principal)
     # FastAPI has already read (and cached) the body when the route declares one.
     body = await request.body()
     return CommandContext(

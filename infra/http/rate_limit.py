@@ -1,58 +1,68 @@
-"""Rate limiting: a token bucket per caller, kept in PostgreSQL so every API process shares it.
+"""Rate limiting: a token bucket per caller, kept in Redis so every API process shares it.
 
 Authenticated requests are limited per subject (the token's user id), anonymous ones (sign-up)
-per client address with their own, lower rate. One statement refills the bucket by the time
-elapsed since its last use, takes a token if one is there, and returns what was available; the
-row lock makes concurrent requests of one caller queue on that row only. Across N API processes
-the limit is therefore exactly the configured rate and burst, not N times it.
+per client address with their own, lower rate. One Lua script per request (EVALSHA, atomic in
+Redis) refills the bucket by the time elapsed since its last use, takes a token if one is there,
+and returns what was left; across N API processes the limit is therefore exactly the configured
+rate and burst, not N times it. A bucket expires once it would have refilled completely, so idle
+callers leave nothing behind (an absent bucket is a full one).
 
-The table is UNLOGGED: buckets are cheap to lose (a crash just refills them), and skipping the
-WAL keeps the limiter off the commit path the event store's appends need.
+The time is Redis's own clock (``TIME``), one clock for every API process whatever theirs say;
+tests pass ``clock`` instead, to move time without sleeping.
+
+When Redis cannot be reached, requests are let through (logged) and Redis is not asked again
+for ``FAIL_OPEN_FOR_S``, so no request waits on a dead server; losing buckets loses nothing
+(they refill), and a limiter that failed closed would turn a Redis outage into a full one.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import psycopg
+import redis
+import redis.asyncio
 import structlog
 from fastapi import Request
-from psycopg_pool import ConnectionPool, PoolTimeout
-from starlette.concurrency import run_in_threadpool
 
 from commands.context import Principal
-from event_store.errors import StoreUnavailable
-from event_store.schema import create_under_lock
 from infra.http.auth import CurrentPrincipal
+from infra.redis.connection import RedisNames, async_client
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-_DDL_LOCK = 0x4C4C524C  # pg_advisory_xact_lock id: "LLRL"
-_DDL = """
-CREATE UNLOGGED TABLE IF NOT EXISTS rate_limit_buckets (
-    key         text PRIMARY KEY,
-    tokens      double precision NOT NULL,
-    granted     boolean NOT NULL,  -- whether the last request took a token
-    updated_at  timestamptz NOT NULL
-)
-"""
-
-# available = min(burst, tokens + elapsed * rate); a request takes one token only if
-# available >= 1, and the row records whether it did (RETURNING sees only the new row).
-_AVAILABLE = (
-    "LEAST(%(burst)s, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at) * %(rate)s)"
-)
-_TAKE = f"""
-INSERT INTO rate_limit_buckets AS b (key, tokens, granted, updated_at)
-VALUES (%(key)s, %(burst)s - 1, true, clock_timestamp())
-ON CONFLICT (key) DO UPDATE SET
-    tokens = {_AVAILABLE} - CASE WHEN {_AVAILABLE} >= 1 THEN 1 ELSE 0 END,
-    granted = {_AVAILABLE} >= 1,
-    updated_at = clock_timestamp()
-RETURNING tokens, granted
+# KEYS[1]: the bucket; ARGV: rate per second, burst, now in seconds ("" = Redis's clock).
+# Returns {1 if a token was taken else 0, tokens left as a string} (Lua numbers would be
+# truncated to integers in the reply).
+_TAKE = """
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local now = tonumber(ARGV[3])
+if now == nil then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+end
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1])
+local at = tonumber(state[2])
+if tokens == nil or at == nil then
+  tokens = burst
+else
+  tokens = math.min(burst, tokens + math.max(0, now - at) * rate)
+end
+local granted = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  granted = 1
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+           'at', string.format('%.17g', now))
+redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
+return {granted, string.format('%.17g', tokens)}
 """
 
 
@@ -71,51 +81,56 @@ class Limit:
 
 
 class RateLimiter:
-    """``fail_open``: when PostgreSQL cannot be reached, let requests through (logged) instead
-    of failing them, and stop asking for ``FAIL_OPEN_FOR_S`` so that no request waits on a dead
-    database; the query API uses it so its reads do not depend on the event store."""
+    """Token buckets in Redis; fails open (see the module docstring)."""
 
     FAIL_OPEN_FOR_S = 5.0
 
     def __init__(
-        self, pool: ConnectionPool, *, fail_open: bool = False, timeout_s: float = 10.0
+        self,
+        client: redis.asyncio.Redis,
+        names: RedisNames,
+        *,
+        clock: Callable[[], float] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._pool = pool
-        self._fail_open = fail_open
-        self._timeout_s = timeout_s
+        self._script = client.register_script(_TAKE)
+        self._names = names
+        self._clock = clock
+        self._monotonic = monotonic
         self._skip_until = 0.0
 
-    def ensure_table(self) -> None:
-        with self._pool.connection() as conn:
-            create_under_lock(conn, _DDL_LOCK, _DDL)
-
-    def take(self, key: str, limit: Limit) -> None:
+    async def take(self, key: str, limit: Limit) -> None:
         """Consume one token for ``key`` or raise ``RateLimited``."""
-        if self._fail_open and time.monotonic() < self._skip_until:
+        if self._monotonic() < self._skip_until:
             return
+        now = "" if self._clock is None else repr(self._clock())
         try:
-            try:
-                row = self._take(key, limit)
-            except psycopg.errors.UndefinedTable:
-                self.ensure_table()  # first use on a database `db migrate` has not seen
-                row = self._take(key, limit)
-        except (psycopg.OperationalError, PoolTimeout) as error:
-            if not self._fail_open:
-                raise StoreUnavailable(str(error)) from error
-            log.warning("rate_limit_unavailable_letting_through", error=str(error))
-            self._skip_until = time.monotonic() + self.FAIL_OPEN_FOR_S
+            granted, tokens = await self._script(
+                keys=[self._names.bucket(key)], args=[limit.rate_per_s, limit.burst, now]
+            )
+        except (redis.RedisError, OSError) as error:
+            log.warning(
+                "rate_limit_unavailable_letting_through",
+                error=str(error),
+                for_s=self.FAIL_OPEN_FOR_S,
+            )
+            self._skip_until = self._monotonic() + self.FAIL_OPEN_FOR_S
             return
-        tokens, granted = row
         if not granted:
-            raise RateLimited(max(1, math.ceil((1 - tokens) / limit.rate_per_s)))
+            raise RateLimited(max(1, math.ceil((1 - float(tokens)) / limit.rate_per_s)))
 
-    def _take(self, key: str, limit: Limit) -> tuple[float, bool]:
-        with self._pool.connection(timeout=self._timeout_s) as conn:
-            row = conn.execute(
-                _TAKE, {"key": key, "burst": float(limit.burst), "rate": limit.rate_per_s}
-            ).fetchone()
-        assert row is not None
-        return float(row[0]), bool(row[1])
+
+@asynccontextmanager
+async def open_rate_limiter(settings: Settings) -> AsyncIterator[RateLimiter | None]:
+    """The app's limiter on its own Redis client (None when limiting is off), closed on exit."""
+    if not settings.rate_limit_enabled:
+        yield None
+        return
+    client = async_client(settings.redis_url)
+    try:
+        yield RateLimiter(client, RedisNames.of(settings))
+    finally:
+        await client.aclose()
 
 
 def limits(settings: Settings) -> tuple[Limit, Limit]:
@@ -129,19 +144,18 @@ def limits(settings: Settings) -> tuple[Limit, Limit]:
 async def rate_limit_authenticated(request: Request, principal: CurrentPrincipal) -> None:
     """Router dependency for routes that all need a token (the query API): authentication
     first, so a missing token is a 401, then one token from the subject's bucket."""
-    if getattr(request.app.state, "rate_limiter", None) is not None:  # no thread hop if off
-        await run_in_threadpool(apply_rate_limit, request, principal)
+    await apply_rate_limit(request, principal)
 
 
-def apply_rate_limit(request: Request, principal: Principal) -> None:
+async def apply_rate_limit(request: Request, principal: Principal) -> None:
     """Take one token from the caller's bucket, after authentication decided who that is (so
-    a request without a token still gets its 401, not a 429). Blocking: run it in a thread."""
+    a request without a token still gets its 401, not a 429)."""
     limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
     if limiter is None:
         return  # limiting disabled (LEDGERLINE_RATE_LIMIT_ENABLED=false)
     subject, anonymous = limits(request.app.state.settings)
     if principal.user_id is not None:
-        limiter.take(f"user:{principal.user_id}", subject)
+        await limiter.take(f"user:{principal.user_id}", subject)
     else:
         client = request.client.host if request.client else "unknown"
-        limiter.take(f"ip:{client}", anonymous)
+        await limiter.take(f"ip:{client}", anonymous)

@@ -1,5 +1,5 @@
 """Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch,
-Mailpit, and the NGINX gateway (with its development CA).
+Mailpit, Redis, and the NGINX gateway (with its development CA).
 
 One module per server; ``base`` holds the shared life cycle and ``process`` the plumbing.
 ``infra.devstack`` composes them into the stack that ``ledgerline dev up`` starts.
@@ -14,6 +14,7 @@ from infra.servers.nginx import NginxServer
 from infra.servers.nginx_config import GatewayGuard
 from infra.servers.postgres import PostgresServer
 from infra.servers.process import free_port, free_ports
+from infra.servers.redis import RedisServer
 
 __all__ = [
     "ElasticsearchServer",
@@ -24,6 +25,7 @@ __all__ = [
     "MongoServer",
     "NginxServer",
     "PostgresServer",
+    "RedisServer",
     "ServerStartError",
     "ServerStatus",
     "StartOutcome",

@@ -210,3 +210,27 @@ def test_a_refused_command_leaves_no_trace_in_the_cache(
     bus.execute(TransferFunds(source, target, 100, None), context(ada))
     assert balance(event_store, source) == (0, 0)
     assert balance(event_store, target) == (100, 100)
+
+
+def test_after_append_is_told_of_each_committed_append_and_of_nothing_else(
+    event_store: EventStore,
+) -> None:
+    appended: list[int] = []
+
+    def count_committed_events() -> None:  # on a connection of its own: sees commits only
+        with event_store.connection() as conn:
+            row = conn.execute("select count(*) from events").fetchone()
+        assert row is not None
+        appended.append(int(row[0]))
+
+    bus = CommandBus(event_store, after_append=count_committed_events)
+    ada = customer(bus, "ada@example.com")
+    account = funded_account(bus, ada, 100)
+    assert appended == [1, 2, 3]  # sign-up, opening, deposit: each told after its commit
+
+    keyed = context(ada, idempotency_key="k-1", request_fingerprint="f")
+    bus.execute(DepositFunds(account, 5, "once"), keyed)
+    bus.execute(DepositFunds(account, 5, "once"), keyed)  # replayed: nothing appended
+    with pytest.raises(InsufficientFunds):
+        bus.execute(WithdrawFunds(account, 10_000, "too much"), context(ada))
+    assert appended == [1, 2, 3, 4]

@@ -26,6 +26,7 @@ from infra.servers import (
     MongoServer,
     NginxServer,
     PostgresServer,
+    RedisServer,
     free_port,
     free_ports,
 )
@@ -125,6 +126,7 @@ def gateway(
     kafka_server: KafkaServer,
     mongo_server: MongoServer,
     elasticsearch_server: ElasticsearchServer,
+    redis_server: RedisServer,
 ) -> Iterator[Gateway]:
     name = f"gw{uuid.uuid4().hex[:8]}"
     write_port, read_port = instance_base_ports()
@@ -136,6 +138,8 @@ def gateway(
             LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=kafka_server.bootstrap_servers,
             LEDGERLINE_MONGO_URL=mongo_server.url,
             LEDGERLINE_ELASTICSEARCH_URL=elasticsearch_server.url,
+            LEDGERLINE_REDIS_URL=redis_server.url,
+            redis_prefix=name,
             kafka_topic=f"{name}.events",
             kafka_partitions=3,
             kafka_group_prefix=name,

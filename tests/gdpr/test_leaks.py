@@ -24,7 +24,14 @@ from kafka.structs import TopicPartition
 
 from event_store.schema import migrate
 from infra.http.auth import mint_token
-from infra.servers import ElasticsearchServer, KafkaServer, MailpitServer, MongoServer, free_port
+from infra.servers import (
+    ElasticsearchServer,
+    KafkaServer,
+    MailpitServer,
+    MongoServer,
+    RedisServer,
+    free_port,
+)
 from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
@@ -76,11 +83,14 @@ def run(
     mongo_server: MongoServer,
     elasticsearch_server: ElasticsearchServer,
     mailpit_server: MailpitServer,
+    redis_server: RedisServer,
     tmp_path: Path,
 ) -> Iterator[Run]:
     name = f"leak{uuid.uuid4().hex[:8]}"
     settings = Settings(
         LEDGERLINE_DATABASE_URL=fresh_database_url,
+        LEDGERLINE_REDIS_URL=redis_server.url,
+        redis_prefix=name,
         LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=kafka_server.bootstrap_servers,
         LEDGERLINE_MONGO_URL=mongo_server.url,
         LEDGERLINE_ELASTICSEARCH_URL=elasticsearch_server.url,

@@ -7,9 +7,17 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+import redis
 from pymongo import MongoClient
 
-from infra.servers import ElasticsearchServer, MongoServer, PostgresServer, free_ports
+from infra.servers import (
+    ElasticsearchServer,
+    MongoServer,
+    PostgresServer,
+    RedisServer,
+    free_port,
+    free_ports,
+)
 from infra.servers.process import write_pid_file
 from tests.server_fixtures import ROOT_PREFIX, fresh_database, reap_abandoned_roots
 
@@ -47,6 +55,14 @@ def test_mongo_server_answers_on_its_url(mongo_server: MongoServer) -> None:
         client.close()
 
 
+def test_redis_server_answers_on_its_url(redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    try:
+        assert client.ping() is True
+    finally:
+        client.close()
+
+
 def test_servers_left_by_a_killed_test_session_are_stopped_by_the_next_one() -> None:
     root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX))
     finished = subprocess.Popen(["true"])
@@ -54,7 +70,10 @@ def test_servers_left_by_a_killed_test_session_are_stopped_by_the_next_one() -> 
     write_pid_file(root / "owner.pid", finished.pid)  # an owner that is no longer alive
     leftover = ElasticsearchServer(root, *free_ports(2), quick_start=True)
     leftover.start()
+    leftover_redis = RedisServer(root, free_port())
+    leftover_redis.start()
 
     assert root in reap_abandoned_roots()
     assert leftover.pid() is None
+    assert leftover_redis.pid() is None
     assert not root.exists()

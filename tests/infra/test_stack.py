@@ -1,4 +1,4 @@
-"""`dev up` / `dev down` end to end: five real servers that answer real requests, then none."""
+"""`dev up` / `dev down` end to end: six real servers that answer real requests, then none."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import psutil
 import psycopg
 import pytest
+import redis
 from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from pymongo import MongoClient
@@ -32,7 +33,7 @@ def stack_settings() -> Iterator[Settings]:
             devstack.stop_stack(settings)  # in case the test failed half-way
 
 
-def test_dev_up_starts_five_servers_that_answer_and_dev_down_stops_them(
+def test_dev_up_starts_six_servers_that_answer_and_dev_down_stops_them(
     stack_settings: Settings,
 ) -> None:
     stack = devstack.start_stack(stack_settings)
@@ -45,6 +46,7 @@ def test_dev_up_starts_five_servers_that_answer_and_dev_down_stops_them(
     assert_mongo_finds_a_document(stack.mongo.url)
     assert_elasticsearch_searches_a_document(stack.elasticsearch.url)
     assert_mailpit_receives_a_mail(stack_settings, stack.mailpit.url)
+    assert_redis_keeps_a_key(stack.redis.url)
 
     # Stopping covers the gateway too, which only the supervisor starts.
     stopped = devstack.stop_stack(stack_settings)
@@ -68,6 +70,18 @@ def test_dev_up_again_reuses_the_running_servers_and_their_data(stack_settings: 
     assert restarted.outcomes["postgres"] is StartOutcome.STARTED
     with psycopg.connect(restarted.postgres.url()) as conn:
         assert conn.execute("select count(*) from kept").fetchone() == (0,)
+
+
+def assert_redis_keeps_a_key(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        client.set("launcher_check", "hello")
+        assert client.get("launcher_check") == b"hello"
+        # Nothing in Redis is the only copy of anything: no snapshots, no append-only file.
+        assert client.config_get("save") == {"save": ""}
+        assert client.config_get("appendonly") == {"appendonly": "no"}
+    finally:
+        client.close()
 
 
 def assert_postgres_stores_rows(url: str) -> None:

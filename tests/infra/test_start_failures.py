@@ -16,6 +16,7 @@ from infra.servers import (
     ManagedServer,
     MongoServer,
     PostgresServer,
+    RedisServer,
     ServerStartError,
     free_port,
     free_ports,
@@ -38,10 +39,14 @@ def build(name: str, root: Path) -> ManagedServer:
         return MongoServer(root, free_port())
     if name == "mailpit":
         return MailpitServer(root, *free_ports(2))
+    if name == "redis":
+        return RedisServer(root, free_port())
     return ElasticsearchServer(root, *free_ports(2))
 
 
-@pytest.mark.parametrize("name", ["postgres", "kafka", "mongo", "elasticsearch", "mailpit"])
+@pytest.mark.parametrize(
+    "name", ["postgres", "kafka", "mongo", "elasticsearch", "mailpit", "redis"]
+)
 def test_server_whose_port_is_taken_fails_naming_itself_and_its_log(name: str, root: Path) -> None:
     server = build(name, root)
     with socket.socket() as squatter:

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, free_port
+from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, RedisServer, free_port
 from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
@@ -30,6 +30,7 @@ def running_system(
     kafka_server: KafkaServer,
     mongo_server: MongoServer,
     elasticsearch_server: ElasticsearchServer,
+    redis_server: RedisServer,
 ) -> Iterator[tuple[Settings, Supervisor]]:
     name = f"obs{uuid.uuid4().hex[:8]}"
     fields: dict[str, str] = {
@@ -42,6 +43,8 @@ def running_system(
         "kafka_bootstrap_servers": kafka_server.bootstrap_servers,
         "mongo_url": mongo_server.url,
         "elasticsearch_url": elasticsearch_server.url,
+        "redis_url": redis_server.url,
+        "redis_prefix": name,
         "kafka_topic": f"{name}.events",
         "mongo_database": name,
         "search_index_prefix": name,

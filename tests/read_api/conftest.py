@@ -246,8 +246,8 @@ def read_api_settings(mongo_url: str, elasticsearch_url: str, **overrides: Any) 
         "jwt_secret": SecretStr(TEST_SECRET),
         "mongo_database": f"read_api_{tag}",
         "search_index_prefix": f"read-api-{tag}",
-        # Rate limits live in PostgreSQL, which these read-model tests do not start;
-        # tests/read_api/test_rate_limit.py covers them with a database.
+        # Rate limits live in Redis, which these read-model tests do not need;
+        # tests/read_api/test_rate_limit.py covers them.
         "rate_limit_enabled": False,
     }
     return Settings(**(fields | overrides))

@@ -1,22 +1,25 @@
-"""The query API shares the write API's per-subject buckets in PostgreSQL, and keeps serving
-reads (unlimited, logged) when PostgreSQL is down."""
+"""The query API shares the write API's per-subject buckets in Redis, and keeps serving reads
+(unlimited, logged) when Redis is down."""
 
 from __future__ import annotations
 
+import uuid
+
 from fastapi.testclient import TestClient
 
-from infra.servers import ElasticsearchServer, MongoServer, free_port
+from infra.servers import ElasticsearchServer, MongoServer, RedisServer, free_port
 from read_api.app import create_app
 from tests.read_api.conftest import Caller, read_api_settings
 
 
 def test_reads_beyond_the_burst_get_429(
-    database_url: str, mongo_server: MongoServer, elasticsearch_server: ElasticsearchServer
+    redis_server: RedisServer, mongo_server: MongoServer, elasticsearch_server: ElasticsearchServer
 ) -> None:
     settings = read_api_settings(
         mongo_server.url,
         elasticsearch_server.url,
-        LEDGERLINE_DATABASE_URL=database_url,
+        LEDGERLINE_REDIS_URL=redis_server.url,
+        redis_prefix=f"test-{uuid.uuid4().hex[:12]}",
         rate_limit_enabled=True,
         rate_limit_per_s=0.1,
         rate_limit_burst=2,
@@ -35,7 +38,7 @@ def test_reads_go_on_when_the_rate_limit_store_is_down(
     settings = read_api_settings(
         mongo_server.url,
         elasticsearch_server.url,
-        LEDGERLINE_DATABASE_URL=f"postgresql://postgres@127.0.0.1:{free_port()}/nothing",
+        LEDGERLINE_REDIS_URL=f"redis://127.0.0.1:{free_port()}/0",
         rate_limit_enabled=True,
     )
     headers = Caller(settings)("auditor")

@@ -65,6 +65,8 @@ def system_settings(stack: RunningStack, data_dir: Path, name: str, partitions: 
         mongo_database=name,
         elasticsearch_port=base.elasticsearch_port,
         search_index_prefix=name,
+        redis_port=base.redis_port,
+        redis_prefix=name,
         write_api_port=free_port(),
         relay_metrics_port=free_port(),
         projector_mongo_metrics_port=free_port(),

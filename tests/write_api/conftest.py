@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from event_store.schema import migrate
 from infra.http.auth import mint_token
+from infra.servers import RedisServer
 from infra.settings import Settings
 from tests.credentials import PASSWORD
 from tests.problems import assert_problem  # noqa: F401 - re-exported for test modules
@@ -112,9 +113,12 @@ def database_url(fresh_database_url: str) -> str:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, redis_server: RedisServer) -> Settings:
     return Settings(
         LEDGERLINE_DATABASE_URL=database_url,
+        # Rate-limit buckets and new-events signals, under names of this test's own.
+        LEDGERLINE_REDIS_URL=redis_server.url,
+        redis_prefix=f"test-{uuid.uuid4().hex[:12]}",
         env="test",
         jwt_secret=SecretStr(TEST_SECRET),
         db_pool_min_size=1,
