@@ -23,7 +23,7 @@ from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.process_http import ProcessEndpoint, check_kafka_reachable, check_url_reachable
 from infra.settings import Settings
-from projections.consumer import consumer_config
+from projections.consumer import SEARCH_FETCH, consumer_config
 from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.mongo_sink import MongoCollections, MongoSink, ensure_mongo_collections
@@ -90,6 +90,7 @@ class ProjectorOptions:
             search_prefix=settings.search_index_prefix,
             database_url=settings.database_url,
             personal_data_key_ttl_s=settings.personal_data_key_ttl_s,
+            consumer_overrides=SEARCH_FETCH if kind == "search" else {},
         )
 
 

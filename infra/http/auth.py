@@ -37,7 +37,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2Pas
 from commands.context import ANONYMOUS, ROLES, Principal
 from infra.auth.keys import ALGORITHM, KeyStore
 from infra.auth.tokens import check_times, untimed
-from infra.http.app_state import SettingsDep
 from infra.settings import Settings
 
 _REALM = 'Bearer realm="ledgerline"'
@@ -260,31 +259,33 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -
 
 
 async def current_principal(
-    request: Request, credentials: _Credentials, settings: SettingsDep, _: _OAuth2Token
+    request: Request, credentials: _Credentials, _: _OAuth2Token
 ) -> Principal:
     """The authenticated principal; 401 without a valid bearer token."""
     token = _token(request, credentials)
     if token is None:
         raise Unauthenticated("A bearer token is required.", invalid_token=False)
-    return decode_token(settings, token, *_verifiers(request))
+    return _decode(request, token)
 
 
 async def optional_principal(
-    request: Request, credentials: _Credentials, settings: SettingsDep, _: _OAuth2Token
+    request: Request, credentials: _Credentials, _: _OAuth2Token
 ) -> Principal:
     """The principal if a token is sent (an invalid one is still a 401), else anonymous."""
     token = _token(request, credentials)
-    return ANONYMOUS if token is None else decode_token(settings, token, *_verifiers(request))
+    return ANONYMOUS if token is None else _decode(request, token)
 
 
-def _verifiers(request: Request) -> tuple[KeyStore | None, VerifiedTokens]:
-    """The app's key store and its verified tokens (created on first use)."""
+def _decode(request: Request, token: str) -> Principal:
+    """``decode_token`` with the app's settings, key store and verified tokens (created on
+    first use). Read from the app's state here rather than declared as dependencies: every
+    authenticated request comes through, and each dependency costs FastAPI a resolution."""
     state = request.app.state
     keys: KeyStore | None = getattr(state, "key_store", None)
     verified: VerifiedTokens | None = getattr(state, "verified_tokens", None)
     if verified is None:
         verified = state.verified_tokens = VerifiedTokens()
-    return keys, verified
+    return decode_token(state.settings, token, keys, verified)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
