@@ -224,6 +224,8 @@ class Comparison:
     script: str
     ours: str
     baseline: str
+    # The processes serving each side (keys of the CPU accounting), for CPU per request.
+    servers: tuple[str, str]
 
 
 def settle(pids: dict[str, int], *, busy_cpu_s: float = 0.3, timeout_s: float = 120.0) -> None:
@@ -245,9 +247,13 @@ def settle(pids: dict[str, int], *, busy_cpu_s: float = 0.3, timeout_s: float = 
 def measure(
     comparison: Comparison, customers: Customers, args: argparse.Namespace, pids: dict[str, int]
 ) -> list[Outcome]:
-    """Ours, then the baseline: warm-up, then the measured run, each with its CPU use."""
+    """Ours, then the baseline: warm-up, then the measured run, each with its CPU use and, when
+    the serving process is known, its CPU time per request (steadier than requests/s on a
+    machine whose other tenants come and go)."""
     outcomes = []
-    for label, url in (("ours", comparison.ours), ("baseline", comparison.baseline)):
+    urls = (comparison.ours, comparison.baseline)
+    sides = zip(("ours", "baseline"), urls, comparison.servers, strict=True)
+    for label, url, server in sides:
         accounts = customers.accounts_file()
         settle(pids)
         run_wrk(url, comparison.script, accounts, args.warmup, args.connections)
@@ -256,8 +262,12 @@ def measure(
         after = cpu_seconds(pids)
         used = sorted(((after[n] - before[n], n) for n in before), reverse=True)
         busiest = [f"{name} {seconds:.1f}" for seconds, name in used if seconds >= 0.3]
+        per_request = ""
+        if server in before and outcome.requests:
+            cpu_ms = (after[server] - before[server]) * 1000 / outcome.requests
+            per_request = f"  {server} {cpu_ms:.2f} ms CPU/request"
         print(
-            f"    {label:8}  {outcome.describe()}   CPU s: "
+            f"    {label:8}  {outcome.describe()}{per_request}\n              CPU s: "
             + ", ".join([*busiest, f"wrk {outcome.wrk_cpu_s:.1f}"])
         )
         outcomes.append(outcome)
@@ -307,8 +317,12 @@ def main() -> None:
         find_one = stack.enter_context(baseline("find-one", settings, processes, workdir))
         pids |= {"baseline-insert": insert.pid, "baseline-find-one": find_one.pid}
         comparisons = [
-            Comparison("deposits", "deposit.lua", write_url, insert.url),
-            Comparison("reads", "read.lua", read_url, find_one.url),
+            Comparison(
+                "deposits", "deposit.lua", write_url, insert.url, ("write-api", "baseline-insert")
+            ),
+            Comparison(
+                "reads", "read.lua", read_url, find_one.url, ("read-api", "baseline-find-one")
+            ),
         ]
         print(
             f"wrk: {args.connections} connections over {args.accounts} accounts, "
