@@ -110,10 +110,14 @@ CREATE OR REPLACE TRIGGER events_hash_chain
 -- For writers that chain in their own INSERT: ledgerline_hash_chain(seed, content) OVER
 -- (PARTITION BY stream_id ORDER BY version) is each row's hash, seed being the stored hash of the
 -- version before the partition's first row (ignored on later rows).
+-- PL/pgSQL rather than SQL: an aggregate's transition function is never inlined, and PL/pgSQL
+-- evaluates this simple expression per row faster than the SQL function executor runs its query.
 CREATE OR REPLACE FUNCTION ledgerline_hash_chain_step(chain bytea, seed bytea, content bytea)
 RETURNS bytea
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT sha256(coalesce(chain, seed, ''::bytea) || content)
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    RETURN sha256(coalesce(chain, seed, ''::bytea) || content);
+END
 $$;
 CREATE OR REPLACE AGGREGATE ledgerline_hash_chain(bytea, bytea) (
     SFUNC = ledgerline_hash_chain_step, STYPE = bytea

@@ -72,6 +72,9 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "co
     )
     structlog.configure(
         processors=[
+            # First: a line below the level is dropped before any processor formats it (the
+            # request and command lines are logged on every request, at info).
+            structlog.stdlib.filter_by_level,
             *_SHARED_PROCESSORS,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],

@@ -26,7 +26,7 @@ from infra.redis.connection import RedisNames, sync_client
 from infra.redis.signals import SignalPublisher
 from infra.redis.versions import encode_versions
 from infra.settings import Settings
-from projections.consumer import consumer_config
+from projections.consumer import SEARCH_FETCH, consumer_config
 from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.mongo_sink import MongoCollections, MongoSink, ensure_mongo_collections
@@ -99,6 +99,7 @@ class ProjectorOptions:
             personal_data_key_ttl_s=settings.personal_data_key_ttl_s,
             redis_url=settings.redis_url,
             redis_prefix=settings.redis_prefix,
+            consumer_overrides=SEARCH_FETCH if kind == "search" else {},
         )
 
 

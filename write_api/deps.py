@@ -21,7 +21,6 @@ from commands.errors import CommandError
 from commands.messages import Command
 from commands.result import CommandResult
 from domain.errors import DomainError
-from infra.http.app_state import MetricsDep
 from infra.http.auth import CurrentPrincipal, OptionalPrincipal
 from infra.http.headers import (
     IdempotencyKeyHeader,
@@ -39,15 +38,6 @@ class CommandExecutor(Protocol):
     """What the routes need of ``commands.bus.CommandBus``."""
 
     def execute(self, command: Command, ctx: CommandContext) -> CommandResult: ...
-
-
-async def get_bus(request: Request) -> CommandExecutor:
-    """The command bus the lifespan created."""
-    bus: CommandExecutor = request.app.state.bus
-    return bus
-
-
-BusDep = Annotated[CommandExecutor, Depends(get_bus)]
 
 
 async def _context(
@@ -129,34 +119,38 @@ class Dispatcher:
         return CommandResponse(id=result.id, version=result.version, events=list(result.events))
 
 
+def _dispatcher(request: Request, ctx: CommandContext, response: Response) -> Dispatcher:
+    # The bus and the metrics come from the app's state, not as dependencies of their own:
+    # every command passes here, and each dependency costs FastAPI a resolution per request.
+    state = request.app.state
+    return Dispatcher(state.bus, ctx, response, state.metrics)
+
+
 async def dispatch(
+    request: Request,
     ctx: Annotated[CommandContext, Depends(existing_aggregate_context)],
-    bus: BusDep,
     response: Response,
-    metrics: MetricsDep,
 ) -> Dispatcher:
     """Dispatcher for commands on an existing aggregate."""
-    return Dispatcher(bus, ctx, response, metrics)
+    return _dispatcher(request, ctx, response)
 
 
 async def create_dispatch(
+    request: Request,
     ctx: Annotated[CommandContext, Depends(new_aggregate_context)],
-    bus: BusDep,
     response: Response,
-    metrics: MetricsDep,
 ) -> Dispatcher:
     """Dispatcher for commands that create an aggregate."""
-    return Dispatcher(bus, ctx, response, metrics)
+    return _dispatcher(request, ctx, response)
 
 
 async def sign_up_dispatch(
+    request: Request,
     ctx: Annotated[CommandContext, Depends(sign_up_context)],
-    bus: BusDep,
     response: Response,
-    metrics: MetricsDep,
 ) -> Dispatcher:
     """Dispatcher for sign-up."""
-    return Dispatcher(bus, ctx, response, metrics)
+    return _dispatcher(request, ctx, response)
 
 
 Dispatch = Annotated[Dispatcher, Depends(dispatch)]

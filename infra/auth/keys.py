@@ -25,6 +25,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 import psycopg
@@ -61,7 +62,7 @@ class SigningKey:
     created_at: datetime
     retired_at: datetime | None
 
-    @property
+    @cached_property  # parsed once: every verification of a token needs it
     def public_key(self) -> Any:
         return ECAlgorithm.from_jwk(json.dumps(self.public_jwk))
 

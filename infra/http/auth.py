@@ -7,6 +7,13 @@ Accepted tokens:
 - RS256 tokens of an outside issuer, when its public key or JWKS is configured;
 - HS256 development tokens (``ledgerline auth token``), except in production.
 
+Verifying an ES256 signature is the dearest step of authenticating a request, and a client sends
+the same token for minutes: ``VerifiedTokens`` remembers what a token's signature and claims
+yielded (bounded, per process). Whatever can change its answer over time is still checked on
+every use: the key must still vouch for the token (not retired too long ago), and the token must
+be within its lifetime by the store's clock. A token is only ever remembered after it passed
+every check, so a cache hit never accepts what a full verification would refuse.
+
 Only authentication lives here. Whether a principal may act on an aggregate depends on the
 aggregate's state, so authorisation happens in the command bus (which raises ``Forbidden``).
 """
@@ -17,6 +24,7 @@ import functools
 import time
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from uuid import UUID
@@ -29,7 +37,6 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2Pas
 from commands.context import ANONYMOUS, ROLES, Principal
 from infra.auth.keys import ALGORITHM, KeyStore
 from infra.auth.tokens import check_times, untimed
-from infra.http.app_state import SettingsDep
 from infra.settings import Settings
 
 _REALM = 'Bearer realm="ledgerline"'
@@ -43,13 +50,55 @@ class Unauthenticated(Exception):
         self.challenge = f'{_REALM}, error="invalid_token"' if invalid_token else _REALM
 
 
-def decode_token(settings: Settings, token: str, keys: KeyStore | None = None) -> Principal:
+@dataclass(frozen=True, slots=True)
+class VerifiedToken:
+    principal: Principal
+    kid: str
+    claims: dict[str, Any]  # what check_times needs: exp and iat
+
+
+class VerifiedTokens:
+    """Our tokens whose signature and claims were verified, up to ``max_entries`` (the oldest
+    go first); see the module docstring."""
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._entries: dict[str, VerifiedToken] = {}
+        self._max_entries = max_entries
+
+    def get(self, token: str) -> VerifiedToken | None:
+        return self._entries.get(token)
+
+    def put(self, token: str, verified: VerifiedToken) -> None:
+        if len(self._entries) >= self._max_entries:
+            # dicts keep insertion order: drop the oldest entry
+            self._entries.pop(next(iter(self._entries)), None)
+        self._entries[token] = verified
+
+
+def decode_token(
+    settings: Settings,
+    token: str,
+    keys: KeyStore | None = None,
+    verified: VerifiedTokens | None = None,
+) -> Principal:
     """Verify ``token`` and turn its claims into a principal, or raise ``Unauthenticated``.
 
     ES256 tokens are checked against our own keys (``keys``), HS256 tokens against the shared
     development secret, RS256 tokens against the configured public key or JWKS. The key is
     chosen from our configuration for the algorithm, never from the token, so a public key can
-    never be abused as an HS256 secret, and ``alg: none`` has no key at all."""
+    never be abused as an HS256 secret, and ``alg: none`` has no key at all. ``verified``
+    remembers our tokens once verified (see ``VerifiedTokens``)."""
+    known = verified.get(token) if verified is not None else None
+    if known is not None:
+        assert keys is not None  # only our tokens, verified against these keys, are remembered
+        _our_key(keys, known.kid)
+        try:
+            check_times(known.claims, keys.now())
+        except jwt.ExpiredSignatureError as error:
+            raise Unauthenticated("The token has expired.") from error
+        except jwt.ImmatureSignatureError as error:
+            raise Unauthenticated("The token is not valid yet.") from error
+        return known.principal
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as error:
@@ -87,11 +136,15 @@ def decode_token(settings: Settings, token: str, keys: KeyStore | None = None) -
         raise Unauthenticated(f"The token lacks the {error.claim!r} claim.") from error
     except jwt.InvalidTokenError as error:
         raise Unauthenticated("The token is malformed or invalid.") from error
-    return Principal(
+    principal = Principal(
         user_id=_user_id(claims.get("sub")),
         roles=_roles(claims.get("roles")),
         session_id=_user_id(claims["sid"]) if ours else None,
     )
+    if ours and verified is not None:
+        times = {"exp": claims["exp"], "iat": claims["iat"]}
+        verified.put(token, VerifiedToken(principal, str(header["kid"]), times))
+    return principal
 
 
 def _our_key(keys: KeyStore | None, kid: object) -> Any:
@@ -206,26 +259,33 @@ def _token(request: Request, credentials: HTTPAuthorizationCredentials | None) -
 
 
 async def current_principal(
-    request: Request, credentials: _Credentials, settings: SettingsDep, _: _OAuth2Token
+    request: Request, credentials: _Credentials, _: _OAuth2Token
 ) -> Principal:
     """The authenticated principal; 401 without a valid bearer token."""
     token = _token(request, credentials)
     if token is None:
         raise Unauthenticated("A bearer token is required.", invalid_token=False)
-    return decode_token(settings, token, _keys(request))
+    return _decode(request, token)
 
 
 async def optional_principal(
-    request: Request, credentials: _Credentials, settings: SettingsDep, _: _OAuth2Token
+    request: Request, credentials: _Credentials, _: _OAuth2Token
 ) -> Principal:
     """The principal if a token is sent (an invalid one is still a 401), else anonymous."""
     token = _token(request, credentials)
-    return ANONYMOUS if token is None else decode_token(settings, token, _keys(request))
+    return ANONYMOUS if token is None else _decode(request, token)
 
 
-def _keys(request: Request) -> KeyStore | None:
-    keys: KeyStore | None = getattr(request.app.state, "key_store", None)
-    return keys
+def _decode(request: Request, token: str) -> Principal:
+    """``decode_token`` with the app's settings, key store and verified tokens (created on
+    first use). Read from the app's state here rather than declared as dependencies: every
+    authenticated request comes through, and each dependency costs FastAPI a resolution."""
+    state = request.app.state
+    keys: KeyStore | None = getattr(state, "key_store", None)
+    verified: VerifiedTokens | None = getattr(state, "verified_tokens", None)
+    if verified is None:
+        verified = state.verified_tokens = VerifiedTokens()
+    return decode_token(state.settings, token, keys, verified)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

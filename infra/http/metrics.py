@@ -7,6 +7,8 @@ many apps in one process without duplicate-metric errors.
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -43,12 +45,23 @@ class HttpMetrics:
             buckets=_LATENCY_BUCKETS,
             registry=self.registry,
         )
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one finished request."""
-        labels = {"method": method, "route": route, "status": str(status)}
-        self.requests.labels(**labels).inc()
-        self.request_latency.labels(**labels).observe(seconds)
+        key = (method, route, status)
+        children = self._request_children.get(key)
+        if children is None:
+            # labels() builds and looks up its key under a lock on every call; a service has a
+            # few dozen (method, route, status) combinations, so keep their children at hand.
+            labels = {"method": method, "route": route, "status": str(status)}
+            children = self._request_children[key] = (
+                self.requests.labels(**labels),
+                self.request_latency.labels(**labels),
+            )
+        count, latency = children
+        count.inc()
+        latency.observe(seconds)
 
     def observe_command(self, command: str, outcome: str, seconds: float) -> None:
         """Count one executed command."""

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import jwt
+import psycopg
 import pytest
 from cryptography.hazmat.primitives import serialization
 from pydantic import SecretStr
@@ -22,7 +23,7 @@ from event_store.store import EventStore
 from infra.auth.keys import KeyStore
 from infra.bootstrap import build_key_store
 from infra.cli.auth import app as auth_cli
-from infra.http.auth import Unauthenticated, decode_token, mint_token
+from infra.http.auth import Unauthenticated, VerifiedTokens, decode_token, mint_token
 from infra.settings import Settings
 from tests.auth.conftest import AuthClient
 from tests.problems import assert_problem
@@ -87,6 +88,61 @@ def test_rotation_keeps_old_tokens_valid_until_they_expire(
     assert published == {new_kid}
     assert_problem(probe(auth, after.access_token), 401, "unauthenticated")  # expired too
     assert keys.verification_key(old_kid) is None
+
+
+def test_a_remembered_token_is_refused_once_expired(auth: AuthClient, keys: KeyStore) -> None:
+    _, email = auth.sign_up()
+    token = auth.logged_in(email).access_token
+    verified = VerifiedTokens()
+    principal = decode_token(auth.settings, token, keys, verified)
+    assert verified.get(token) is not None
+    assert decode_token(auth.settings, token, keys, verified) == principal
+
+    auth.clock.advance(auth.settings.access_token_ttl_s)
+    with pytest.raises(Unauthenticated, match="expired"):
+        decode_token(auth.settings, token, keys, verified)
+
+
+def test_a_remembered_token_is_refused_once_its_key_no_longer_vouches(
+    auth: AuthClient, keys: KeyStore
+) -> None:
+    _, email = auth.sign_up()
+    token = auth.logged_in(email).access_token
+    verified = VerifiedTokens()
+    decode_token(auth.settings, token, keys, verified)
+    with psycopg.connect(auth.settings.database_url, autocommit=True) as conn:
+        # Retired long ago (a restore, an operator's hand): whatever the token's own times say,
+        # the key no longer vouches for anything.
+        conn.execute("UPDATE signing_keys SET retired_at = now() - interval '1 day'")
+    with pytest.raises(Unauthenticated, match="key id"):
+        decode_token(auth.settings, token, keys, verified)
+
+
+def test_only_tokens_that_pass_every_check_are_remembered(auth: AuthClient, keys: KeyStore) -> None:
+    _, email = auth.sign_up()
+    good = auth.logged_in(email).claims
+    active = keys.signing_key()
+    verified = VerifiedTokens()
+    refused = [
+        _forge(good, _other_key(), "ES256", active.kid),
+        _forge({**good, "exp": good["iat"] - 1}, active.private_key, "ES256", active.kid),
+        _forge({**good, "aud": "elsewhere"}, active.private_key, "ES256", active.kid),
+    ]
+    for token in refused:
+        with pytest.raises(Unauthenticated):
+            decode_token(auth.settings, token, keys, verified)
+        assert verified.get(token) is None
+    dev_token = mint_token(auth.settings, uuid.uuid4(), ["customer"], 60)
+    decode_token(auth.settings, dev_token, keys, verified)
+    assert verified.get(dev_token) is None  # HMAC is cheap: only our ES256 tokens are kept
+
+
+def test_remembered_tokens_are_bounded_oldest_first(auth: AuthClient, keys: KeyStore) -> None:
+    tokens = [auth.logged_in(auth.sign_up()[1]).access_token for _ in range(3)]
+    verified = VerifiedTokens(max_entries=2)
+    for token in tokens:
+        decode_token(auth.settings, token, keys, verified)
+    assert [verified.get(token) is not None for token in tokens] == [False, True, True]
 
 
 def _forge(claims: dict[str, Any], key: Any, algorithm: str, kid: str | None = None) -> str:
