@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager, suppress
+from weakref import WeakKeyDictionary
 
 import redis
 import redis.asyncio
@@ -33,19 +34,32 @@ RECONNECT_AFTER_S = 1.0
 READ_MODEL = "mongo"
 
 
-class VersionSignals:
-    """Waiters by stream id, woken by version announcements; counts how waits end in
-    ``registry`` (the app's metrics)."""
+# One counter per app registry: an app's lifespan may run more than once (test clients), and a
+# registry refuses a second metric of the same name.
+_RECHECK_COUNTERS: WeakKeyDictionary[CollectorRegistry, Counter] = WeakKeyDictionary()
 
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self._waiters: dict[str, dict[asyncio.Event, int]] = {}
-        self._rechecks = Counter(
+
+def _recheck_counter(registry: CollectorRegistry) -> Counter:
+    counter = _RECHECK_COUNTERS.get(registry)
+    if counter is None:
+        counter = Counter(
             "ledgerline_min_version_rechecks",
             "Re-reads of a document a min_version request waits for, by what caused them "
             "(a version signal, or the fallback interval running out).",
             ["cause"],
             registry=registry,
         )
+        _RECHECK_COUNTERS[registry] = counter
+    return counter
+
+
+class VersionSignals:
+    """Waiters by stream id, woken by version announcements; counts how waits end in
+    ``registry`` (the app's metrics)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self._waiters: dict[str, dict[asyncio.Event, int]] = {}
+        self._rechecks = _recheck_counter(registry)
         self.subscribed = asyncio.Event()
         self.waits_begun = 0
         self.woken_by_signal = 0

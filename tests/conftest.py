@@ -49,6 +49,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     # the Ledgerline processes tests start (the real cost is measured in bench/auth.py).
     os.environ.setdefault("LEDGERLINE_PASSWORD_HASH_TIME_COST", "1")
     os.environ.setdefault("LEDGERLINE_PASSWORD_HASH_MEMORY_KIB", "1024")
+    # Tests that do not ask for the session's Redis (the redis_server fixture) run with Redis
+    # unreachable, i.e. on the polling fallbacks, and never reach a developer's Redis on the
+    # default port (port 1 refuses at once).
+    os.environ["LEDGERLINE_REDIS_URL"] = "redis://127.0.0.1:1/0"
     if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
         signal.signal(signal.SIGTERM, _interrupt)
     reap_abandoned_roots()
