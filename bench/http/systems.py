@@ -83,8 +83,11 @@ def bench_settings(stack_settings: Settings, instances: int, gateway: bool) -> S
 
 
 @contextmanager
-def our_system(instances: int, gateway: bool) -> Iterator[tuple[Settings, Supervisor]]:
-    """A private stack with every Ledgerline process running (and the gateway)."""
+def our_system(
+    instances: int, gateway: bool
+) -> Iterator[tuple[Settings, Supervisor, dict[str, int]]]:
+    """A private stack with every Ledgerline process running (and the gateway); the servers'
+    pids by name."""
     with throwaway_stack() as running:
         settings = bench_settings(running.settings, instances, gateway)
         migrate(settings.database_url)
@@ -97,7 +100,10 @@ def our_system(instances: int, gateway: bool) -> Iterator[tuple[Settings, Superv
         )
         try:
             supervisor.start_all()
-            yield settings, supervisor
+            servers = {
+                name: pid for name, server in running.servers.items() if (pid := server.pid())
+            }
+            yield settings, supervisor, servers
         finally:
             supervisor.stop_all()
 
@@ -151,7 +157,7 @@ def systems(instances: int, gateway: bool, running_stack: bool, workdir: Path) -
         if running_stack:
             settings = Settings()
         else:
-            settings, supervisor = stack.enter_context(our_system(instances, gateway))
+            settings, supervisor, pids = stack.enter_context(our_system(instances, gateway))
             for child in supervisor.children:
                 if child.process is not None:
                     pids[child.spec.name] = child.process.pid
