@@ -9,6 +9,10 @@ the processes that serve it (for CPU accounting):
   keep-alive to the instances), which sends POSTs to the INSERT service and GETs to the
   ``find_one`` one, since both take the APIs' paths.
 
+A running stack (``--running-stack``) is measured through its own gateway, whose per-address
+limits must let one address send thousands of requests a second
+(``LEDGERLINE_GATEWAY_REQUESTS_PER_S``, ``_REQUEST_BURST``, ``_CONNECTIONS_PER_ADDRESS``).
+
 With ``gateway=False`` (``--direct``): one process of each API and of each baseline, and wrk
 talks plain HTTP to them, as the bench did before the gateway existed.
 """
@@ -38,7 +42,11 @@ from tests.server_fixtures import instance_base_ports
 HERE = Path(__file__).resolve().parent
 # The gateway's per-address guard would throttle wrk, one address sending everything
 # (NGINX takes connection limits below 65,536).
-_UNGUARDED = 65_535
+_UNGUARDED = {
+    "gateway_requests_per_s": 65_535,
+    "gateway_request_burst": 65_535,
+    "gateway_connections_per_address": 65_535,
+}
 
 
 @dataclass
@@ -75,10 +83,8 @@ def bench_settings(stack_settings: Settings, instances: int, gateway: bool) -> S
             "read_api_port": read_port,
             "gateway_port": https_port,
             "gateway_http_port": http_port,
-            "gateway_requests_per_s": _UNGUARDED,
-            "gateway_request_burst": _UNGUARDED,
-            "gateway_connections_per_address": _UNGUARDED,
         }
+        | _UNGUARDED
     )
 
 
@@ -178,7 +184,7 @@ def systems(instances: int, gateway: bool, running_stack: bool, workdir: Path) -
                 *free_ports(2),
                 write_upstreams=insert_at,
                 read_upstreams=find_at,
-                guard=GatewayGuard.from_settings(settings),
+                guard=GatewayGuard.from_settings(settings.model_copy(update=_UNGUARDED)),
             )
             stack.callback(front.stop)
             front.start()
