@@ -24,11 +24,11 @@ from infra.bootstrap import (
     create_webhook_tables_if_reachable,
 )
 from infra.http.metrics import HttpMetrics
-from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from infra.http.middleware import install_http_edge
 from infra.http.operations import build_operations_router
 from infra.http.problems import install_problem_handlers, problem_responses
 from infra.http.rate_limit import open_rate_limiter, rate_limit_authenticated
-from infra.http.security import docs_settings, install_http_security
+from infra.http.security import docs_settings
 from infra.settings import Settings
 from read_api import accounts, notifications, payments, search, users, webhooks
 from read_api.audit import router as audit_router
@@ -126,9 +126,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = HttpMetrics()
     install_problem_handlers(app)
     install_read_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
-    install_http_security(app, settings)
+    install_http_edge(app, settings, app.state.metrics)
     for router in (
         users.router,
         accounts.router,

@@ -38,7 +38,9 @@ from infra.servers import (
     PostgresServer,
     RedisServer,
 )
-from infra.servers.process import read_pid_file, write_pid_file
+from infra.servers.process import free_ports, port_in_use, read_pid_file, write_pid_file
+from infra.settings import API_INSTANCE_PORT_STRIDE
+from tests.polling import wait_for
 
 ROOT_PREFIX = "ledgerline-test-"
 
@@ -113,3 +115,23 @@ def event_store_on(database_url: str, max_connections: int = 2) -> Iterator[Even
         yield EventStore(pool)
     finally:
         pool.close()
+
+
+def instance_base_ports(instances: int) -> tuple[int, int]:
+    """A write API and a query API base port whose series of ``instances`` ports (port + 2i,
+    ``Settings.api_instance_ports``) are free and do not meet."""
+
+    def series(base: int) -> set[int]:
+        return {base + API_INSTANCE_PORT_STRIDE * i for i in range(instances)}
+
+    def candidate() -> tuple[int, int] | None:
+        write, read = free_ports(2)
+        if series(write) & series(read):
+            return None
+        if any(port_in_use(port) for port in (series(write) | series(read)) - {write, read}):
+            return None
+        return write, read
+
+    ports = wait_for(candidate, 10, interval=0, what="free instance ports")
+    assert ports is not None  # wait_for returns only a truthy result
+    return ports

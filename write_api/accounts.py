@@ -29,36 +29,46 @@ _CREATE = command_responses(created=True, problems=(403, 404, 409))
 
 
 @router.post("", status_code=201, responses=_CREATE)
-def open_account(body: AccountOpen, send: CreateDispatch) -> CommandResponse:
+async def open_account(body: AccountOpen, send: CreateDispatch) -> CommandResponse:
     """Open an account for a user in one currency."""
-    return send(OpenAccount(owner_id=body.owner_id, currency=body.currency))
+    return await send(OpenAccount(owner_id=body.owner_id, currency=body.currency))
 
 
 @router.post("/{account_id}/deposits", responses=_ON_ACCOUNT)
-def deposit(account_id: UUID, body: MoneyMovement, send: Dispatch) -> CommandResponse:
+async def deposit(account_id: UUID, body: MoneyMovement, send: Dispatch) -> CommandResponse:
     """Credit an account."""
-    return send(DepositFunds(account_id=account_id, amount=body.amount, reference=body.reference))
+    return await send(
+        DepositFunds(account_id=account_id, amount=body.amount, reference=body.reference)
+    )
 
 
 @router.post("/{account_id}/withdrawals", responses=_ON_ACCOUNT)
-def withdraw(account_id: UUID, body: MoneyMovement, send: Dispatch) -> CommandResponse:
+async def withdraw(account_id: UUID, body: MoneyMovement, send: Dispatch) -> CommandResponse:
     """Debit an account; 409 if the available balance does not cover the amount."""
-    return send(WithdrawFunds(account_id=account_id, amount=body.amount, reference=body.reference))
+    return await send(
+        WithdrawFunds(account_id=account_id, amount=body.amount, reference=body.reference)
+    )
 
 
 @router.post("/{account_id}/freeze", responses=_ON_ACCOUNT)
-def freeze(account_id: UUID, send: Dispatch, body: ReasonBody | None = None) -> CommandResponse:
+async def freeze(
+    account_id: UUID, send: Dispatch, body: ReasonBody | None = None
+) -> CommandResponse:
     """Freeze an account (operator): it accepts no debits until unfrozen."""
-    return send(FreezeAccount(account_id=account_id, reason=body.reason if body else None))
+    return await send(FreezeAccount(account_id=account_id, reason=body.reason if body else None))
 
 
 @router.post("/{account_id}/unfreeze", responses=_ON_ACCOUNT)
-def unfreeze(account_id: UUID, send: Dispatch, body: ReasonBody | None = None) -> CommandResponse:
+async def unfreeze(
+    account_id: UUID, send: Dispatch, body: ReasonBody | None = None
+) -> CommandResponse:
     """Unfreeze a frozen account (operator)."""
-    return send(UnfreezeAccount(account_id=account_id, reason=body.reason if body else None))
+    return await send(UnfreezeAccount(account_id=account_id, reason=body.reason if body else None))
 
 
 @router.post("/{account_id}/close", responses=_ON_ACCOUNT)
-def close(account_id: UUID, send: Dispatch, body: ReasonBody | None = None) -> CommandResponse:
+async def close(
+    account_id: UUID, send: Dispatch, body: ReasonBody | None = None
+) -> CommandResponse:
     """Close an account with zero balance and no holds (operator)."""
-    return send(CloseAccount(account_id=account_id, reason=body.reason if body else None))
+    return await send(CloseAccount(account_id=account_id, reason=body.reason if body else None))

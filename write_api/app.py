@@ -20,11 +20,11 @@ from infra.auth.recovery import RecoveryService
 from infra.auth.service import AuthService
 from infra.bootstrap import build_webhook_access, build_write_side, open_event_store_pool
 from infra.http.metrics import HttpMetrics
-from infra.http.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from infra.http.middleware import install_http_edge
 from infra.http.operations import build_operations_router
 from infra.http.problems import install_problem_handlers, problem_responses
 from infra.http.rate_limit import open_rate_limiter
-from infra.http.security import docs_settings, install_http_security
+from infra.http.security import docs_settings
 from infra.http.webhooks import WebhookAccess
 from infra.redis.connection import RedisNames, sync_client
 from infra.redis.signals import SignalPublisher
@@ -122,11 +122,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
     install_problem_handlers(app)
-    # Added last = outermost: the request context wraps the body limit, so a 413 is logged,
-    # counted and carries the correlation id too.
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
-    install_http_security(app, settings)
+    install_http_edge(app, settings, app.state.metrics)
     for router in (
         users.router,
         user_security.router,

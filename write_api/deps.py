@@ -4,8 +4,9 @@ A route declares one dispatcher and hands it a command:
 - ``Dispatch``: authenticated command on an existing aggregate (honours ``If-Match``);
 - ``CreateDispatch``: authenticated command that creates an aggregate;
 - ``SignUpDispatch``: sign-up, where the caller may be anonymous.
-The dispatcher builds the ``CommandContext`` from the request, runs the bus, records the
-command metrics and sets status, ``ETag`` and ``Idempotent-Replayed`` on the response.
+The dispatcher builds the ``CommandContext`` from the request, runs the bus (awaited: routes
+that dispatch are ``async``), records the command metrics and sets status, ``ETag`` and
+``Idempotent-Replayed`` on the response.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 from typing import Annotated, Protocol
 
 from fastapi import Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from commands.context import CommandContext, Principal
 from commands.errors import CommandError
@@ -100,12 +102,15 @@ class Dispatcher:
         self._response = response
         self._metrics = metrics
 
-    def __call__(self, command: Command) -> CommandResponse:
+    async def __call__(self, command: Command) -> CommandResponse:
         name = type(command).__name__
         outcome = "error"
         begun = time.perf_counter()
         try:
-            result = self._bus.execute(command, self._ctx)
+            # The bus and the event store are synchronous (psycopg's sync pool): this is the
+            # command's one hand-off to a worker thread. Routes are async so that FastAPI
+            # makes no other (a sync route costs two: the call and the response validation).
+            result = await run_in_threadpool(self._bus.execute, command, self._ctx)
             outcome = "replayed" if result.replayed else "ok"
         except (DomainError, CommandError) as error:
             outcome = error.code

@@ -21,9 +21,9 @@ _CREATE = command_responses(created=True, problems=(403, 404, 409))
 
 
 @router.post("", status_code=201, responses=_CREATE)
-def authorize_payment(body: PaymentCreate, send: CreateDispatch) -> CommandResponse:
+async def authorize_payment(body: PaymentCreate, send: CreateDispatch) -> CommandResponse:
     """Authorize a payment: hold the amount on the payer's account."""
-    return send(
+    return await send(
         AuthorizePayment(
             payer_account_id=body.payer_account_id,
             payee_account_id=body.payee_account_id,
@@ -35,18 +35,18 @@ def authorize_payment(body: PaymentCreate, send: CreateDispatch) -> CommandRespo
 
 
 @router.post("/{payment_id}/capture", responses=_ON_PAYMENT)
-def capture_payment(payment_id: UUID, send: Dispatch) -> CommandResponse:
+async def capture_payment(payment_id: UUID, send: Dispatch) -> CommandResponse:
     """Capture the held amount: debit the payer, credit the payee."""
-    return send(CapturePayment(payment_id=payment_id))
+    return await send(CapturePayment(payment_id=payment_id))
 
 
 @router.post("/{payment_id}/void", responses=_ON_PAYMENT)
-def void_payment(payment_id: UUID, send: Dispatch) -> CommandResponse:
+async def void_payment(payment_id: UUID, send: Dispatch) -> CommandResponse:
     """Void an authorized payment: release the hold (only before capture)."""
-    return send(VoidPayment(payment_id=payment_id))
+    return await send(VoidPayment(payment_id=payment_id))
 
 
 @router.post("/{payment_id}/refunds", responses=_ON_PAYMENT)
-def refund_payment(payment_id: UUID, body: RefundCreate, send: Dispatch) -> CommandResponse:
+async def refund_payment(payment_id: UUID, body: RefundCreate, send: Dispatch) -> CommandResponse:
     """Refund part or all of a captured payment."""
-    return send(RefundPayment(payment_id=payment_id, amount=body.amount))
+    return await send(RefundPayment(payment_id=payment_id, amount=body.amount))

@@ -17,9 +17,9 @@ _CREATE = command_responses(created=True, problems=(403, 404, 409))
 
 
 @router.post("", status_code=201, responses=_CREATE)
-def transfer(body: TransferCreate, send: CreateDispatch) -> CommandResponse:
+async def transfer(body: TransferCreate, send: CreateDispatch) -> CommandResponse:
     """Move money atomically between two accounts of the same currency."""
-    return send(
+    return await send(
         TransferFunds(
             from_account_id=body.from_account_id,
             to_account_id=body.to_account_id,

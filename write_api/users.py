@@ -7,6 +7,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 
 from commands.messages import (
     ChangeNotificationPreferences,
@@ -38,10 +39,10 @@ _ON_USER = command_responses(created=False, problems=(403, 404, 409, 412))
     # A token is optional here: `{}` tells OpenAPI clients that anonymous calls are allowed.
     openapi_extra={"security": [{}, {"HTTPBearer": []}, {"OAuth2PasswordBearer": []}]},
 )
-def register_user(body: UserCreate, send: SignUpDispatch, auth: AuthDep) -> CommandResponse:
+async def register_user(body: UserCreate, send: SignUpDispatch, auth: AuthDep) -> CommandResponse:
     """Sign up: register a new user (no token needed); the email must be unused."""
-    password_hash = auth.hasher.hash(body.password)
-    return send(
+    password_hash = await run_in_threadpool(auth.hasher.hash, body.password)
+    return await send(
         RegisterUser(
             email=body.email,
             full_name=body.full_name,
@@ -52,17 +53,17 @@ def register_user(body: UserCreate, send: SignUpDispatch, auth: AuthDep) -> Comm
 
 
 @router.patch("/{user_id}", responses=_ON_USER)
-def change_profile(user_id: UUID, body: UserUpdate, send: Dispatch) -> CommandResponse:
+async def change_profile(user_id: UUID, body: UserUpdate, send: Dispatch) -> CommandResponse:
     """Change a user's email and/or full name."""
-    return send(ChangeProfile(user_id=user_id, email=body.email, full_name=body.full_name))
+    return await send(ChangeProfile(user_id=user_id, email=body.email, full_name=body.full_name))
 
 
 @router.put("/{user_id}/notification-preferences", responses=_ON_USER)
-def change_notification_preferences(
+async def change_notification_preferences(
     user_id: UUID, body: NotificationPreferencesUpdate, send: Dispatch
 ) -> CommandResponse:
     """Turn e-mail kinds on or off (security e-mails stay on) and/or set their language."""
-    return send(
+    return await send(
         ChangeNotificationPreferences(
             user_id=user_id, email=body.email.changes(), language=body.language
         )
@@ -70,12 +71,12 @@ def change_notification_preferences(
 
 
 @router.post("/{user_id}/deactivate", responses=_ON_USER)
-def deactivate_user(user_id: UUID, send: Dispatch) -> CommandResponse:
+async def deactivate_user(user_id: UUID, send: Dispatch) -> CommandResponse:
     """Deactivate a user; a deactivated user cannot open accounts."""
-    return send(DeactivateUser(user_id=user_id))
+    return await send(DeactivateUser(user_id=user_id))
 
 
 @router.delete("/{user_id}/personal-data", responses=_ON_USER)
-def forget_personal_data(user_id: UUID, send: Dispatch) -> CommandResponse:
+async def forget_personal_data(user_id: UUID, send: Dispatch) -> CommandResponse:
     """Forget a user's personal data (GDPR): events stay, the PII becomes unreadable."""
-    return send(ForgetPersonalData(user_id=user_id))
+    return await send(ForgetPersonalData(user_id=user_id))

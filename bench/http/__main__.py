@@ -4,30 +4,37 @@ the same servers, driven by wrk (Debian's, a compiled load generator) with the L
 wrk/ here.
 
     python bench/http [--rounds 2] [--seconds 12] [--warmup 3] [--connections 32]
-    python bench/http --running-stack --url https://127.0.0.1:8443 --baseline-processes 2
+                      [--instances 2 | --direct] [--running-stack]
 
 A directory rather than bench/http.py: a module named ``http`` beside the other benchmarks would
 shadow the standard library's for every one of them run as ``python bench/<name>.py``.
 
-By default it starts a private stack (PostgreSQL, Kafka, the MongoDB-protocol server,
-Elasticsearch, Mailpit) and every Ledgerline process (APIs, relay, projectors, notifier) on free
-ports, as `ledgerline dev run` does, so the load runs with the whole pipeline working. With
-``--running-stack`` it uses the servers and processes the ``LEDGERLINE_*`` environment names
-(e.g. a `ledgerline dev run`), and ``--url`` (``--read-url``) points the load at another entry,
-such as the gateway; run the baselines with as many processes as instances sit behind it.
+What runs (systems.py): by default the system as clients meet it. A private stack (PostgreSQL,
+Kafka, the MongoDB-protocol server, Elasticsearch, Redis, Mailpit) and every Ledgerline process
+as `ledgerline dev run` starts them: ``--instances`` (2) of each API behind the gateway, the
+relay, both projectors and the notifier, so the load runs with the whole pipeline working. wrk
+speaks HTTPS to the gateway. The baselines run as many processes as there are instances, each
+on its own port, behind a second NGINX built by the same code with the same configuration.
+That is fairer than uvicorn workers sharing one port: the kernel spreads those workers'
+connections unevenly and there would be no TLS or proxy hop in the baseline's figure, so the
+ratio would charge NGINX's cost (a good part of a core at these rates) to our code; with a
+gateway on both sides the ratio compares the services, and each gateway's CPU is printed. With
+``--direct``: one process of each API and of each baseline, plain HTTP, no gateway, as this
+bench measured before the gateway. ``--running-stack`` uses the servers and processes the
+``LEDGERLINE_*`` environment names (e.g. a `ledgerline dev run`), through its gateway.
 
 Load: ``--connections`` connections, requests spread round robin over ``--accounts`` accounts of
 as many users, each deposit with its own Idempotency-Key, every request with the account owner's
 access token (ES256, from a real login). Each run is ``--warmup`` seconds unrecorded, then
 ``--seconds`` measured; each round measures the four in turn and prints every figure beside its
-baseline with the ratio, and the CPU seconds each process used during the run.
+baseline with the ratio, the CPU seconds each process used during the run, and the CPU time per
+request of the serving instances and of the gateway in front of them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -35,8 +42,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,14 +49,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the repository, for bench.*
 
-from bench.pipeline import cpu_seconds, processes_settings
-from event_store.schema import migrate
-from infra.devstack import throwaway_stack
-from infra.servers import free_port
-from infra.servers.process import deadline_in, poll_until, terminate
-from infra.settings import Settings
-from infra.supervisor import Supervisor
-from projections.topics import ensure_topics
+from bench.http.systems import Entry, systems
+from bench.pipeline import cpu_seconds
+from infra.servers.process import deadline_in
 
 HERE = Path(__file__).resolve().parent
 PASSWORD = "a quiet lighthouse keeper"
@@ -181,51 +181,11 @@ def seed(write_url: str, read_url: str, count: int, workdir: Path) -> Customers:
 
 
 @dataclass(frozen=True)
-class Service:
-    url: str
-    pid: int
-
-
-@contextmanager
-def baseline(which: str, settings: Settings, processes: int, workdir: Path) -> Iterator[Service]:
-    """A baseline service (baselines.py) in its own process(es)."""
-    port = free_port()
-    argv = [sys.executable, str(HERE / "baselines.py"), which, f"--port={port}"]
-    with (workdir / f"baseline-{which}.log").open("ab") as log:
-        server = subprocess.Popen(
-            [*argv, f"--processes={processes}"],
-            env=os.environ | settings.process_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://{settings.bind_host}:{port}"
-
-    def answers() -> bool:
-        try:
-            return httpx.get(f"{url}/openapi.json", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def exited() -> str | None:
-        return None if server.poll() is None else f"baseline {which} exited, see {log.name}"
-
-    try:
-        poll_until(answers, deadline_in(30), abort=exited)
-        yield Service(url, server.pid)
-    finally:
-        terminate(server.pid, timeout_s=15.0)
-        server.wait()
-
-
-@dataclass(frozen=True)
 class Comparison:
     name: str
     script: str
-    ours: str
-    baseline: str
-    # The processes serving each side (keys of the CPU accounting), for CPU per request.
-    servers: tuple[str, str]
+    ours: Entry
+    baseline: Entry
 
 
 def settle(pids: dict[str, int], *, busy_cpu_s: float = 0.3, timeout_s: float = 120.0) -> None:
@@ -244,31 +204,39 @@ def settle(pids: dict[str, int], *, busy_cpu_s: float = 0.3, timeout_s: float = 
     print(f"    (still busy after {timeout_s:.0f} s; measuring anyway)")
 
 
+def _per_request(entry: Entry, used: dict[str, float], requests: int) -> str:
+    """CPU time per request of each role serving ``entry`` (instances, gateway)."""
+    parts = []
+    for role, pids in entry.pids.items():
+        if pids and all(name in used for name in pids):
+            cpu_ms = sum(used[name] for name in pids) * 1000 / requests
+            parts.append(f"{role} {cpu_ms:.2f}")
+    return f"  CPU ms/request: {', '.join(parts)}" if parts and requests else ""
+
+
 def measure(
     comparison: Comparison, customers: Customers, args: argparse.Namespace, pids: dict[str, int]
 ) -> list[Outcome]:
     """Ours, then the baseline: warm-up, then the measured run, each with its CPU use and, when
-    the serving process is known, its CPU time per request (steadier than requests/s on a
+    the serving processes are known, their CPU time per request (steadier than requests/s on a
     machine whose other tenants come and go)."""
     outcomes = []
-    urls = (comparison.ours, comparison.baseline)
-    sides = zip(("ours", "baseline"), urls, comparison.servers, strict=True)
-    for label, url, server in sides:
+    for label, entry in (("ours", comparison.ours), ("baseline", comparison.baseline)):
         accounts = customers.accounts_file()
         settle(pids)
-        run_wrk(url, comparison.script, accounts, args.warmup, args.connections)
+        run_wrk(entry.url, comparison.script, accounts, args.warmup, args.connections)
         before = cpu_seconds(pids)
-        outcome = run_wrk(url, comparison.script, accounts, args.seconds, args.connections)
+        outcome = run_wrk(entry.url, comparison.script, accounts, args.seconds, args.connections)
         after = cpu_seconds(pids)
-        used = sorted(((after[n] - before[n], n) for n in before), reverse=True)
-        busiest = [f"{name} {seconds:.1f}" for seconds, name in used if seconds >= 0.3]
-        per_request = ""
-        if server in before and outcome.requests:
-            cpu_ms = (after[server] - before[server]) * 1000 / outcome.requests
-            per_request = f"  {server} {cpu_ms:.2f} ms CPU/request"
+        used = {name: after[name] - before[name] for name in before}
+        busiest = [
+            f"{name} {seconds:.1f}"
+            for name, seconds in sorted(used.items(), key=lambda item: -item[1])
+            if seconds >= 0.3
+        ]
         print(
-            f"    {label:8}  {outcome.describe()}{per_request}\n              CPU s: "
-            + ", ".join([*busiest, f"wrk {outcome.wrk_cpu_s:.1f}"])
+            f"    {label:8}  {outcome.describe()}{_per_request(entry, used, outcome.requests)}"
+            "\n              CPU s: " + ", ".join([*busiest, f"wrk {outcome.wrk_cpu_s:.1f}"])
         )
         outcomes.append(outcome)
     return outcomes
@@ -282,66 +250,51 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--accounts", type=int, default=64)
     parser.add_argument(
+        "--instances", type=int, default=2, help="instances of each API and of each baseline"
+    )
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="one process of each, plain HTTP straight to it, no gateway",
+    )
+    parser.add_argument(
         "--running-stack",
         action="store_true",
         help="use the servers and processes the LEDGERLINE_* environment names",
     )
-    parser.add_argument("--url", help="the system under test (default: the write API)")
-    parser.add_argument("--read-url", help="for reads (default: --url, else the query API)")
-    parser.add_argument(
-        "--baseline-processes", type=int, default=1, help="uvicorn processes of each baseline"
-    )
     args = parser.parse_args()
+    gateway = not args.direct
+    instances = args.instances if gateway else 1
 
-    with ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-http-")))
-        pids: dict[str, int] = {}
-        if args.running_stack:
-            settings = Settings()
-        else:
-            running = stack.enter_context(throwaway_stack())
-            settings = processes_settings(running.settings)
-            migrate(settings.database_url)
-            ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 6})
-            supervisor = Supervisor(settings, os.environ | settings.process_environment())
-            stack.callback(supervisor.stop_all)
-            supervisor.start_all()
-            pids |= {c.spec.name: c.process.pid for c in supervisor.children if c.process}
-            pids |= {name: pid for name, s in running.servers.items() if (pid := s.pid())}
-        host = settings.bind_host
-        write_url = args.url or f"http://{host}:{settings.write_api_port}"
-        read_url = args.read_url or args.url or f"http://{host}:{settings.read_api_port}"
-        customers = seed(write_url, read_url, args.accounts, workdir)
-        processes = args.baseline_processes
-        insert = stack.enter_context(baseline("insert", settings, processes, workdir))
-        find_one = stack.enter_context(baseline("find-one", settings, processes, workdir))
-        pids |= {"baseline-insert": insert.pid, "baseline-find-one": find_one.pid}
-        comparisons = [
-            Comparison(
-                "deposits", "deposit.lua", write_url, insert.url, ("write-api", "baseline-insert")
-            ),
-            Comparison(
-                "reads", "read.lua", read_url, find_one.url, ("read-api", "baseline-find-one")
-            ),
-        ]
-        print(
-            f"wrk: {args.connections} connections over {args.accounts} accounts, "
-            f"{args.warmup:.0f} s warm-up + {args.seconds:.0f} s measured per run; "
-            f"baselines: {processes} uvicorn process(es) each"
-        )
-        ratios: dict[str, list[float]] = {c.name: [] for c in comparisons}
-        for round_number in range(1, args.rounds + 1):
-            print(f"round {round_number}")
-            for comparison in comparisons:
-                print(f"  {comparison.name}: {comparison.ours} vs {comparison.baseline}")
-                ours, base = measure(comparison, customers, args, pids)
-                ratios[comparison.name].append(ours.per_second / base.per_second)
-                print(f"    ratio {ratios[comparison.name][-1]:.2f}")
-        for name, values in ratios.items():
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as temporary:
+        workdir = Path(temporary)
+        with systems(instances, gateway, args.running_stack, workdir) as running:
+            customers = seed(running.write.url, running.read.url, args.accounts, workdir)
+            comparisons = [
+                Comparison("deposits", "deposit.lua", running.write, running.insert),
+                Comparison("reads", "read.lua", running.read, running.find_one),
+            ]
+            entry = "through a gateway each (HTTPS)" if gateway else "direct (HTTP)"
             print(
-                f"{name}: ours / baseline {min(values):.2f}-{max(values):.2f} over "
-                f"{len(values)} round(s); goal >= {GOALS[name]}"
+                f"wrk: {args.connections} connections over {args.accounts} accounts, "
+                f"{args.warmup:.0f} s warm-up + {args.seconds:.0f} s measured per run; "
+                f"{instances} instance(s) of each API and of each baseline, {entry}"
             )
+            ratios: dict[str, list[float]] = {c.name: [] for c in comparisons}
+            for round_number in range(1, args.rounds + 1):
+                print(f"round {round_number}")
+                for comparison in comparisons:
+                    print(
+                        f"  {comparison.name}: {comparison.ours.url} vs {comparison.baseline.url}"
+                    )
+                    ours, base = measure(comparison, customers, args, running.pids)
+                    ratios[comparison.name].append(ours.per_second / base.per_second)
+                    print(f"    ratio {ratios[comparison.name][-1]:.2f}")
+            for name, values in ratios.items():
+                print(
+                    f"{name}: ours / baseline {min(values):.2f}-{max(values):.2f} over "
+                    f"{len(values)} round(s); goal >= {GOALS[name]}"
+                )
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 server), on the same servers as Ledgerline, under uvicorn with the options ``ledgerline serve``
 uses.
 
-    python bench/http/baselines.py insert|find-one --port PORT [--processes N]
+    python bench/http/baselines.py insert|find-one --port PORT
 
 Settings come from the ``LEDGERLINE_*`` environment like every Ledgerline process's. The routes
 take the same paths and bodies as the APIs, so one wrk script drives both; they check no token
@@ -103,12 +103,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("which", choices=sorted(FACTORIES))
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--processes", type=int, default=1)
     args = parser.parse_args()
     uvicorn.run(
         f"baselines:{FACTORIES[args.which]}",  # this directory is on sys.path
         factory=True,
-        workers=args.processes,
         host=Settings().bind_host,
         port=args.port,
         # As infra/cli/serve.py runs the APIs.

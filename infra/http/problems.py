@@ -292,6 +292,6 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(store_errors.StoreUnavailable, _store_unavailable)
     app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(LoginLocked, _login_locked)
-    # Starlette runs the Exception handler outside user middleware; RequestContextMiddleware
+    # Starlette runs the Exception handler outside user middleware; EdgeMiddleware
     # catches first (so the 500 still carries the correlation id) and this stays as a backstop.
     app.add_exception_handler(Exception, _unexpected)

@@ -1,5 +1,6 @@
-"""HTTP hardening shared by both APIs: security headers on every response, CORS only when
-configured, and no interactive docs in production.
+"""HTTP hardening shared by both APIs: the security headers every response carries (added by
+``infra.http.middleware.EdgeMiddleware``), CORS only when configured, and no interactive docs
+in production.
 
 API responses get the strictest policy (they are JSON, never rendered): no sniffing, no
 framing, no referrer, no caching of financial data, a CSP that allows nothing. The Swagger and
@@ -13,7 +14,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infra.settings import Settings
 
@@ -41,41 +41,24 @@ def docs_settings(settings: Settings) -> dict[str, Any]:
     return {}
 
 
-class SecurityHeadersMiddleware:
-    """Pure ASGI: adds the headers to every HTTP response, errors included."""
-
-    def __init__(self, app: ASGIApp, *, strict_transport: bool) -> None:
-        self.app = app
-        self.strict_transport = strict_transport
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        is_docs = str(scope.get("path", "")).startswith(_DOCS_PATHS)
-        extra = [
-            *_COMMON,
-            (b"content-security-policy", _DOCS_CSP if is_docs else _API_CSP),
-        ]
-        if not is_docs:
-            extra.append((b"cache-control", b"no-store"))
-        if self.strict_transport:
-            extra.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [
-                    *message.get("headers", []),
-                    *((name, value) for name, value in extra if name not in present),
-                ]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def is_docs_path(path: str) -> bool:
+    """The interactive docs' pages, which get their own CSP."""
+    return path.startswith(_DOCS_PATHS)
 
 
-def install_http_security(app: FastAPI, settings: Settings) -> None:
-    """Security headers always; CORS only for the configured origins (none by default)."""
+def security_headers(*, docs: bool, strict_transport: bool) -> list[tuple[bytes, bytes]]:
+    """The headers for API responses (or the docs' pages), as ASGI header pairs; a response
+    that sets one of them itself keeps its own."""
+    headers = [*_COMMON, (b"content-security-policy", _DOCS_CSP if docs else _API_CSP)]
+    if not docs:
+        headers.append((b"cache-control", b"no-store"))
+    if strict_transport:
+        headers.append((b"strict-transport-security", b"max-age=63072000; includeSubDomains"))
+    return headers
+
+
+def install_cors(app: FastAPI, settings: Settings) -> None:
+    """CORS only for the configured origins (none by default)."""
     if settings.cors_allow_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -90,4 +73,3 @@ def install_http_security(app: FastAPI, settings: Settings) -> None:
             ],
             expose_headers=["ETag", "X-Correlation-ID", "Idempotent-Replayed", "Retry-After"],
         )
-    app.add_middleware(SecurityHeadersMiddleware, strict_transport=settings.env == "production")

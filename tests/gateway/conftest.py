@@ -30,13 +30,12 @@ from infra.servers import (
     free_port,
     free_ports,
 )
-from infra.servers.process import port_in_use
-from infra.settings import API_INSTANCE_PORT_STRIDE, Settings
+from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
 from tests.credentials import PASSWORD
 from tests.polling import wait_for
-from tests.server_fixtures import fresh_database, temporary_root
+from tests.server_fixtures import fresh_database, instance_base_ports, temporary_root
 
 INSTANCES = 2
 PROCESSES = ("write-api", "write-api-2", "read-api", "read-api-2", "relay", "projector-mongo")
@@ -100,26 +99,6 @@ def sign_up(client: httpx.Client, **headers: str) -> tuple[str, str]:
     return str(response.json()["id"]), email
 
 
-def instance_base_ports() -> tuple[int, int]:
-    """A write API and a query API base port whose instance series (port + 2i) are free."""
-
-    def series_free(base: int) -> bool:
-        return all(
-            not port_in_use(base + API_INSTANCE_PORT_STRIDE * i) for i in range(1, INSTANCES)
-        )
-
-    def candidate() -> tuple[int, int] | None:
-        write, read = free_ports(2)
-        clash = {write + API_INSTANCE_PORT_STRIDE * i for i in range(INSTANCES)} & {
-            read + API_INSTANCE_PORT_STRIDE * i for i in range(INSTANCES)
-        }
-        if clash or not (series_free(write) and series_free(read)):
-            return None
-        return write, read
-
-    return wait_for(candidate, 10, interval=0, what="free instance ports")
-
-
 @pytest.fixture(scope="package")
 def gateway(
     postgres_server: PostgresServer,
@@ -129,7 +108,7 @@ def gateway(
     redis_server: RedisServer,
 ) -> Iterator[Gateway]:
     name = f"gw{uuid.uuid4().hex[:8]}"
-    write_port, read_port = instance_base_ports()
+    write_port, read_port = instance_base_ports(INSTANCES)
     gateway_port, gateway_http_port = free_ports(2)
     with temporary_root() as root, fresh_database(postgres_server) as database_url:
         settings = Settings(

@@ -16,11 +16,7 @@ from commands import errors as command_errors
 from domain import errors as domain_errors
 from infra.http.auth import CurrentPrincipal, OptionalPrincipal
 from infra.http.metrics import HttpMetrics
-from infra.http.middleware import (
-    BodyLimitMiddleware,
-    RequestContextMiddleware,
-    correlation_id,
-)
+from infra.http.middleware import correlation_id, install_http_edge
 from infra.http.operations import build_operations_router
 from infra.http.problems import install_problem_handlers
 from infra.settings import Settings
@@ -54,8 +50,7 @@ def build_tiny_app(settings: Settings, *, ready: bool = True, async_check: bool 
     app.state.settings = settings
     app.state.metrics = HttpMetrics()
     install_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    install_http_edge(app, settings, app.state.metrics)
 
     @app.post("/items")
     def create_item(item: Item) -> Item:

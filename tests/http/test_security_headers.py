@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from infra.http.security import docs_settings, install_http_security
+from infra.http.middleware import install_http_edge
+from infra.http.security import docs_settings
 from infra.settings import Settings
 
 
@@ -18,7 +19,7 @@ def _app(settings: Settings) -> FastAPI:
     def thing() -> dict[str, str]:
         return {"ok": "yes"}
 
-    install_http_security(app, settings)
+    install_http_edge(app, settings)
     return app
 
 

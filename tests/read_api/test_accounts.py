@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from read_api.cursors import encode_cursor
 from tests.read_api.conftest import Caller, ReadModels, assert_problem, fields, walk_pages
+from tests.thread_handoffs import record_thread_handoffs
 
 
 def test_a_customer_reads_their_own_account(
@@ -165,3 +166,14 @@ def test_an_invalid_cursor_is_422_naming_it(
         f"/v1/accounts/{account['id']}/entries", params={"cursor": cursor}, headers=caller.of(ada)
     )
     assert fields(assert_problem(response, 422, "validation-error")) == ["cursor"]
+
+
+def test_an_account_read_hands_no_work_to_a_worker_thread(
+    client: TestClient, models: ReadModels, caller: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = models.user()
+    account = models.account(ada, "EUR", version=3)
+    handoffs = record_thread_handoffs(monkeypatch)
+    response = client.get(f"/v1/accounts/{account['id']}?min_version=3", headers=caller.of(ada))
+    assert response.status_code == 200
+    assert handoffs == []

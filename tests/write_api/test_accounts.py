@@ -7,6 +7,7 @@ from uuid import UUID
 
 import pytest
 
+from tests.thread_handoffs import record_thread_handoffs
 from tests.write_api.conftest import Api, assert_problem, fields
 
 
@@ -217,3 +218,14 @@ def test_a_reason_must_be_a_short_string(api: Api) -> None:
     account = api.open_account(ada)
     response = api.post(f"/v1/accounts/{account}/freeze", operator, {"reason": "x" * 201})
     assert fields(assert_problem(response, 422)) == ["reason"]
+
+
+def test_a_deposit_hands_only_the_command_to_a_worker_thread(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada = api.sign_up()
+    account = api.open_account(ada)
+    handoffs = record_thread_handoffs(monkeypatch)
+    response = api.post(f"/v1/accounts/{account}/deposits", ada, {"amount": 100, "reference": "x"})
+    assert response.status_code == 200
+    assert handoffs == ["CommandBus.execute"]
