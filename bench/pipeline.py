@@ -29,7 +29,7 @@ from infra.devstack import throwaway_stack
 from infra.http.auth import mint_token
 from infra.servers import free_port
 from infra.settings import Settings
-from infra.supervisor import Supervisor
+from infra.supervisor import Supervisor, process_specs
 from projections.topics import ensure_topics
 
 PASSWORD = "a quiet lighthouse keeper"
@@ -104,13 +104,23 @@ def main() -> None:
     parser.add_argument(
         "--warmup", type=float, default=15.0, help="seconds of unrecorded load first (JIT, caches)"
     )
+    parser.add_argument(
+        "--without",
+        default="",
+        help="processes not to run (comma list, e.g. notifier): what they cost the others",
+    )
     args = parser.parse_args()
+    without = {name for name in args.without.split(",") if name}
 
     with throwaway_stack() as stack:
         settings = processes_settings(stack.settings)
         migrate(settings.database_url)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 6})
-        supervisor = Supervisor(settings, os.environ | settings.process_environment())
+        supervisor = Supervisor(
+            settings,
+            os.environ | settings.process_environment(),
+            only=[spec.name for spec in process_specs(settings) if spec.name not in without],
+        )
         try:
             supervisor.start_all()
             processes = {c.spec.name: c.process.pid for c in supervisor.children if c.process}
