@@ -8,6 +8,7 @@ signals have a polling fallback), so a slow Redis must cost a request little, an
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 import redis.asyncio
@@ -48,26 +49,25 @@ class RedisNames:
         return f"{self.prefix}:versions:{read_model}"
 
 
+def _options(subscriber: bool) -> dict[str, Any]:
+    """What both kinds of client share: short timeouts, and a subscriber that pings."""
+    return {
+        "socket_connect_timeout": CONNECT_TIMEOUT_S,
+        "socket_timeout": None if subscriber else COMMAND_TIMEOUT_S,
+        "health_check_interval": SUBSCRIBER_HEALTH_CHECK_S if subscriber else 0,
+    }
+
+
 def sync_client(url: str, *, subscriber: bool = False) -> redis.Redis:
     """A blocking client (the relay, the projectors, the write API's publisher thread)."""
-    return redis.Redis.from_url(
-        url,
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
-        socket_timeout=None if subscriber else COMMAND_TIMEOUT_S,
-        health_check_interval=SUBSCRIBER_HEALTH_CHECK_S if subscriber else 0,
-        # redis-py retries three times with backoff of up to seconds by default; every caller
-        # here has its own answer to a failure (fail open, poll), and must hear of it at once.
-        retry=Retry(NoBackoff(), 0),
-    )
+    # redis-py retries three times with backoff of up to seconds by default; every caller
+    # here has its own answer to a failure (fail open, poll), and must hear of it at once.
+    return redis.Redis.from_url(url, retry=Retry(NoBackoff(), 0), **_options(subscriber))
 
 
 def async_client(url: str, *, subscriber: bool = False) -> redis.asyncio.Redis:
     """An asyncio client (the APIs' rate limiter, the query API's version subscriber)."""
     client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(
-        url,
-        socket_connect_timeout=CONNECT_TIMEOUT_S,
-        socket_timeout=None if subscriber else COMMAND_TIMEOUT_S,
-        health_check_interval=SUBSCRIBER_HEALTH_CHECK_S if subscriber else 0,
-        retry=redis.asyncio.retry.Retry(NoBackoff(), 0),
+        url, retry=redis.asyncio.retry.Retry(NoBackoff(), 0), **_options(subscriber)
     )
     return client
