@@ -124,7 +124,8 @@ class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
 
 
 class ProjectorRunner:
-    """Owns ``consumer`` (subscribes it, closes it) and drives ``projection`` into ``sink``."""
+    """Owns ``consumer`` (subscribes it when it runs, closes it) and drives ``projection`` into
+    ``sink``."""
 
     def __init__(
         self,
@@ -160,7 +161,6 @@ class ProjectorRunner:
         )
         self._closed = False
         self._log = log.bind(projector=projection.name, group_id=config.group_id)
-        consumer.subscribe([config.topic], listener=_Listener(self))
 
     @property
     def assignment(self) -> frozenset[TopicPartition]:
@@ -173,6 +173,10 @@ class ProjectorRunner:
         self._log.info("projector_started", topic=self._config.topic)
         last_progress = time.monotonic()
         try:
+            try:
+                self._subscribe(stop)
+            except Stopped:
+                return
             while not stop.is_set():
                 try:
                     # kafka-python raises from poll when no broker answers (it did when the
@@ -192,6 +196,19 @@ class ProjectorRunner:
         finally:
             self.close()
             self._log.info("projector_stopped", **vars(self.stats))
+
+    def _subscribe(self, stop: threading.Event) -> None:
+        """Join the group once this client knows the topic's partitions: a member that joins
+        before its metadata lists a topic created moments ago is assigned nothing until the
+        next metadata refresh, minutes later (a rebuild's projector started right after
+        ``ensure_topics`` got no partitions that way)."""
+
+        def topic_known() -> None:
+            if not self._consumer.partitions_for_topic(self._config.topic):
+                raise KafkaError(f"no metadata for topic {self._config.topic} yet")
+
+        self._retrying(stop, "topic_metadata", topic_known)
+        self._consumer.subscribe([self._config.topic], listener=_Listener(self))
 
     def _poll(self) -> Batch:
         batch: Batch = self._consumer.poll(

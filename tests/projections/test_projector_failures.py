@@ -150,6 +150,9 @@ class UnreachableBrokerConsumer:
     def __init__(self, stop: threading.Event, failures: int) -> None:
         self.stop, self.failures, self.polls = stop, failures, 0
 
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return {0}
+
     def subscribe(self, topics: list[str], listener: object) -> None:
         pass
 
