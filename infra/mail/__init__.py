@@ -2,7 +2,14 @@
 over SMTP (``mailer``). The notifier decides what to send and when; this package only says how.
 """
 
-from infra.mail.mailer import Mailer, MailError, MailRejected, MailUnavailable, OutgoingMail
+from infra.mail.mailer import (
+    Mailer,
+    MailError,
+    MailRejected,
+    MailSession,
+    MailUnavailable,
+    OutgoingMail,
+)
 from infra.mail.templates import (
     DEFAULT_LANGUAGE,
     KINDS,
@@ -24,6 +31,7 @@ __all__ = [
     "MailError",
     "MailKind",
     "MailRejected",
+    "MailSession",
     "MailUnavailable",
     "Mailer",
     "OutgoingMail",

@@ -8,8 +8,9 @@ fail into the two answers a caller can act on.
 - ``MailRejected``: this message will never be accepted (a permanent 5xx answer to its recipient
   or its content, or a recipient address that cannot be sent to). Retrying is pointless.
 
-One connection per message: the notifier sends from a worker thread at a modest rate, and a
-fresh connection cannot be left half-broken by the previous message.
+A ``MailSession`` sends several messages on one connection (the notifier sends each batch it
+claims that way: connecting, EHLO and TLS cost more than a short message); any failure closes
+it, so a message never inherits a connection left half-broken by the previous one.
 
 The caller gives each message a Message-ID (``Mailer.message_id_for(key)``) so that a message
 sent again after an ambiguous failure (the connection dropped after DATA) is recognisably the
@@ -23,7 +24,8 @@ import re
 import smtplib
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
 from email.headerregistry import Address
@@ -103,44 +105,29 @@ class Mailer:
         return f"<{key}@{self.domain}>"
 
     def send(self, mail: OutgoingMail) -> None:
-        """Send ``mail``; MailUnavailable or MailRejected (see the module docstring) if not.
-        ValueError if it cannot be composed at all (a Message-ID not made by
-        ``message_id_for``, a line break in an extra header): a bug, not a delivery problem."""
-        recipient = _recipient(mail.to)
-        message = self._compose(mail, recipient)
-        began = time.monotonic()
+        """Send ``mail`` on a connection of its own; see ``MailSession.send``."""
+        with self.session() as session:
+            session.send(mail)
+
+    @contextmanager
+    def session(self) -> Iterator[MailSession]:
+        """A session for sending several messages on one connection, closed on exit."""
+        session = MailSession(self)
         try:
-            smtp = self._connect()
-            try:
-                if self._login is not None:
-                    smtp.login(*self._login)
-                smtp.send_message(message, from_addr=self._envelope_from, to_addrs=[recipient])
-            finally:
-                _hang_up(smtp)
-        except smtplib.SMTPRecipientsRefused as exc:
-            # One recipient, so one answer: 4xx is "not now" (greylisting, a full mailbox).
-            code, answer = next(iter(exc.recipients.values()))
-            raise _by_code("recipient refused", code, answer) from None
-        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-            permanent = isinstance(exc, smtplib.SMTPDataError)  # the sender is our setting
-            raise _by_code("message refused", exc.smtp_code, exc.smtp_error, permanent) from None
-        except smtplib.SMTPAuthenticationError as exc:
-            raise MailUnavailable(_reason("login refused", exc.smtp_error), exc.smtp_code) from None
-        except smtplib.SMTPNotSupportedError as exc:
-            if "SMTPUTF8" in str(exc):
-                raise MailRejected("the recipient address needs SMTPUTF8, not offered") from None
-            raise MailUnavailable(str(exc)) from None  # no STARTTLS, or no AUTH, offered
-        except smtplib.SMTPResponseException as exc:
-            raise MailUnavailable(_reason("server error", exc.smtp_error), exc.smtp_code) from None
-        except (smtplib.SMTPException, OSError) as exc:
-            # Refused or dropped connections, timeouts, TLS failures (ssl.SSLError is an
-            # OSError), a server that closed on us.
-            raise MailUnavailable(f"{type(exc).__name__}: {_masked(str(exc))}") from None
-        log.debug(
-            "mail_sent",
-            message_id=mail.message_id,
-            seconds=round(time.monotonic() - began, 3),
-        )
+            yield session
+        finally:
+            session.close()
+
+    def _open(self) -> smtplib.SMTP:
+        """A connection ready to take messages (connected, TLS as configured, logged in)."""
+        smtp = self._connect()
+        try:
+            if self._login is not None:
+                smtp.login(*self._login)
+        except BaseException:
+            _hang_up(smtp)
+            raise
+        return smtp
 
     def _connect(self) -> smtplib.SMTP:
         # EHLO names the sending domain: smtplib's default asks DNS for this host's FQDN, which
@@ -186,6 +173,67 @@ class Mailer:
         message.set_content(mail.text)
         message.add_alternative(mail.html, subtype="html")
         return message
+
+
+class MailSession:
+    """Messages sent one after another on one SMTP connection, opened on the first send.
+
+    Any failure closes the connection, so the next message starts on a fresh one: a refusal or
+    a dropped line can never leave a half-finished transaction for the next message to inherit.
+    """
+
+    def __init__(self, mailer: Mailer) -> None:
+        self._mailer = mailer
+        self._smtp: smtplib.SMTP | None = None
+
+    def send(self, mail: OutgoingMail) -> None:
+        """Send ``mail``; MailUnavailable or MailRejected (see the module docstring) if not.
+        ValueError if it cannot be composed at all (a Message-ID not made by
+        ``message_id_for``, a line break in an extra header): a bug, not a delivery problem."""
+        recipient = _recipient(mail.to)
+        message = self._mailer._compose(mail, recipient)
+        began = time.monotonic()
+        try:
+            self._transmit(message, recipient)
+        except BaseException:
+            self.close()
+            raise
+        log.debug(
+            "mail_sent",
+            message_id=mail.message_id,
+            seconds=round(time.monotonic() - began, 3),
+        )
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            _hang_up(self._smtp)
+            self._smtp = None
+
+    def _transmit(self, message: EmailMessage, recipient: str) -> None:
+        mailer = self._mailer
+        try:
+            if self._smtp is None:
+                self._smtp = mailer._open()
+            self._smtp.send_message(message, from_addr=mailer._envelope_from, to_addrs=[recipient])
+        except smtplib.SMTPRecipientsRefused as exc:
+            # One recipient, so one answer: 4xx is "not now" (greylisting, a full mailbox).
+            code, answer = next(iter(exc.recipients.values()))
+            raise _by_code("recipient refused", code, answer) from None
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            permanent = isinstance(exc, smtplib.SMTPDataError)  # the sender is our setting
+            raise _by_code("message refused", exc.smtp_code, exc.smtp_error, permanent) from None
+        except smtplib.SMTPAuthenticationError as exc:
+            raise MailUnavailable(_reason("login refused", exc.smtp_error), exc.smtp_code) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            if "SMTPUTF8" in str(exc):
+                raise MailRejected("the recipient address needs SMTPUTF8, not offered") from None
+            raise MailUnavailable(str(exc)) from None  # no STARTTLS, or no AUTH, offered
+        except smtplib.SMTPResponseException as exc:
+            raise MailUnavailable(_reason("server error", exc.smtp_error), exc.smtp_code) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            # Refused or dropped connections, timeouts, TLS failures (ssl.SSLError is an
+            # OSError), a server that closed on us.
+            raise MailUnavailable(f"{type(exc).__name__}: {_masked(str(exc))}") from None
 
 
 def _one_line(text: str) -> str:

@@ -27,7 +27,7 @@ from prometheus_client import Counter
 from domain.preferences import SECURITY_EMAIL_KINDS
 from event_store.errors import StoreUnavailable
 from event_store.store import EventStore
-from infra.mail import Mailer, MailRejected, MailUnavailable, OutgoingMail, render
+from infra.mail import Mailer, MailRejected, MailSession, MailUnavailable, OutgoingMail, render
 from projections.notifier.links import MailLinks
 from projections.notifier.mail_outbox import ClaimedMail, MailOutbox
 
@@ -114,11 +114,13 @@ class MailSender:
     def run_once(self) -> int:
         """Handle the mails due now; how many were handled."""
         claimed = self._outbox.claim_due(self._clock(), limit=self._batch, lease=self._lease)
-        for mail in claimed:
-            self._handle(mail)
+        if claimed:
+            with self._mailer.session() as session:
+                for mail in claimed:
+                    self._handle(mail, session)
         return len(claimed)
 
-    def _handle(self, mail: ClaimedMail) -> None:
+    def _handle(self, mail: ClaimedMail, session: MailSession) -> None:
         now = self._clock()
         user_events = self._store.read_stream(mail.user_id)
         recipient = recipient_of(user_events)
@@ -144,7 +146,7 @@ class MailSender:
             message_id=self._mailer.message_id_for(mail.id),
         )
         try:
-            self._mailer.send(outgoing)
+            session.send(outgoing)
         except MailUnavailable as error:
             MAILS.labels(outcome="retry").inc()
             log.warning("mail not sent; will retry", mail=mail.id, reason=str(error))

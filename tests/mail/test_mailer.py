@@ -3,6 +3,7 @@ again later" (MailUnavailable) or "never" (MailRejected)."""
 
 from __future__ import annotations
 
+import smtplib
 import socket
 from email import message_from_bytes, policy
 
@@ -44,6 +45,55 @@ def test_a_sent_mail_arrives_with_its_subject_both_parts_and_its_message_id(
         "text/plain",
         "text/html",
     ]
+
+
+def counting_connections(mailer: Mailer, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one each time ``mailer`` opens an SMTP connection (the real one)."""
+    opened: list[int] = []
+    real_open = mailer._open
+
+    def open_and_count() -> smtplib.SMTP:
+        opened.append(1)
+        return real_open()
+
+    monkeypatch.setattr(mailer, "_open", open_and_count)
+    return opened
+
+
+def test_a_session_sends_several_mails_on_one_connection(
+    mailpit_server: MailpitServer, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailer = mailer_for(mailpit_server)
+    opened = counting_connections(mailer, monkeypatch)
+    recipients = [unique_recipient() for _ in range(3)]
+
+    with mailer.session() as session:
+        for to in recipients:
+            session.send(sample_mail(mailer, to))
+
+    assert len(opened) == 1
+    for to in recipients:
+        assert mailbox.wait_for_message(to=to).to == (to,)
+
+
+def test_a_refusal_in_a_session_closes_its_connection_and_the_next_mail_gets_a_fresh_one(
+    chaos: Chaos, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailer = mailer_for(chaos.server)
+    opened = counting_connections(mailer, monkeypatch)
+    refused, accepted = unique_recipient(), unique_recipient()
+
+    with mailer.session() as session:
+        chaos.set(Recipient=550)
+        with pytest.raises(MailRejected):
+            session.send(sample_mail(mailer, refused))
+        chaos.set()
+        session.send(sample_mail(mailer, accepted))
+
+    assert len(opened) == 2
+    with Mailbox(chaos.server.url) as box:
+        assert box.wait_for_message(to=accepted).to == (accepted,)
+        assert box.messages_to(refused) == []
 
 
 def test_portuguese_text_and_names_arrive_intact(
