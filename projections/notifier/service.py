@@ -28,7 +28,7 @@ from infra.bootstrap import build_email_tokens, build_key_store
 from infra.mail import Mailer
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.settings import Settings
-from projections.consumer import consumer_config
+from projections.consumer import NOTIFIER_FETCH, consumer_config
 from projections.notifier.deliveries import DeliveryStore
 from projections.notifier.dispatcher import Dispatcher, DispatcherConfig
 from projections.notifier.endpoints import endpoint_store
@@ -146,7 +146,9 @@ class Notifier:
         """Intake on this thread, dispatcher (and mailer) on their own, until ``stop``."""
         consumer = KafkaConsumer(
             **consumer_config(
-                self.settings.kafka_bootstrap_servers, notifier_group_id(self.settings)
+                self.settings.kafka_bootstrap_servers,
+                notifier_group_id(self.settings),
+                **NOTIFIER_FETCH,
             )
         )
         workers = [
