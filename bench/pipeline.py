@@ -8,18 +8,27 @@ Redis) and every Ledgerline process as separate OS processes, exactly as `ledger
 does, on free ports. The visibility check is a GET with ``min_version``: the query API waits for
 the MongoDB projector's version signal (Redis), re-checking every 250 ms without one. Each rate
 prints its percentiles beside the goal, and the CPU seconds every process used meanwhile.
+
+This script seeds the accounts (users, tokens, accounts, a first deposit) over HTTP; the load
+itself comes from pipeline_driver/ here, a small Go program (standard library only: keep-alive
+connections, up to 32 commands in flight, command i sent at start + i/rate), because a Python
+load generator took a fifth of one of the machine's two cores at 100 commands/s from the system
+it measures. The first run builds it with Go into ``~/.cache/ledgerline`` (go_build.py here);
+later runs reuse the binary until its sources change. The driver reads the load and the
+accounts as JSON on stdin and answers with the latencies, errors and its own CPU time on
+stdout; it shows in the CPU line as the "load generator".
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import random
 import statistics
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from uuid import UUID
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import psutil
@@ -32,21 +41,23 @@ from infra.settings import Settings
 from infra.supervisor import Supervisor, process_specs
 from projections.topics import ensure_topics
 
+# A script run as `python bench/pipeline.py` has bench/, not the repository, on its path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.go_build import GoBuildError, build_go_program
+
+DRIVER_SOURCE = Path(__file__).resolve().parent / "pipeline_driver"
 PASSWORD = "a quiet lighthouse keeper"
 # Issue 13's goals on the 2-core machine with the whole stack running.
 GOALS = {100: "p50 <= 20 ms, p99 <= 100 ms", 300: "p99 <= 250 ms"}
 
 
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
-    """User + system CPU time of each process and its children (servers fork helpers); the
-    load generator counts alone, since every other process is its child."""
+    """User + system CPU time of each process and its children (servers fork helpers)."""
     totals = {}
     for name, pid in pids.items():
         try:
             process = psutil.Process(pid)
-            members = [process]
-            if pid != os.getpid():
-                members += process.children(recursive=True)
+            members = [process, *process.children(recursive=True)]
             totals[name] = sum(sum(p.cpu_times()[:2]) for p in members)
         except psutil.NoSuchProcess:
             totals[name] = 0.0
@@ -111,6 +122,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     without = {name for name in args.without.split(",") if name}
+    try:
+        driver = build_go_program(DRIVER_SOURCE, "pipeline_driver")
+    except GoBuildError as error:
+        sys.exit(f"bench/pipeline.py: {error}")
 
     with throwaway_stack() as stack:
         settings = processes_settings(stack.settings)
@@ -125,18 +140,22 @@ def main() -> None:
             supervisor.start_all()
             processes = {c.spec.name: c.process.pid for c in supervisor.children if c.process}
             processes |= {name: pid for name, s in stack.servers.items() if (pid := s.pid())}
-            processes["load generator"] = os.getpid()
             accounts = seed_accounts(settings, args.accounts)
             rates = [float(rate) for rate in args.rates.split(",")]
-            drive(settings, accounts, rates[0], args.warmup)
+            drive(driver, settings, accounts, rates[0], args.warmup)
             for rate in rates:
                 before, woken_before = cpu_seconds(processes), wakeups(settings)
-                report(*drive(settings, accounts, rate, args.seconds), rate, args.seconds)
+                run = drive(driver, settings, accounts, rate, args.seconds)
                 after, woken_after = cpu_seconds(processes), wakeups(settings)
-                usage = sorted(((after[n] - before[n], n) for n in before), reverse=True)
+                report(run, rate, args.seconds)
+                used = {name: after[name] - before[name] for name in before}
+                used["load generator"] = run.cpu_seconds
                 print(
                     "CPU seconds during the run (2 cores = 2 CPU-s per second): "
-                    + ", ".join(f"{name} {seconds:.1f}" for seconds, name in usage)
+                    + ", ".join(
+                        f"{name} {seconds:.1f}"
+                        for name, seconds in sorted(used.items(), key=lambda item: -item[1])
+                    )
                 )
                 print(
                     "how waits ended: "
@@ -149,7 +168,7 @@ def main() -> None:
             supervisor.stop_all()
 
 
-Accounts = list[tuple[UUID, dict[str, str]]]
+Accounts = list[tuple[str, str]]  # account id, its owner's Authorization header
 
 
 def seed_accounts(settings: Settings, account_count: int) -> Accounts:
@@ -168,60 +187,59 @@ def seed_accounts(settings: Settings, account_count: int) -> Accounts:
             json={"amount": 10**9, "reference": "seed"},
             headers=auth,
         )
-        accounts.append((account, auth))
+        accounts.append((account, auth["Authorization"]))
     return accounts
 
 
-def drive(
-    settings: Settings, accounts: Accounts, rate: float, seconds: float
-) -> tuple[list[float], list[str], float]:
-    """Commands at ``rate`` for ``seconds``; returns latencies (ms), errors and elapsed time."""
-    write = httpx.Client(base_url=f"http://127.0.0.1:{settings.write_api_port}", timeout=10)
-    read = httpx.Client(base_url=f"http://127.0.0.1:{settings.read_api_port}", timeout=10)
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
+@dataclass(frozen=True)
+class Run:
+    """What the driver measured: latencies of the commands that became visible (ms), one
+    error per other command ("write 409", "read 504", "write transport: ..."), the time the
+    commands took, and the driver's own CPU time."""
 
-    def one_command() -> None:
-        account, auth = random.choice(accounts)
-        kind = "deposits" if random.random() < 0.7 else "withdrawals"
-        response = write.post(
-            f"/v1/accounts/{account}/{kind}",
-            json={"amount": random.randint(1, 5000), "reference": "bench"},
-            headers=auth,
-        )
-        written = time.perf_counter()
-        if response.status_code != 200:
-            with lock:
-                errors.append(f"write {response.status_code}")
-            return
-        version = response.json()["version"]
-        seen = read.get(f"/v1/accounts/{account}", params={"min_version": version}, headers=auth)
-        visible = time.perf_counter()
-        with lock:
-            if seen.status_code == 200:
-                latencies.append((visible - written) * 1000)
-            else:
-                errors.append(f"read {seen.status_code}")
+    latencies: list[float]
+    errors: list[str]
+    elapsed: float
+    cpu_seconds: float
 
+
+def drive(driver: Path, settings: Settings, accounts: Accounts, rate: float, seconds: float) -> Run:
+    """Commands at ``rate`` for ``seconds`` from the Go driver: 70 % deposits, 30 % withdrawals,
+    amounts 1..5000, to accounts picked at random."""
+    spec = {
+        "write_url": f"http://127.0.0.1:{settings.write_api_port}",
+        "read_url": f"http://127.0.0.1:{settings.read_api_port}",
+        "rate": rate,
+        "seconds": seconds,
+        "concurrency": 32,
+        "deposit_share": 0.7,
+        "max_amount": 5000,
+        "timeout_s": 10,
+        "accounts": [{"id": account, "authorization": auth} for account, auth in accounts],
+    }
+    # No timeout here: every request of the driver's has one, so the driver always ends. Its
+    # CPU time comes in its answer: psutil cannot read a process that has exited, and this
+    # process's RUSAGE_CHILDREN would also count any supervised process reaped meanwhile.
+    completed = subprocess.run(
+        [str(driver)], input=json.dumps(spec), capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        raise RuntimeError(f"the pipeline driver failed: {completed.stderr.strip()}")
+    result = json.loads(completed.stdout)
+    return Run(
+        latencies=result["latencies_ms"],
+        errors=result["errors"],
+        elapsed=result["elapsed_s"],
+        cpu_seconds=result["cpu_s"],
+    )
+
+
+def report(run: Run, rate: float, seconds: float) -> None:
     total = int(rate * seconds)
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=32) as pool:
-        for i in range(total):
-            delay = started + i / rate - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)  # pacing the load generator, not synchronisation
-            pool.submit(one_command)
-    return latencies, errors, time.perf_counter() - started
-
-
-def report(
-    latencies: list[float], errors: list[str], elapsed: float, rate: float, seconds: float
-) -> None:
-    total = int(rate * seconds)
+    latencies = run.latencies
     print(
-        f"commands: {total} at {rate:.0f}/s for {seconds:.0f} s (took {elapsed:.1f} s), "
-        f"errors: {len(errors)} {sorted(set(errors))}"
+        f"commands: {total} at {rate:.0f}/s for {seconds:.0f} s (took {run.elapsed:.1f} s), "
+        f"errors: {len(run.errors)} {sorted(set(run.errors))}"
     )
     if latencies:
         print(

@@ -1,0 +1,3 @@
+module ledgerline/bench/pipeline_driver
+
+go 1.22
