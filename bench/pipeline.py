@@ -11,7 +11,7 @@ prints its percentiles beside the goal, and the CPU seconds every process used m
 
 This script seeds the accounts (users, tokens, accounts, a first deposit) over HTTP; the load
 itself comes from pipeline_driver/ here, a small Go program (standard library only: keep-alive
-connections, up to 32 commands in flight, command i sent at start + i/rate), because a Python
+connections, command i sent at start + i/rate whatever is still in flight, up to 256), because a Python
 load generator took a fifth of one of the machine's two cores at 100 commands/s from the system
 it measures. The first run builds it with Go into ``~/.cache/ledgerline`` (go_build.py here);
 later runs reuse the binary until its sources change. The driver reads the load and the
@@ -211,7 +211,9 @@ def drive(driver: Path, settings: Settings, accounts: Accounts, rate: float, sec
         "read_url": f"http://127.0.0.1:{settings.read_api_port}",
         "rate": rate,
         "seconds": seconds,
-        "concurrency": 32,
+        # Far above rate x latency: a slow system must not slow the load down (it would hide
+        # its own latency: coordinated omission).
+        "concurrency": 256,
         "deposit_share": 0.7,
         "max_amount": 5000,
         "timeout_s": 10,
