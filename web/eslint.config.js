@@ -24,8 +24,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ["scripts/**/*.mjs"],
-    ...tseslint.configs.disableTypeChecked,
+    files: ["eslint.config.js", "scripts/**/*.mjs"],
+    extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { ...globals.node } },
   },
 );
