@@ -17,9 +17,12 @@ export function minorUnitExponent(currency: string): number {
   return EXPONENTS[currency] ?? 2;
 }
 
+/** Minor units as a bigint. A number is taken as it is if it is an integer: past 2^53 the JSON
+ * parser may already have rounded it (a balance of more than 9 * 10^13 euros), which no
+ * arithmetic here can undo, and showing it beats refusing to show the page. */
 function toBigInt(amount: bigint | number | string): bigint {
   if (typeof amount === "bigint") return amount;
-  if (typeof amount === "number" && !Number.isSafeInteger(amount)) {
+  if (typeof amount === "number" && !Number.isInteger(amount)) {
     throw new RangeError(`not an integer number of minor units: ${amount}`);
   }
   if (typeof amount === "string" && !/^-?\d+$/.test(amount)) {
