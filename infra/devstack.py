@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 
 import structlog
 
+from infra import web_console
 from infra.servers import (
     ElasticsearchServer,
     GatewayGuard,
@@ -98,6 +99,7 @@ def build_gateway(settings: Settings, instances: int | None = None) -> NginxServ
         write_upstreams=[f"{LOCALHOST}:{port}" for port in write_ports],
         read_upstreams=[f"{LOCALHOST}:{port}" for port in read_ports],
         guard=GatewayGuard.from_settings(settings),
+        console_dir=settings.console_dir or web_console.build_dir(),
     )
 
 

@@ -109,6 +109,9 @@ class Settings(BaseSettings):
     # (which may legitimately take min_version_wait_s or command_retry_budget_s).
     gateway_client_timeout_s: int = Field(default=10, ge=1)
     gateway_upstream_timeout_s: int = Field(default=30, ge=1)
+    # The web console the gateway serves from "/": a production build (index.html, assets/).
+    # Unset: this checkout's web/dist, which `ledgerline dev run` builds first.
+    console_dir: Path | None = None
 
     # Metrics and health of the non-HTTP processes (0 = any free port)
     relay_metrics_port: int = 9101

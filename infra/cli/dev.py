@@ -1,8 +1,9 @@
 """`ledgerline dev run|up|down|status|fetch|ca`: the local servers (PostgreSQL, Kafka, the
 MongoDB-protocol server, Elasticsearch and Mailpit) and, with ``run``, every Ledgerline process on
-top of them, with the gateway in front; ``fetch`` downloads what the Maven-built servers need, and
-builds Mailpit with Go, ahead of their first start; ``ca`` makes the development CA the gateway's
-certificate comes from and says how to trust it.
+top of them, with the gateway in front (serving the web console, built first when its sources
+changed); ``fetch`` downloads what the Maven-built servers need, and builds Mailpit with Go,
+ahead of their first start; ``ca`` makes the development CA the gateway's certificate comes from
+and says how to trust it.
 
 Thin wrappers over ``infra.devstack`` and ``infra.supervisor``. Output is one line per server
 (name, address, log file); a server that cannot start is reported in one line on stderr with
@@ -89,6 +90,7 @@ def run(instances: InstancesOption = None) -> None:
     """Start the servers, every Ledgerline process and the gateway; Ctrl-C stops all of them."""
     from event_store.errors import StoreUnavailable
     from event_store.schema import migrate
+    from infra.cli.web import build_console_or_exit
     from infra.signals import stop_event_on_signals
     from infra.supervisor import Supervisor
     from projections.topics import ensure_topics
@@ -100,6 +102,8 @@ def run(instances: InstancesOption = None) -> None:
         )
     except ValueError as exc:
         _fail(str(exc))
+    if settings.console_dir is None:
+        build_console_or_exit()
     up(None)
     stop = stop_event_on_signals()
     supervisor.claim()

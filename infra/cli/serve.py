@@ -1,7 +1,8 @@
 """`ledgerline serve` commands: run the HTTP services under uvicorn.
 
-This is the only module that imports ``write_api`` and ``read_api``, and only inside the commands,
-so the rest of the CLI starts without loading the web stack.
+With ``infra.cli.web`` (which dumps their OpenAPI documents), the only module that imports
+``write_api`` and ``read_api``, and only inside the commands, so the rest of the CLI starts
+without loading the web stack.
 """
 
 from __future__ import annotations

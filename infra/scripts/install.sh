@@ -3,7 +3,9 @@
 # its dev tools, (if missing) a Java runtime and Maven, and from Maven Central the Kafka jars and
 # the Elasticsearch node (cached outside the clone; ~200 MB and ~20 s the first time), and it builds
 # Mailpit from the Go module proxy (needs Go 1.26; ~2.5 min the first time); NGINX (the gateway),
-# Redis and wrk (the HTTP benchmarks' load generator) come from Debian's packages. Idempotent.
+# Redis, wrk (the HTTP benchmarks' load generator) and Chromium (the web console's browser tests)
+# come from Debian's packages; the web console's npm packages from the lock file (needs Node 20
+# and npm; npm's cache beside the other downloads). Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -13,11 +15,11 @@ if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then
 fi
 
 missing=()
-for tool in nginx:nginx redis-server:redis-server wrk:wrk; do
+for tool in nginx:nginx redis-server:redis-server wrk:wrk chromium:chromium; do
     command -v "${tool%%:*}" >/dev/null || [ -x "/usr/sbin/${tool%%:*}" ] || missing+=("${tool#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
-    echo "installing ${missing[*]} (the gateway, Redis, the HTTP load generator)"
+    echo "installing ${missing[*]} (the gateway, Redis, the HTTP load generator, the browser)"
     apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
@@ -32,3 +34,13 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     touch "$stamp"
 fi
 .venv/bin/ledgerline dev fetch
+
+if ! command -v npm >/dev/null; then
+    echo "error: Node 20 (with npm) is needed for the web console (web/)" >&2
+    exit 1
+fi
+npm_stamp=web/node_modules/.ledgerline-installed
+if [ ! -f "$npm_stamp" ] || [ web/package-lock.json -nt "$npm_stamp" ]; then
+    (cd web && npm ci --cache "${XDG_CACHE_HOME:-$HOME/.cache}/ledgerline/npm" --no-audit --no-fund)
+    touch "$npm_stamp"
+fi

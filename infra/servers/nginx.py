@@ -9,13 +9,18 @@ own messages go to ``ROOT/logs/gateway.log``, one JSON line per request to
 
 Unlike the other servers it is not started by ``dev up``: it needs the API instances it routes
 to, so the supervisor starts it once they answer (``infra.supervisor``).
+
+It also serves the web console's build (``console_dir``). As root, NGINX's workers run as
+``nobody`` and must be able to read it: when a parent directory is closed to other users (a
+clone under root's home), a copy made at every start under ``/var/tmp/ledgerline/console/`` is
+served instead.
 """
 
 from __future__ import annotations
 
 import grp
+import hashlib
 import http.client
-import os
 import pwd
 import shutil
 import socket
@@ -23,10 +28,15 @@ import ssl
 from collections.abc import Sequence
 from pathlib import Path
 
+import structlog
+
 from infra.servers.base import ManagedServer
 from infra.servers.dev_ca import DevCA
+from infra.servers.elasticsearch import SHARED_CACHE_DIR, running_as_root, untraversable_parent
 from infra.servers.nginx_config import GatewayConfig, GatewayGuard, render
 from infra.servers.process import spawn
+
+log = structlog.get_logger()
 
 _DEBIAN_NGINX = Path("/usr/sbin/nginx")  # /usr/sbin is not on every user's PATH
 _READY_TIMEOUT_S = 2.0
@@ -54,9 +64,11 @@ class NginxServer(ManagedServer):
         write_upstreams: Sequence[str] = (),
         read_upstreams: Sequence[str] = (),
         guard: GatewayGuard | None = None,
+        console_dir: Path | None = None,
     ) -> None:
         super().__init__(root, port)
         self.http_port = http_port
+        self.console_dir = console_dir
         self.write_upstreams = list(write_upstreams)
         self.read_upstreams = list(read_upstreams)
         self.guard = guard
@@ -69,6 +81,11 @@ class NginxServer(ManagedServer):
     @property
     def address(self) -> str:
         return self.url
+
+    @property
+    def certificate_path(self) -> Path:
+        """The certificate chain it presents (server certificate first), issued at each start."""
+        return self.ca.directory / f"{self.name}.pem"
 
     @property
     def access_log_path(self) -> Path:
@@ -115,13 +132,46 @@ class NginxServer(ManagedServer):
             http_port=self.http_port,
             write_upstreams=self.write_upstreams,
             read_upstreams=self.read_upstreams,
-            certificate=self.ca.issue_server_certificate(),
+            certificate=self.ca.issue_server_certificate(self.name),
             pid_path=self.data_dir / "nginx.pid",
             access_log_path=self.access_log_path,
             guard=self.guard,
-            worker_user=_unprivileged_user() if os.geteuid() == 0 else None,
+            console_dir=self._served_console_dir(),
+            worker_user=_unprivileged_user() if running_as_root() else None,
         )
         self.config_path.write_text(render(config))
+
+    @property
+    def _console_copy(self) -> Path:
+        """Where this gateway's readable copy of the console goes (one per data directory)."""
+        name = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:16]
+        return SHARED_CACHE_DIR / "console" / name
+
+    def stop(self, timeout_s: float | None = None) -> bool:
+        """Stop NGINX, and remove the copy of the console it served, if it made one."""
+        was_running = super().stop(timeout_s)
+        shutil.rmtree(self._console_copy, ignore_errors=True)
+        return was_running
+
+    def _served_console_dir(self) -> Path | None:
+        """The console build NGINX's workers serve: ``console_dir``, or a copy of it they can
+        read; None (and a warning) when there is no build."""
+        if self.console_dir is None:
+            return None
+        console = self.console_dir.absolute()
+        if not (console / "index.html").is_file():
+            log.warning("web_console_not_built", console_dir=str(console))
+            return None
+        blocked = untraversable_parent(console / "index.html")
+        if not running_as_root() or blocked is None:
+            return console
+        copy = self._console_copy
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(console, copy)
+        for path in (SHARED_CACHE_DIR, copy.parent, copy, *copy.rglob("*")):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        log.info("web_console_copied", closed=str(blocked), copy=str(copy))
+        return copy
 
     def _launch(self, deadline: float) -> int:
         argv = [

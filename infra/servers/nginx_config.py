@@ -2,10 +2,18 @@
 the API instances' addresses by ``infra.servers.nginx``); pure text, no I/O.
 
 What it says, and why:
-- **Routing by method.** ``GET``/``HEAD`` go to the query API's instances, everything else to the
-  write API's; ``/v1/auth/`` and ``/.well-known/`` always to the write API (the auth service lives
-  there, and its discovery documents are GETs). ``/metrics`` is not public: Prometheus scrapes
-  each instance on its own port (through the gateway it would see a random instance anyway).
+- **Routing by method.** ``GET``/``HEAD`` of the API paths (``/v1/``, ``/health/``, the docs and
+  ``/openapi.json``) go to the query API's instances, everything else to the write API's;
+  ``/v1/auth/`` and ``/.well-known/`` always to the write API (the auth service lives there, and
+  its discovery documents are GETs). ``/metrics`` is not public: Prometheus scrapes each instance
+  on its own port (through the gateway it would see a random instance anyway).
+- **The web console** (``console_dir``, the production build of ``web/``) on every other
+  ``GET``/``HEAD``, from the same origin as the APIs (no CORS): a file that exists is served, any
+  other path gets ``index.html`` (the console's router draws the page). ``/assets/`` holds only
+  content-hashed files, cached for a year as immutable; a missing one is a 404, never
+  ``index.html``. Everything else is ``no-cache`` (revalidated, so a new build shows at once). Its
+  pages get a Content-Security-Policy allowing only their own origin's scripts, styles and API.
+  Without a build, those paths answer 404.
 - **Retries only where safe.** NGINX passes a request to the next instance after a connection
   error or timeout. For ``GET``/``HEAD`` that is always safe. A command is passed on after it
   has reached an instance only when it carries an ``Idempotency-Key``: the write API answers a
@@ -48,6 +56,33 @@ _UPSTREAM_KEEPALIVE = 32  # idle connections kept open to each upstream group, p
 # instance does, or a command sent on it just as the instance closes it fails after sending.
 _UPSTREAM_IDLE_S = 4
 _RETRY_AFTER_S = 1
+# What the console's pages may load: their own scripts, styles and API, images inline too.
+_CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+_CONSOLE_HEADERS = (
+    ("Content-Security-Policy", f'"{_CONSOLE_CSP}"'),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),  # e-mail links carry tokens in their query string
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+_ASSET_MAX_AGE_S = 365 * 86_400
+# The APIs' documentation (dev only; the query API's, since these are GETs).
+_API_DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
+# The console's file types (NGINX's own mime.types is not read: its path varies).
+_CONSOLE_TYPES = {
+    "text/html": "html",
+    "text/css": "css",
+    "application/javascript": "js mjs",
+    "application/json": "json",
+    "image/svg+xml": "svg",
+    "image/png": "png",
+    "image/x-icon": "ico",
+    "font/woff2": "woff2",
+    "text/plain": "txt",
+}
 
 
 @dataclass(frozen=True)
@@ -86,6 +121,7 @@ class GatewayConfig:
     pid_path: Path
     access_log_path: Path
     guard: GatewayGuard
+    console_dir: Path | None = None  # the web console's build (index.html, assets/)
     worker_user: str | None = None  # "user group", when the master runs as root
 
 
@@ -149,6 +185,9 @@ events {{
 http {{
     server_tokens off;
     default_type application/octet-stream;
+    types {{
+{_types()}
+    }}
     log_format gateway escape=json '{{"time":"$time_iso8601","correlation_id":"$correlation_id",'
         '"method":"$request_method","path":"$uri","status":$status,"bytes":$body_bytes_sent,'
         '"seconds":$request_time,"upstream":"$upstream_addr",'
@@ -227,7 +266,8 @@ http {{
             return 419;
         }}
 
-        location / {{
+        # The APIs.
+        location /v1/ {{
             proxy_pass http://$api;
         }}
         location /v1/auth/ {{
@@ -236,9 +276,14 @@ http {{
         location /.well-known/ {{
             proxy_pass http://write_api;
         }}
+        location /health/ {{
+            proxy_pass http://$api;
+        }}
+{_docs_locations()}
         location = /metrics {{
             return 404;
         }}
+{_console_locations(config.console_dir)}
         location @keyed_command {{
             proxy_pass http://write_api;
             proxy_next_upstream error timeout non_idempotent;
@@ -258,6 +303,49 @@ http {{
     }}
 }}
 """
+
+
+def _types() -> str:
+    return "\n".join(
+        f"        {media_type} {extensions};" for media_type, extensions in _CONSOLE_TYPES.items()
+    )
+
+
+def _docs_locations() -> str:
+    return "\n".join(
+        f"        location = {path} {{\n            proxy_pass http://$api;\n        }}"
+        for path in _API_DOCS_PATHS
+    )
+
+
+def _console_locations(console_dir: Path | None) -> str:
+    """The web console's files under ``/``; without a build, 404 problems."""
+    if console_dir is None:
+        return "        location / {\n            return 404;\n        }"
+    shared = [
+        # A command sent to a console path is the write API's to refuse (404 or 405 problem).
+        "if ($request_method !~ ^(GET|HEAD)$) {",
+        "    return 419;",
+        "}",
+        f"root {console_dir};",
+        "gzip on;",
+        "gzip_types text/css application/javascript application/json image/svg+xml;",
+        *(f"add_header {name} {value} always;" for name, value in _CONSOLE_HEADERS),
+    ]
+    pages = [
+        "try_files $uri /index.html =404;",
+        "add_header Cache-Control no-cache always;",
+    ]
+    assets = [
+        "try_files $uri =404;",
+        f'add_header Cache-Control "public, max-age={_ASSET_MAX_AGE_S}, immutable" always;',
+    ]
+    return f"{_location('/', shared + pages)}\n{_location('/assets/', shared + assets)}"
+
+
+def _location(path: str, directives: list[str]) -> str:
+    body = "".join(f"            {directive}\n" for directive in directives)
+    return f"        location {path} {{\n{body}        }}"
 
 
 def _upstream(name: str, servers: Sequence[str]) -> str:
@@ -291,6 +379,8 @@ def _problem_locations(config: GatewayConfig) -> str:
         )
         blocks.append(
             f"        location @problem_{problem.status} {{\n"
+            # No types: the path's extension (a missing /assets/x.js) must not pick the type.
+            "            types { }\n"
             f"            default_type {PROBLEM_MEDIA_TYPE};\n"
             "            add_header X-Correlation-ID $correlation_id always;\n"
             "            add_header X-Content-Type-Options nosniff always;\n"

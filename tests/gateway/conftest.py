@@ -1,7 +1,9 @@
 """One Ledgerline system behind the gateway, shared by the package's tests: two instances of each
 API, the relay and the Mongo projector as OS processes (as ``ledgerline dev run`` starts them),
 on the session's servers with a database, topic and read models of its own, and NGINX in front
-on free ports. Clients reach it only through ``Gateway.url``, trusting the development CA.
+on free ports, serving a stand-in web console build (``CONSOLE_FILES``). Clients reach it only
+through ``Gateway.url``, trusting the development CA. ``system_behind_gateway`` builds such a
+system for other packages too (tests/web, with the real console).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import json
 import os
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,11 @@ from tests.server_fixtures import fresh_database, instance_base_ports, temporary
 
 INSTANCES = 2
 PROCESSES = ("write-api", "write-api-2", "read-api", "read-api-2", "relay", "projector-mongo")
+# A stand-in for the web console's build: a page and a content-hashed asset.
+CONSOLE_FILES = {
+    "index.html": "<!doctype html><title>Ledgerline console</title>",
+    "assets/index-Dq3xJk9a.js": "console.log('console');",
+}
 
 
 @dataclass
@@ -46,6 +54,7 @@ class Gateway:
     settings: Settings
     supervisor: Supervisor
     server: NginxServer
+    instances: int = INSTANCES
 
     @property
     def url(self) -> str:
@@ -65,7 +74,7 @@ class Gateway:
         return httpx.Client(base_url=self.url, transport=transport, timeout=30)
 
     def instance_ports(self) -> tuple[list[int], list[int]]:
-        return self.settings.api_instance_ports(INSTANCES)
+        return self.settings.api_instance_ports(self.instances)
 
     def token(self, user_id: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {mint_token(self.settings, user_id, ['customer'], 600)}"}
@@ -99,16 +108,22 @@ def sign_up(client: httpx.Client, **headers: str) -> tuple[str, str]:
     return str(response.json()["id"]), email
 
 
-@pytest.fixture(scope="package")
-def gateway(
+@contextmanager
+def system_behind_gateway(
     postgres_server: PostgresServer,
     kafka_server: KafkaServer,
     mongo_server: MongoServer,
     elasticsearch_server: ElasticsearchServer,
     redis_server: RedisServer,
+    *,
+    console_dir: Path,
+    instances: int = INSTANCES,
+    processes: Sequence[str] = PROCESSES,
 ) -> Iterator[Gateway]:
+    """``processes`` (with ``instances`` of each API) on the session's servers, in a database,
+    topic and read models of their own, behind a gateway serving ``console_dir``."""
     name = f"gw{uuid.uuid4().hex[:8]}"
-    write_port, read_port = instance_base_ports(INSTANCES)
+    write_port, read_port = instance_base_ports(instances)
     gateway_port, gateway_http_port = free_ports(2)
     with temporary_root() as root, fresh_database(postgres_server) as database_url:
         settings = Settings(
@@ -130,6 +145,7 @@ def gateway(
             projector_mongo_metrics_port=free_port(),
             gateway_port=gateway_port,
             gateway_http_port=gateway_http_port,
+            console_dir=console_dir,
             # Every test client signs up from one address and the failover test sends as fast
             # as it can; the APIs' own limits have their tests (tests/write_api).
             rate_limit_enabled=False,
@@ -140,15 +156,15 @@ def gateway(
         supervisor = Supervisor(
             settings,
             os.environ | settings.process_environment(),
-            only=PROCESSES,
-            instances=INSTANCES,
+            only=processes,
+            instances=instances,
             gateway=True,
         )
         server = supervisor.gateway
         assert server is not None
         try:
             supervisor.start_all(timeout_s=90)
-            yield Gateway(settings, supervisor, server)
+            yield Gateway(settings, supervisor, server, instances)
         finally:
             supervisor.stop_all()
         # Stopping goes by pid files: nothing of the system may outlive it.
@@ -157,3 +173,26 @@ def gateway(
             child.process is None or child.process.poll() is not None
             for child in supervisor.children
         )
+
+
+@pytest.fixture(scope="package")
+def gateway(
+    postgres_server: PostgresServer,
+    kafka_server: KafkaServer,
+    mongo_server: MongoServer,
+    elasticsearch_server: ElasticsearchServer,
+    redis_server: RedisServer,
+) -> Iterator[Gateway]:
+    with temporary_root() as console_dir:
+        for relative, text in CONSOLE_FILES.items():
+            (console_dir / relative).parent.mkdir(parents=True, exist_ok=True)
+            (console_dir / relative).write_text(text)
+        with system_behind_gateway(
+            postgres_server,
+            kafka_server,
+            mongo_server,
+            elasticsearch_server,
+            redis_server,
+            console_dir=console_dir,
+        ) as system:
+            yield system

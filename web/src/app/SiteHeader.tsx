@@ -1,0 +1,41 @@
+// The header on every page: the name, and either the account links and "Log out" or the links
+// to log in and sign up.
+import { Link, NavLink, useNavigate } from "react-router";
+
+import { useLogOut } from "../features/auth/api/use-log-out";
+import { useUserId } from "../lib/api/api-context";
+
+export function SiteHeader() {
+  const userId = useUserId();
+  const logOut = useLogOut();
+  const navigate = useNavigate();
+  return (
+    <header className="site-header">
+      <Link to="/" className="brand">
+        Ledgerline
+      </Link>
+      <nav aria-label="Main">
+        {userId === null ? (
+          <>
+            <NavLink to="/login">Log in</NavLink>
+            <NavLink to="/signup">Sign up</NavLink>
+          </>
+        ) : (
+          <>
+            <NavLink to="/accounts">Accounts</NavLink>
+            <button
+              type="button"
+              className="link-button"
+              disabled={logOut.isPending}
+              onClick={() => {
+                logOut.mutate(undefined, { onSettled: () => void navigate("/login") });
+              }}
+            >
+              Log out
+            </button>
+          </>
+        )}
+      </nav>
+    </header>
+  );
+}

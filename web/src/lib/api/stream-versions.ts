@@ -1,0 +1,16 @@
+// Read-your-writes: the newest version of each stream (account, user, …) this console has
+// written, as the commands returned it. Reads of that resource pass it as `min_version`, so
+// the query API waits until its read model has caught up rather than show stale data.
+export class StreamVersions {
+  private readonly versions = new Map<string, number>();
+
+  /** Remember that a command brought stream `id` to `version`. */
+  wrote(id: string, version: number): void {
+    this.versions.set(id, Math.max(version, this.versions.get(id) ?? 0));
+  }
+
+  /** The `min_version` to read stream `id` with, if this console wrote to it. */
+  minVersion(id: string): number | undefined {
+    return this.versions.get(id);
+  }
+}
