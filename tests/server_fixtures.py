@@ -30,6 +30,7 @@ from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.servers import (
     ElasticsearchServer,
+    JaegerServer,
     KafkaServer,
     MailpitServer,
     ManagedServer,
@@ -74,6 +75,7 @@ def reap_abandoned_roots() -> list[Path]:
             ElasticsearchServer(root, 0, 0),
             MailpitServer(root, 0, 0),
             RedisServer(root, 0),
+            JaegerServer(root, 0, 0, 0, 0),
         ):
             server.stop()
         shutil.rmtree(root, ignore_errors=True)

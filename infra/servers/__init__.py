@@ -1,5 +1,6 @@
 """Local servers for development and tests: PostgreSQL, Kafka, MongoDB protocol, Elasticsearch,
-Mailpit, Redis, and the NGINX gateway (with its development CA).
+Mailpit, Redis, Jaeger, and the NGINX gateway (with its development CA). ``go_programs`` builds
+the ones written in Go.
 
 One module per server; ``base`` holds the shared life cycle and ``process`` the plumbing.
 ``infra.devstack`` composes them into the stack that ``ledgerline dev up`` starts.
@@ -7,6 +8,7 @@ One module per server; ``base`` holds the shared life cycle and ``process`` the 
 
 from infra.servers.base import ManagedServer, ServerStartError, ServerStatus, StartOutcome
 from infra.servers.elasticsearch import ElasticsearchServer
+from infra.servers.jaeger import JaegerServer
 from infra.servers.kafka import KafkaServer
 from infra.servers.mailpit import MailpitServer
 from infra.servers.mongo import MongoServer
@@ -19,6 +21,7 @@ from infra.servers.redis import RedisServer
 __all__ = [
     "ElasticsearchServer",
     "GatewayGuard",
+    "JaegerServer",
     "KafkaServer",
     "MailpitServer",
     "ManagedServer",
