@@ -35,8 +35,10 @@ from infra.servers import (
     MailpitServer,
     ManagedServer,
     MongoServer,
+    NginxExporterServer,
     NginxServer,
     PostgresServer,
+    PrometheusServer,
     RedisServer,
 )
 from infra.servers.process import free_ports, port_in_use, read_pid_file, write_pid_file
@@ -68,6 +70,8 @@ def reap_abandoned_roots() -> list[Path]:
             continue  # still in use (or being created right now)
         # Ports do not matter for stopping: that goes by pid file and data directory.
         for server in (
+            PrometheusServer(root, 0),
+            NginxExporterServer(root, 0),
             NginxServer(root, 0, 0),
             PostgresServer(root, 0),
             KafkaServer(root, 0, 0),

@@ -110,6 +110,8 @@ JAEGER = GoProgram(
     wrapper_module=True,  # its go.mod replaces github.com/Shopify/sarama
 )
 PROMETHEUS = GoProgram(
+    # 6 min 12 s for both binaries (modules downloaded and compiled in one go install; load
+    # 5-6 on the 2 cores); prometheus 105 MB, promtool 88 MB.
     # Built without the "builtinassets" tag: the web UI's compiled assets are not in the Go
     # module (they come from an npm build in a release), so the UI pages answer with an error
     # while the HTTP API (/api/v1/...), which is all Ledgerline and its tests use, works.

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 
 from bench.go_build import build_go_program
-from infra.servers.go_programs import GoBuildError, GoProgram, ensure_program
+from infra.servers.go_programs import (
+    JAEGER,
+    MAILPIT,
+    PROMETHEUS,
+    GoBuildError,
+    GoProgram,
+    ensure_program,
+)
 
 
 @pytest.fixture
@@ -70,3 +77,15 @@ def test_a_module_that_does_not_resolve_is_reported_with_the_log_it_wrote(
     assert message.startswith("building Nothing 0 with Go failed: ")
     assert "ledgerline.invalid/nothing" in log_path.read_text()
     assert list(cache_dir.iterdir()) == []
+
+
+def test_every_program_is_built_into_its_cache_directory_named_by_version() -> None:
+    # install.sh (`ledgerline dev fetch`) built them; this must not build again.
+    for program in (MAILPIT, JAEGER, PROMETHEUS):
+        install_dir = ensure_program(program)
+        assert install_dir.name == f"{program.name}-{program.version}"
+        for package in program.packages:
+            assert program.binary(package=package).is_file()
+    assert PROMETHEUS.binary(package="cmd/promtool").name == "promtool"
+    assert JAEGER.binary().name == "jaeger"
+    assert MAILPIT.binary().name == "mailpit"
