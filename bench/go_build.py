@@ -1,7 +1,9 @@
 """Builds a benchmark's Go program (a directory with its own go.mod, standard library only) on
-first use, into the cache Ledgerline's server artefacts use (``~/.cache/ledgerline``, as
-infra/servers/mailpit.py builds Mailpit there): ``go-<name>-<digest>/<name>``, the digest that
-of the directory's Go sources, so an edited program is rebuilt and an unchanged one reused.
+first use, into the cache Ledgerline's server artefacts use (``~/.cache/ledgerline``, where
+infra/servers/go_programs.py builds Mailpit, Jaeger and Prometheus): ``go-<name>-<digest>/<name>``,
+the digest that of the directory's Go sources, so an edited program is rebuilt and an unchanged
+one reused. The build itself (atomic install directory, Go lookup, one-line errors) is
+go_programs'.
 
 The program runs as the user who built it, so the cache needs none of the shared-directory care
 infra/servers/elasticsearch.py takes for a node that runs as another user.
@@ -10,19 +12,14 @@ infra/servers/elasticsearch.py takes for a node that runs as another user.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
+from infra.servers.go_programs import GoBuildError, build_atomically, run_go
 from infra.servers.kafka import default_cache_dir
-from infra.servers.mailpit import go_command
 
 BUILD_TIMEOUT_S = 300.0
 
-
-class GoBuildError(RuntimeError):
-    """Go is missing or the build failed; the message is one line."""
+__all__ = ["GoBuildError", "build_go_program", "source_digest"]
 
 
 def source_digest(source_dir: Path) -> str:
@@ -41,32 +38,14 @@ def build_go_program(source_dir: Path, name: str, cache_dir: Path | None = None)
     binary = install_dir / name
     if binary.is_file():
         return binary
-    go = go_command()
-    if go is None:
-        raise GoBuildError(f"{name} needs Go to build it (go is not on PATH nor in /usr/local/go)")
-    # Build beside the final place and rename: an install dir that exists is complete.
-    partial = install_dir.with_name(f"{install_dir.name}.partial-{os.getpid()}")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    completed = subprocess.run(
-        [go, "build", "-trimpath", "-o", str(partial / name), "."],
-        cwd=source_dir,
-        env={**os.environ, "CGO_ENABLED": "0"},  # a static binary, no C compiler needed
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_S,
-        check=False,
-    )
-    if completed.returncode != 0:
-        shutil.rmtree(partial, ignore_errors=True)
-        lines = completed.stderr.strip().splitlines() or ["no output"]
-        raise GoBuildError(f"building {name} with Go failed: {' / '.join(lines[:3])}")
-    try:
-        partial.rename(install_dir)
-    except OSError:
-        if not binary.is_file():
-            raise
-        # Another process finished the same build first; theirs is as good as ours.
-        shutil.rmtree(partial, ignore_errors=True)
+
+    def build(partial: Path) -> None:
+        run_go(
+            ["build", "-trimpath", "-o", str(partial / name), "."],
+            what=name,
+            cwd=source_dir,
+            timeout_s=BUILD_TIMEOUT_S,
+        )
+
+    build_atomically(install_dir, build)
     return binary

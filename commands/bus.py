@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
@@ -56,15 +56,20 @@ class CommandBus:
         cache: AggregateCache | None = None,
         handlers: Mapping[type[Any], Handler] | None = None,
         after_append: Callable[[], None] | None = None,
+        on_committed: Callable[[Any, Sequence[object]], None] | None = None,
     ) -> None:
         """``after_append`` runs after each committed append (the write API announces new
-        events with it, so the relay reads at once); it must not block or raise."""
+        events with it, so the relay reads at once); it must not block or raise.
+        ``on_committed`` is given each command whose events were committed, with those domain
+        events, once (never for a repeat answered from its idempotency record, nor for an
+        attempt lost to a conflict): the business metrics count facts there."""
         self._store = store
         self._retry_budget_s = retry_budget_s
         self._cache = cache if cache is not None else AggregateCache()
         # The plain commands, plus those whose handlers need services (auth) bound in.
         self._handlers = {**HANDLERS, **(handlers or {})}
         self._after_append = after_append
+        self._on_committed = on_committed
 
     def execute(self, command: Any, ctx: CommandContext) -> CommandResult:
         try:
@@ -130,6 +135,8 @@ class CommandBus:
                 raise EmailTaken() from taken
             if events and self._after_append is not None:
                 self._after_append()
+            if events and self._on_committed is not None:
+                self._on_committed(command, events)
             for aggregate in session.aggregates():
                 self._cache.put(aggregate)
             log.info(

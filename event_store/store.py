@@ -17,7 +17,7 @@ import psycopg.errors
 from prometheus_client import Counter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from event_store import personal_data
+from event_store import availability, personal_data
 from event_store.errors import (
     ConcurrencyConflict,
     EventStoreError,
@@ -271,9 +271,12 @@ class EventStore:
             with self._pool.connection() as conn:
                 yield conn
         except PoolTimeout as error:
+            availability.record_unavailable()
             raise StoreUnavailable("no database connection available") from error
         except psycopg.OperationalError as error:
+            availability.record_unavailable()
             raise StoreUnavailable(str(error)) from error
+        availability.record_available()
 
     def append(
         self,

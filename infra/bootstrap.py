@@ -18,6 +18,7 @@ from commands.bus import CommandBus
 from commands.recovery_handlers import recovery_handlers
 from event_store.connection import open_pool
 from event_store.store import EventStore
+from infra import business_metrics
 from infra.auth import Clock, utc_now
 from infra.auth.email_tokens import EmailTokens
 from infra.auth.keys import KeyStore, decode_secret
@@ -124,6 +125,7 @@ def build_write_side(
         retry_budget_s=settings.command_retry_budget_s,
         handlers={**auth_handlers(services), **recovery_handlers(clock)},
         after_append=after_append,
+        on_committed=business_metrics.observe_committed,
     )
     keys = build_key_store(settings, store, clock)
     throttle = LoginThrottle(

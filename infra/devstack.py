@@ -1,6 +1,7 @@
-"""The local stack: builds the six servers from Settings, starts, stops and reports on them;
-and the gateway, which the supervisor starts once the API instances answer (it routes to them),
-but which stopping and status cover like the others.
+"""The local stack: builds the seven servers from Settings, starts, stops and reports on them;
+and the servers that sit on top of Ledgerline's own processes, which the supervisor starts once
+those answer but which stopping and status cover like the others: the gateway (it routes to the
+API instances), its metrics exporter (it reads the gateway) and Prometheus (it scrapes them all).
 
 This is what ``ledgerline dev up/down/status/fetch`` run, and what the launcher tests run in
 "throwaway" mode (a fresh temporary data directory and free ports chosen by the OS). Servers
@@ -26,12 +27,15 @@ from infra import web_console
 from infra.servers import (
     ElasticsearchServer,
     GatewayGuard,
+    JaegerServer,
     KafkaServer,
     MailpitServer,
     ManagedServer,
     MongoServer,
+    NginxExporterServer,
     NginxServer,
     PostgresServer,
+    PrometheusServer,
     RedisServer,
     ServerStartError,
     ServerStatus,
@@ -39,6 +43,7 @@ from infra.servers import (
     free_ports,
 )
 from infra.servers.process import LOCALHOST
+from infra.servers.prometheus_config import ScrapeTarget
 from infra.settings import Settings
 
 log = structlog.get_logger()
@@ -53,8 +58,13 @@ SERVER_NAMES: tuple[str, ...] = (
     "elasticsearch",
     "mailpit",
     "redis",
+    "jaeger",
 )
 GATEWAY = "gateway"
+GATEWAY_EXPORTER = "gateway-exporter"
+PROMETHEUS_SERVER = "prometheus"
+# Started by the supervisor on top of the processes, in this order (stopped in reverse).
+SUPERVISED_NAMES: tuple[str, ...] = (GATEWAY, GATEWAY_EXPORTER, PROMETHEUS_SERVER)
 
 
 def build_servers(
@@ -85,12 +95,22 @@ def build_servers(
         # says: a developer pointing the mailer at a real relay just leaves it unused).
         "mailpit": lambda: MailpitServer(root, settings.smtp_port, settings.mailpit_http_port),
         "redis": lambda: RedisServer(root, settings.redis_port),
+        "jaeger": lambda: JaegerServer(
+            root,
+            settings.jaeger_otlp_grpc_port,
+            settings.jaeger_otlp_http_port,
+            settings.jaeger_ui_port,
+            settings.jaeger_query_grpc_port,
+        ),
     }
     return {name: factories[name]() for name in names}
 
 
-def build_gateway(settings: Settings, instances: int | None = None) -> NginxServer:
-    """The gateway in front of ``instances`` (default: api_instances) of each API."""
+def build_gateway(
+    settings: Settings, instances: int | None = None, *, with_status: bool = False
+) -> NginxServer:
+    """The gateway in front of ``instances`` (default: api_instances) of each API; with
+    ``with_status`` its ``stub_status`` answers on gateway_status_port, for the exporter."""
     write_ports, read_ports = settings.api_instance_ports(instances or settings.api_instances)
     return NginxServer(
         settings.data_dir,
@@ -100,19 +120,47 @@ def build_gateway(settings: Settings, instances: int | None = None) -> NginxServ
         read_upstreams=[f"{LOCALHOST}:{port}" for port in read_ports],
         guard=GatewayGuard.from_settings(settings),
         console_dir=settings.console_dir or web_console.build_dir(),
+        status_port=settings.gateway_status_port if with_status else None,
     )
 
 
-def _with_gateway(settings: Settings, only: Iterable[str] | None) -> dict[str, ManagedServer]:
-    """The servers named in ``only`` (which may name the gateway), all of them by default."""
+def build_gateway_exporter(settings: Settings) -> NginxExporterServer:
+    """The exporter of the gateway's connection and request counts."""
+    status_url = f"http://{LOCALHOST}:{settings.gateway_status_port}/stub_status"
+    return NginxExporterServer(settings.data_dir, settings.gateway_exporter_port, status_url)
+
+
+def build_prometheus(
+    settings: Settings, targets: Iterable[ScrapeTarget] = (), *, lifecycle: bool = False
+) -> PrometheusServer:
+    """Prometheus scraping ``targets`` (the supervisor's processes and the gateway's exporter)."""
+    return PrometheusServer(
+        settings.data_dir,
+        settings.prometheus_port,
+        targets=list(targets),
+        lifecycle=lifecycle,
+        scrape_interval_s=settings.prometheus_scrape_interval_s,
+    )
+
+
+def _with_supervised(settings: Settings, only: Iterable[str] | None) -> dict[str, ManagedServer]:
+    """The servers named in ``only`` (which may name the supervised ones), all by default;
+    the supervised first, in the order they are stopped."""
     wanted = None if only is None else set(only)
-    servers = build_servers(settings, None if wanted is None else wanted - {GATEWAY})
-    if wanted is None or GATEWAY in wanted:
-        return {GATEWAY: build_gateway(settings), **servers}
-    return servers
+    servers = build_servers(settings, None if wanted is None else wanted - set(SUPERVISED_NAMES))
+    factories: dict[str, Callable[[], ManagedServer]] = {
+        PROMETHEUS_SERVER: lambda: build_prometheus(settings),
+        GATEWAY_EXPORTER: lambda: build_gateway_exporter(settings),
+        GATEWAY: lambda: build_gateway(settings),
+    }
+    supervised = {
+        name: factory() for name, factory in factories.items() if wanted is None or name in wanted
+    }
+    return {**supervised, **servers}
 
 
 def _checked_names(only: Iterable[str] | None) -> list[str]:
+    """``only`` in SERVER_NAMES order; ValueError naming any unknown server."""
     if only is None:
         return list(SERVER_NAMES)
     wanted = set(only)
@@ -156,6 +204,10 @@ class RunningStack:
     @property
     def redis(self) -> RedisServer:
         return _typed(self.servers["redis"], RedisServer)
+
+    @property
+    def jaeger(self) -> JaegerServer:
+        return _typed(self.servers["jaeger"], JaegerServer)
 
     def stop(self) -> None:
         _in_parallel(lambda server: server.stop(), self.servers.values())
@@ -201,29 +253,41 @@ def start_stack(
 
 
 def stop_stack(settings: Settings, only: Iterable[str] | None = None) -> dict[str, bool]:
-    """Stop the servers (and the gateway) recorded in the pid files; maps name -> whether it
-    was running."""
-    servers = _with_gateway(settings, only)
-    stopped = _in_parallel(lambda server: server.stop(), servers.values())
-    return dict(zip(servers, stopped, strict=True))
+    """Stop the servers (and the supervised ones: gateway, its exporter, Prometheus) recorded
+    in the pid files; maps name -> whether it was running."""
+    servers = _with_supervised(settings, only)
+    supervised = {name: s for name, s in servers.items() if name in SUPERVISED_NAMES}
+    # Prometheus and the exporter first (they would only log failed scrapes), the rest at once.
+    stopped = {name: server.stop() for name, server in supervised.items()}
+    others = [server for name, server in servers.items() if name not in supervised]
+    stopped |= dict(
+        zip([s.name for s in others], _in_parallel(lambda s: s.stop(), others), strict=True)
+    )
+    return {name: stopped[name] for name in servers}
 
 
 def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[ServerStatus]:
-    """Whether each server and the gateway is running (pid file) and answering (a real
-    request)."""
-    servers = _with_gateway(settings, only)
+    """Whether each server, the gateway, its exporter and Prometheus is running (pid file) and
+    answering (a real request)."""
+    servers = _with_supervised(settings, only)
     return _in_parallel(lambda server: server.status(), servers.values())
 
 
 def fetch_servers(settings: Settings) -> dict[str, Path]:
-    """Download what Kafka and Elasticsearch need from Maven Central, and build Mailpit with
-    Go, into their caches unless they are there already; maps each to where it is. Failures are
-    ServerStartErrors."""
-    servers = build_servers(settings, ["kafka", "elasticsearch", "mailpit"])
+    """Download what Kafka and Elasticsearch need from Maven Central, build Mailpit, Jaeger,
+    Prometheus and promtool with Go, and unpack the gateway's exporter from Debian's package,
+    into their caches unless they are there already; maps each to where it is. Failures are
+    ServerStartErrors (one line each)."""
+    servers = build_servers(settings, ["kafka", "elasticsearch", "mailpit", "jaeger"])
+    prometheus = build_prometheus(settings)
+    exporter = build_gateway_exporter(settings)
     return {
         "kafka": _typed(servers["kafka"], KafkaServer).ensure_jars(),
         "elasticsearch": _typed(servers["elasticsearch"], ElasticsearchServer).ensure_node(),
         "mailpit": _typed(servers["mailpit"], MailpitServer).ensure_binary(),
+        "jaeger": _typed(servers["jaeger"], JaegerServer).ensure_binary(),
+        "prometheus": prometheus.ensure_binary().parent,
+        "gateway-exporter": exporter.ensure_binary(),
     }
 
 
@@ -240,7 +304,11 @@ def throwaway_settings(data_dir: Path, **overrides: Any) -> Settings:
         smtp,
         mailpit_http,
         redis,
-    ) = free_ports(9)
+        jaeger_otlp_grpc,
+        jaeger_otlp_http,
+        jaeger_ui,
+        jaeger_query_grpc,
+    ) = free_ports(13)
     return Settings(
         data_dir=data_dir,
         postgres_port=postgres,
@@ -252,6 +320,10 @@ def throwaway_settings(data_dir: Path, **overrides: Any) -> Settings:
         smtp_port=smtp,
         mailpit_http_port=mailpit_http,
         redis_port=redis,
+        jaeger_otlp_grpc_port=jaeger_otlp_grpc,
+        jaeger_otlp_http_port=jaeger_otlp_http,
+        jaeger_ui_port=jaeger_ui,
+        jaeger_query_grpc_port=jaeger_query_grpc,
         **overrides,
     )
 

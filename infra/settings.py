@@ -113,6 +113,21 @@ class Settings(BaseSettings):
     # Unset: this checkout's web/dist, which `ledgerline dev run` builds first.
     console_dir: Path | None = None
 
+    # The gateway's connection counts for Prometheus: NGINX's stub_status on a private port,
+    # read by the NGINX Prometheus exporter, which serves them on its own port.
+    gateway_status_port: int = 58080
+    gateway_exporter_port: int = 59113
+
+    # Jaeger (local tracing backend): OTLP receivers, and the UI with its query API
+    jaeger_otlp_grpc_port: int = 54317
+    jaeger_otlp_http_port: int = 54318
+    jaeger_ui_port: int = 56686
+    jaeger_query_grpc_port: int = 56685
+
+    # Prometheus (local): scrapes every process and evaluates the alert rules this often
+    prometheus_port: int = 59090
+    prometheus_scrape_interval_s: int = Field(default=15, ge=1, le=300)
+
     # Metrics and health of the non-HTTP processes (0 = any free port)
     relay_metrics_port: int = 9101
     projector_mongo_metrics_port: int = 9102

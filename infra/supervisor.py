@@ -6,7 +6,10 @@ short pause.
 
 Each API can run as several instances (``write-api``, ``write-api-2`` …, on the ports
 ``Settings.api_instance_ports`` gives), and the gateway in front of them: started once every
-instance answers, stopped first, so it never routes to instances that are not there yet."""
+instance answers, stopped first, so it never routes to instances that are not there yet. With
+``prometheus``, Prometheus is started last, scraping every child (and, with the gateway, the
+gateway's exporter, started after the gateway): its configuration is made from the children this
+supervisor runs, so ``--instances 4`` means four scraped instances of each API."""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from pathlib import Path
 import structlog
 
 from infra import devstack
-from infra.servers import NginxServer
+from infra.servers import ManagedServer, NginxExporterServer, NginxServer, PrometheusServer
 from infra.servers.process import (
     deadline_in,
     process_alive,
@@ -32,6 +35,7 @@ from infra.servers.process import (
     terminate,
     write_pid_file,
 )
+from infra.servers.prometheus_config import ScrapeTarget
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -43,7 +47,12 @@ _MARKER = "infra.cli"  # guards against stale pid files pointing at reused pids
 class ProcessSpec:
     name: str
     args: tuple[str, ...]
-    health_port: int  # ready when /health/ready on this port answers 200
+    health_port: int  # ready when /health/ready on this port answers 200 (and /metrics is here)
+    job: str = ""  # the kind of process, shared by the instances of one API (default: name)
+
+    @property
+    def kind(self) -> str:
+        return self.job or self.name
 
 
 def process_specs(settings: Settings, instances: int = 1) -> list[ProcessSpec]:
@@ -64,7 +73,7 @@ def process_specs(settings: Settings, instances: int = 1) -> list[ProcessSpec]:
 def _api_instance(name: str, api: str, number: int, port: int) -> ProcessSpec:
     # The first instance keeps the plain name, so one instance is named as it always was.
     suffix = f"-{number + 1}" if number else ""
-    return ProcessSpec(f"{name}{suffix}", ("serve", api, "--port", str(port)), port)
+    return ProcessSpec(f"{name}{suffix}", ("serve", api, "--port", str(port)), port, job=name)
 
 
 @dataclass
@@ -88,7 +97,8 @@ class Child:
 class Supervisor:
     """Starts, watches and stops the processes. ``env`` is the children's whole environment
     (default: inherited), for callers such as benchmarks that run a private stack;
-    ``instances`` of each API, and with ``gateway`` the gateway in front of them."""
+    ``instances`` of each API, with ``gateway`` the gateway in front of them, and with
+    ``prometheus`` Prometheus scraping them (and the gateway, through its exporter)."""
 
     def __init__(
         self,
@@ -98,6 +108,7 @@ class Supervisor:
         *,
         instances: int = 1,
         gateway: bool = False,
+        prometheus: bool = False,
     ) -> None:
         self._settings = settings
         root = settings.data_dir.resolve()
@@ -107,8 +118,34 @@ class Supervisor:
             if only is None or spec.name in only
         ]
         self.gateway: NginxServer | None = (
-            devstack.build_gateway(settings, instances) if gateway else None
+            devstack.build_gateway(settings, instances, with_status=prometheus) if gateway else None
         )
+        self.gateway_exporter: NginxExporterServer | None = (
+            devstack.build_gateway_exporter(settings) if gateway and prometheus else None
+        )
+        self.prometheus: PrometheusServer | None = (
+            devstack.build_prometheus(settings, self.scrape_targets(), lifecycle=True)
+            if prometheus
+            else None
+        )
+
+    @property
+    def servers(self) -> list[ManagedServer]:
+        """The servers started on top of the children, in start order."""
+        wanted = (self.gateway, self.gateway_exporter, self.prometheus)
+        return [server for server in wanted if server is not None]
+
+    def scrape_targets(self) -> list[ScrapeTarget]:
+        """What Prometheus scrapes: every child's /metrics, and the gateway's exporter."""
+        host = self._settings.bind_host
+        targets = [
+            ScrapeTarget(child.spec.kind, child.spec.name, f"{host}:{child.spec.health_port}")
+            for child in self.children
+        ]
+        if self.gateway_exporter is not None:
+            exporter = self.gateway_exporter
+            targets.append(ScrapeTarget("gateway", "gateway", f"{exporter.host}:{exporter.port}"))
+        return targets
 
     def child(self, name: str) -> Child:
         return next(child for child in self.children if child.spec.name == name)
@@ -132,15 +169,15 @@ class Supervisor:
         write_pid_file(_supervisor_pid_path(self._settings), os.getpid())
 
     def start_all(self, timeout_s: float = 60.0) -> None:
-        """Start the children, wait until each answers, then start the gateway (its failure
-        is the ServerStartError naming its log)."""
+        """Start the children, wait until each answers, then start the gateway, its exporter
+        and Prometheus (a failure is the ServerStartError naming the server's log)."""
         for child in self.children:
             child.start()
         deadline = deadline_in(timeout_s)
         for child in self.children:
             self._wait_ready(child, deadline)
-        if self.gateway is not None:
-            self.gateway.start()
+        for server in self.servers:
+            server.start()
 
     def _wait_ready(self, child: Child, deadline: float) -> None:
         assert child.process is not None
@@ -153,8 +190,8 @@ class Supervisor:
         raise RuntimeError(f"{child.spec.name} did not become ready; see {child.log_path}")
 
     def supervise(self, stop: threading.Event) -> None:
-        """Restart children (and the gateway) that die, until ``stop``; a gateway that cannot
-        start again ends this with its ServerStartError."""
+        """Restart children (and the gateway, its exporter, Prometheus) that die, until
+        ``stop``; a server that cannot start again ends this with its ServerStartError."""
         while not stop.wait(0.5):
             for child in self.children:
                 assert child.process is not None
@@ -169,17 +206,18 @@ class Supervisor:
                         log_file=str(child.log_path),
                     )
                     child.start()
-            if self.gateway is not None and self.gateway.pid() is None:
-                log.error(
-                    "process_died_restarting",
-                    process=self.gateway.name,
-                    log_file=str(self.gateway.log_path),
-                )
-                self.gateway.start()
+            for server in self.servers:
+                if server.pid() is None:
+                    log.error(
+                        "process_died_restarting",
+                        process=server.name,
+                        log_file=str(server.log_path),
+                    )
+                    server.start()
 
     def stop_all(self) -> None:
-        if self.gateway is not None:
-            self.gateway.stop()
+        for server in reversed(self.servers):
+            server.stop()
         stop_processes(self._settings, include_supervisor=False)
         _supervisor_pid_path(self._settings).unlink(missing_ok=True)
 

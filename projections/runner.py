@@ -161,6 +161,9 @@ class ProjectorRunner:
         )
         self._closed = False
         self._log = log.bind(projector=projection.name, group_id=config.group_id)
+        # Exported at 0 from the start, so the first dead letter is an increase that an alert
+        # sees (a series that appears at 1 has no increase to show).
+        DEAD_LETTERS.labels(projector=projection.name)
 
     @property
     def assignment(self) -> frozenset[TopicPartition]:

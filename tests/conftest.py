@@ -5,8 +5,9 @@ stops it at the end (also when tests fail). All of them live in one temporary di
 listen on free ports. Fixture names are a contract other test packages rely on:
 ``postgres_server`` (.url(dbname), .port), ``kafka_server`` (.bootstrap_servers),
 ``mongo_server`` (.url), ``elasticsearch_server`` (.url), ``mailpit_server`` (.port for SMTP,
-.url for its web UI and API), ``redis_server`` (.url), ``mailbox`` (a ``tests.mailbox.Mailbox``
-on that Mailpit) and ``fresh_database_url``.
+.url for its web UI and API), ``redis_server`` (.url), ``jaeger_server`` (.otlp_grpc_endpoint and
+.otlp_http_endpoint to export spans to, .url for its UI and query API), ``mailbox`` (a
+``tests.mailbox.Mailbox`` on that Mailpit) and ``fresh_database_url``.
 
 SIGTERM (as sent by ``timeout`` or a CI runner) is turned into KeyboardInterrupt, so pytest
 unwinds as on Ctrl-C and the session fixtures stop their servers instead of leaking them.
@@ -26,6 +27,7 @@ from event_store.schema import migrate
 from event_store.store import EventStore
 from infra.servers import (
     ElasticsearchServer,
+    JaegerServer,
     KafkaServer,
     MailpitServer,
     MongoServer,
@@ -105,6 +107,13 @@ def mailpit_server(servers_root: Path) -> Iterator[MailpitServer]:
 @pytest.fixture(scope="session")
 def redis_server(servers_root: Path) -> Iterator[RedisServer]:
     with running(RedisServer(servers_root, free_port())) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def jaeger_server(servers_root: Path) -> Iterator[JaegerServer]:
+    """Jaeger keeping traces in memory: tests tell theirs apart by service name or trace id."""
+    with running(JaegerServer(servers_root, *free_ports(4))) as server:
         yield server
 
 

@@ -30,12 +30,15 @@ from event_store.connection import open_pool
 from event_store.store import EventStore
 from infra.servers import (
     ElasticsearchServer,
+    JaegerServer,
     KafkaServer,
     MailpitServer,
     ManagedServer,
     MongoServer,
+    NginxExporterServer,
     NginxServer,
     PostgresServer,
+    PrometheusServer,
     RedisServer,
 )
 from infra.servers.process import free_ports, port_in_use, read_pid_file, write_pid_file
@@ -67,6 +70,8 @@ def reap_abandoned_roots() -> list[Path]:
             continue  # still in use (or being created right now)
         # Ports do not matter for stopping: that goes by pid file and data directory.
         for server in (
+            PrometheusServer(root, 0),
+            NginxExporterServer(root, 0),
             NginxServer(root, 0, 0),
             PostgresServer(root, 0),
             KafkaServer(root, 0, 0),
@@ -74,6 +79,7 @@ def reap_abandoned_roots() -> list[Path]:
             ElasticsearchServer(root, 0, 0),
             MailpitServer(root, 0, 0),
             RedisServer(root, 0),
+            JaegerServer(root, 0, 0, 0, 0),
         ):
             server.stop()
         shutil.rmtree(root, ignore_errors=True)

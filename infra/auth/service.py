@@ -40,9 +40,10 @@ from commands.messages import (
 from domain.errors import DomainError, SessionEnded
 from domain.profile import normalize_email
 from event_store.store import EventStore
+from infra import business_metrics
 from infra.auth import totp
 from infra.auth.passwords import PasswordHasher
-from infra.auth.throttle import LoginThrottle, account_key, address_key
+from infra.auth.throttle import LoginLocked, LoginThrottle, account_key, address_key
 from infra.auth.tokens import (
     InvalidTicket,
     TokenIssuer,
@@ -130,19 +131,26 @@ class AuthService:
         later: Later = run_now,
     ) -> Tokens | MfaChallenge:
         keys = (account_key(email), address_key(client.address))
-        self._throttle.check(*keys)
+        try:
+            self._throttle.check(*keys)
+        except LoginLocked:
+            business_metrics.observe_login("locked")
+            raise
         user_id = user_by_email(self._store, email)
         if user_id is None:
             self.hasher.dummy_verify(password)
             self._throttle.failed(*keys)
+            business_metrics.observe_login("failed")
             raise InvalidCredentials()
         refresh = new_refresh_token(uuid.uuid4())
         new = self._new_session(refresh, client)
         result = self._bus.execute(LogIn(user_id, password, new), _anonymous(ctx))
         if not result.detail.get("ok"):
             self._throttle.failed(*keys)
+            business_metrics.observe_login("failed")
             later(self._recorder(user_id, result.detail["reason"], client, ctx))
             raise InvalidCredentials()
+        business_metrics.observe_login("succeeded")
         self._throttle.succeeded(keys[0])
         if result.detail.get("mfa_required"):
             return MfaChallenge(self._issuer.mfa_ticket(user_id))
@@ -168,6 +176,7 @@ class AuthService:
         result = self._bus.execute(CompleteMfaLogin(user_id, code, new), _anonymous(ctx))
         if not result.detail.get("ok"):
             self._throttle.failed(*keys)
+            business_metrics.observe_login("mfa_failed")
             if "reason" in result.detail:
                 later(self._recorder(user_id, result.detail["reason"], client, ctx))
             raise InvalidCredentials()

@@ -1,9 +1,10 @@
 """`ledgerline dev run|up|down|status|fetch|ca`: the local servers (PostgreSQL, Kafka, the
-MongoDB-protocol server, Elasticsearch and Mailpit) and, with ``run``, every Ledgerline process on
-top of them, with the gateway in front (serving the web console, built first when its sources
-changed); ``fetch`` downloads what the Maven-built servers need, and builds Mailpit with Go,
-ahead of their first start; ``ca`` makes the development CA the gateway's certificate comes from
-and says how to trust it.
+MongoDB-protocol server, Elasticsearch, Mailpit, Redis and Jaeger) and, with ``run``, every
+Ledgerline process on top of them, with the gateway in front (serving the web console, built first
+when its sources changed) and Prometheus scraping them all; ``fetch`` downloads what the
+Maven-built servers need, builds Mailpit, Jaeger and Prometheus with Go and unpacks the gateway's
+exporter, ahead of their first start; ``ca`` makes the development CA the gateway's certificate
+comes from and says how to trust it.
 
 Thin wrappers over ``infra.devstack`` and ``infra.supervisor``. Output is one line per server
 (name, address, log file); a server that cannot start is reported in one line on stderr with
@@ -31,7 +32,7 @@ OnlyOption = Annotated[
         "--only",
         help=(
             f"Only this server (repeatable): {', '.join(devstack.SERVER_NAMES)}"
-            f" (down and status: also {devstack.GATEWAY})."
+            f" (down and status: also {', '.join(devstack.SUPERVISED_NAMES)})."
         ),
         show_default=False,
     ),
@@ -98,7 +99,7 @@ def run(instances: InstancesOption = None) -> None:
     settings = _settings()
     try:
         supervisor = Supervisor(
-            settings, instances=instances or settings.api_instances, gateway=True
+            settings, instances=instances or settings.api_instances, gateway=True, prometheus=True
         )
     except ValueError as exc:
         _fail(str(exc))
@@ -116,9 +117,10 @@ def run(instances: InstancesOption = None) -> None:
         supervisor.start_all()
         for child in supervisor.children:
             typer.echo(_line(child.spec.name, child.where(settings), child.log_path, "running"))
+        for server in supervisor.servers:
+            typer.echo(_line(server.name, server.address, server.log_path, "running"))
         gateway = supervisor.gateway
         assert gateway is not None
-        typer.echo(_line(gateway.name, gateway.address, gateway.log_path, "running"))
         typer.echo(
             f"clients use {gateway.address}; trust the development CA "
             f"({DevCA(settings.data_dir / 'tls').cert_path}): see `ledgerline dev ca`"
@@ -165,8 +167,9 @@ def status(only: OnlyOption = None) -> None:
 
 @app.command()
 def fetch() -> None:
-    """Download the Kafka jars and the Elasticsearch node and build Mailpit into their caches
-    (install.sh runs this, so that the first start does not)."""
+    """Download the Kafka jars and the Elasticsearch node, build Mailpit, Jaeger, Prometheus
+    and promtool, and unpack the gateway's exporter, into their caches (install.sh runs this,
+    so that the first start does not)."""
     settings = _settings()
     try:
         fetched = devstack.fetch_servers(settings)

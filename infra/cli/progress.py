@@ -1,7 +1,11 @@
 """The progress display of long operator commands (rebuild, verify): phases as lines, the
-fold as a rich progress bar with events/s and ETA, and a gauge for ``--metrics-port``."""
+fold as a rich progress bar with events/s and ETA, and gauges for ``--metrics-port``: the share
+folded, whether a rebuild is running and since when (the alert on a rebuild that runs longer than
+expected reads those two)."""
 
 from __future__ import annotations
+
+import time
 
 from prometheus_client import Gauge
 from rich.console import Console
@@ -33,6 +37,15 @@ REBUILD_PROGRESS = Gauge(
     ["target"],
 )
 
+REBUILD_RUNNING = Gauge(
+    "ledgerline_rebuild_running", "1 while a rebuild of this target runs, else 0.", ["target"]
+)
+REBUILD_STARTED = Gauge(
+    "ledgerline_rebuild_started_timestamp_seconds",
+    "When the running (or last) rebuild of this target started, in Unix seconds.",
+    ["target"],
+)
+
 
 class ProgressObserver:
     """Phases as lines, the fold as a progress bar."""
@@ -55,10 +68,15 @@ class ProgressObserver:
 
     def __enter__(self) -> ProgressObserver:
         self._progress.start()
+        if self._what == "rebuild":
+            REBUILD_STARTED.labels(target=self._target).set(time.time())
+            REBUILD_RUNNING.labels(target=self._target).set(1)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._progress.stop()
+        if self._what == "rebuild":
+            REBUILD_RUNNING.labels(target=self._target).set(0)
 
     def phase(self, name: str, detail: str = "") -> None:
         self._progress.console.print(f"{self._what}: {name}{': ' + detail if detail else ''}")

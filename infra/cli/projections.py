@@ -93,17 +93,20 @@ def rebuild(
         if dry_run:
             _print_plan(console, plan_rebuild(store, targets, options))
             return
-        endpoint = None
-        if metrics_port is not None:
-            from infra.process_http import ProcessEndpoint
+        with contextlib.ExitStack() as scraped:
+            if metrics_port is not None:
+                from infra.process_http import ProcessEndpoint
+                from infra.servers.scrape_files import registered_target
 
-            endpoint = ProcessEndpoint(settings.bind_host, metrics_port, lambda: None).start()
-        try:
+                endpoint = ProcessEndpoint(settings.bind_host, metrics_port, lambda: None).start()
+                scraped.callback(endpoint.close)
+                # The local Prometheus scrapes it while it runs (see scrape_files).
+                address = f"{settings.bind_host}:{endpoint.port}"
+                scraped.enter_context(
+                    registered_target(settings.data_dir, "rebuild", f"rebuild-{target}", address)
+                )
             with ProgressObserver(console, "rebuild", target) as observer:
                 report = run_rebuild(store, targets, options, observer)
-        finally:
-            if endpoint is not None:
-                endpoint.close()
         console.print(
             f"Rebuilt {', '.join(kinds)} from {report.events:,} events in "
             f"{report.seconds:.1f} s ({report.events_per_second:,.0f} events/s); "

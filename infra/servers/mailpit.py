@@ -4,11 +4,12 @@ an HTTP API to read them, on 127.0.0.1. It stands in for the mail relay in devel
 Mailpit is a Go program and no registry we can reach ships its binary, so it is built from the
 Go module proxy (``go install github.com/axllent/mailpit@v1.33.1``, which needs Go 1.26) into a
 cache directory keyed by version, ``~/.cache/ledgerline/mailpit-<version>/mailpit``, beside the
-Kafka jars; ``ledgerline dev fetch`` (run by ``infra/scripts/install.sh``) builds it, and a
-later run finds it there and does nothing. Measured here (2 cores, shared): 2 min 15 s to
-2 min 30 s on a fresh machine (Go downloads the modules into its module cache, then compiles
-everything, SQLite included, from source); about 2 s when Go's own caches are warm (another
-clone built it); 0 s once the binary is cached (``dev fetch`` then takes under a second).
+Kafka jars, by ``infra.servers.go_programs``; ``ledgerline dev fetch`` (run by
+``infra/scripts/install.sh``) builds it, and a later run finds it there and does nothing.
+Measured here (2 cores, shared): 2 min 15 s to 2 min 30 s on a fresh machine (Go downloads the
+modules into its module cache, then compiles everything, SQLite included, from source); about 2
+s when Go's own caches are warm (another clone built it); 0 s once the binary is cached (``dev
+fetch`` then takes under a second).
 
 Messages are kept in a SQLite file under ``ROOT/mailpit`` (so a developer's mails outlive a
 restart of the stack; test roots are temporary anyway). It logs errors only: the messages it
@@ -25,34 +26,18 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-import structlog
-
 from infra.servers.base import ManagedServer
+from infra.servers.go_programs import MAILPIT, GoBuildError, GoProgram, ensure_program
 from infra.servers.kafka import default_cache_dir
-from infra.servers.process import port_accepts, run_logged, spawn
+from infra.servers.process import port_accepts, spawn
 
-log = structlog.get_logger()
-
-MAILPIT_VERSION = "1.33.1"
-GO_MODULE = "github.com/axllent/mailpit"
-# Where the official Go tarball installs itself; not always on a non-login shell's PATH.
-_GO_FALLBACK = Path("/usr/local/go/bin/go")
-BUILD_TIMEOUT_S = 1800.0
+MAILPIT_VERSION = MAILPIT.version
 _LOGFMT_MESSAGE = re.compile(r'\bmsg="((?:[^"\\]|\\.)*)"')
-
-
-def go_command() -> str | None:
-    """The ``go`` tool: on PATH, or where the official tarball puts it."""
-    found = shutil.which("go")
-    if found is not None:
-        return found
-    return str(_GO_FALLBACK) if _GO_FALLBACK.is_file() else None
 
 
 @dataclass(frozen=True)
@@ -108,12 +93,23 @@ class MailpitServer(ManagedServer):
         return f"{self.host}:{self.port}"
 
     @property
+    def program(self) -> GoProgram:
+        if self.version == MAILPIT.version:
+            return MAILPIT
+        return replace(
+            MAILPIT,
+            module_version=f"v{self.version}",
+            version=self.version,
+            ldflags=f"-X {MAILPIT.module}/config.Version=v{self.version}",
+        )
+
+    @property
     def install_dir(self) -> Path:
-        return self.cache_dir / f"mailpit-{self.version}"
+        return self.program.install_dir(self.cache_dir)
 
     @property
     def binary(self) -> Path:
-        return self.install_dir / "mailpit"
+        return self.program.binary(self.cache_dir)
 
     def ports(self) -> list[int]:
         return [self.port, self.http_port]
@@ -129,41 +125,10 @@ class MailpitServer(ManagedServer):
 
     def ensure_binary(self) -> Path:
         """Build Mailpit into the cache unless it is already there (see the module docstring)."""
-        if self.binary.is_file():
-            return self.binary
-        go = go_command()
-        if go is None:
-            raise self._error(f"Mailpit {self.version} is not built and Go is not installed")
-        # Build beside the final place and rename: an install dir that exists is complete.
-        partial = self.install_dir.with_name(f"{self.install_dir.name}.partial-{os.getpid()}")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir(parents=True)
-        log.info("mailpit_building", version=self.version, into=str(self.install_dir))
-        env = {
-            **os.environ,
-            "GOBIN": str(partial),
-            # Mailpit's SQLite is pure Go: a static binary, no C compiler needed.
-            "CGO_ENABLED": "0",
-        }
-        argv = [
-            go,
-            "install",
-            "-trimpath",
-            # Release builds stamp the version this way; without it Mailpit calls itself "dev".
-            f"-ldflags=-s -w -X {GO_MODULE}/config.Version=v{self.version}",
-            f"{GO_MODULE}@v{self.version}",
-        ]
-        if run_logged(argv, self.log_path, timeout_s=BUILD_TIMEOUT_S, env=env) != 0:
-            shutil.rmtree(partial, ignore_errors=True)
-            reason = self._reason_from_log("see log", first=True)
-            raise self._error(f"building Mailpit {self.version} with Go failed: {reason}")
         try:
-            partial.rename(self.install_dir)
-        except OSError:
-            if not self.binary.is_file():
-                raise
-            # Another process finished the same build first; theirs is as good as ours.
-            shutil.rmtree(partial, ignore_errors=True)
+            ensure_program(self.program, self.cache_dir, log_path=self.log_path)
+        except GoBuildError as exc:
+            raise self._error(str(exc)) from None
         return self.binary
 
     def _reason_from_log(self, default: str, *, first: bool = False) -> str:

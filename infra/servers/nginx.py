@@ -65,10 +65,12 @@ class NginxServer(ManagedServer):
         read_upstreams: Sequence[str] = (),
         guard: GatewayGuard | None = None,
         console_dir: Path | None = None,
+        status_port: int | None = None,
     ) -> None:
         super().__init__(root, port)
         self.http_port = http_port
         self.console_dir = console_dir
+        self.status_port = status_port
         self.write_upstreams = list(write_upstreams)
         self.read_upstreams = list(read_upstreams)
         self.guard = guard
@@ -95,8 +97,16 @@ class NginxServer(ManagedServer):
     def config_path(self) -> Path:
         return self.data_dir / "nginx.conf"
 
+    @property
+    def status_url(self) -> str | None:
+        """NGINX's ``stub_status`` page (for the exporter), when it has a status port."""
+        if self.status_port is None:
+            return None
+        return f"http://{self.host}:{self.status_port}/stub_status"
+
     def ports(self) -> list[int]:
-        return [self.port, self.http_port]
+        extra = [] if self.status_port is None else [self.status_port]
+        return [self.port, self.http_port, *extra]
 
     def is_ready(self) -> bool:
         """Both listeners answer: plain HTTP with its redirect, HTTPS with a TLS handshake
@@ -138,6 +148,7 @@ class NginxServer(ManagedServer):
             guard=self.guard,
             console_dir=self._served_console_dir(),
             worker_user=_unprivileged_user() if running_as_root() else None,
+            status_port=self.status_port,
         )
         self.config_path.write_text(render(config))
 

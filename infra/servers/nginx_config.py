@@ -30,6 +30,8 @@ What it says, and why:
 - **No personal data in logs.** The access log has no client address and no query string (a
   search's ``q`` can be an e-mail address); NGINX's error lines carry both, so only critical
   ones are written.
+- **Counts for Prometheus.** With a status port, ``stub_status`` (connections and requests
+  served) answers there for the exporter that turns it into metrics; nothing else does.
 - **Nothing on disk after start.** Request bodies fit in memory (the buffer is the body limit)
   and responses are never spooled to temporary files, so worker processes need no file access;
   as root they run as ``nobody`` (the master reads the key and opens the logs before that).
@@ -123,6 +125,7 @@ class GatewayConfig:
     guard: GatewayGuard
     console_dir: Path | None = None  # the web console's build (index.html, assets/)
     worker_user: str | None = None  # "user group", when the master runs as root
+    status_port: int | None = None  # stub_status for the exporter (infra/servers/nginx_exporter)
 
 
 @dataclass(frozen=True)
@@ -301,7 +304,28 @@ http {{
             return 308 https://$host:{config.https_port}$request_uri;
         }}
     }}
-}}
+{_status_server(config)}}}
+"""
+
+
+def _status_server(config: GatewayConfig) -> str:
+    """Connection and request counts (``stub_status``) for the Prometheus exporter, on a port
+    of its own that only this machine may read and no client is sent to."""
+    if config.status_port is None:
+        return ""
+    return f"""
+    server {{
+        listen {config.host}:{config.status_port};
+        access_log off;
+        allow 127.0.0.1;
+        deny all;
+        location = /stub_status {{
+            stub_status;
+        }}
+        location / {{
+            return 404;
+        }}
+    }}
 """
 
 

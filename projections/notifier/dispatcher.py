@@ -11,7 +11,8 @@ other instances' leftovers are found by polling every ``idle_poll_s``. A deliver
 instance that died is due again when its lease ends, with the same ``webhook-id``.
 
 An endpoint whose deliveries have all failed for ``schedule.DISABLE_AFTER`` is disabled and
-``on_disabled`` is told (the notifier mails its owner).
+``on_disabled`` is told (the notifier mails its owner). The dispatcher also keeps the count of
+disabled endpoints (``ledgerline_webhook_endpoints_disabled``, for the alert) up to date.
 
 Time comes from ``clock`` so tests move it instead of sleeping through back-off.
 """
@@ -22,6 +23,7 @@ import contextlib
 import queue
 import random
 import threading
+import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
@@ -31,7 +33,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from prometheus_client import Counter as MetricCounter
-from prometheus_client import Histogram
+from prometheus_client import Gauge, Histogram
 
 from event_store.errors import StoreUnavailable
 from projections.notifier import schedule, signing
@@ -49,6 +51,14 @@ LATENCY = Histogram(
     "Duration of webhook delivery attempts.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+ENDPOINTS_DISABLED = Gauge(
+    "ledgerline_webhook_endpoints_disabled",
+    "Disabled webhook endpoints, by reason: failing (every delivery failed for 5 days) or owner.",
+    ["reason"],
+)
+# How often the disabled endpoints are counted (an owner re-enabling one through the write API
+# shows within this), besides right after this dispatcher disabled one.
+DISABLED_COUNT_EVERY_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,7 @@ class Dispatcher:
         The claim query runs when there may be something to claim: after an idle poll
         interval, after a claim that filled all the room it had, and when an endpoint whose
         claim was capped by ``prefetch`` has sent half of what it held."""
+        counted_at = float("-inf")
         try:
             while not stop.is_set():
                 try:
@@ -134,6 +145,9 @@ class Dispatcher:
                     self._record_finished()
                     if self._claim_wanted:
                         self._claim_more()
+                    if time.monotonic() - counted_at >= DISABLED_COUNT_EVERY_S:
+                        self.count_disabled()
+                        counted_at = time.monotonic()
                 except StoreUnavailable as error:
                     log.warning("webhook dispatch waits for the database", error=str(error))
                     stop.wait(1.0)
@@ -160,6 +174,11 @@ class Dispatcher:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+    def count_disabled(self) -> None:
+        """Refresh ``ledgerline_webhook_endpoints_disabled`` from the endpoints table."""
+        for reason, count in self._endpoints.count_disabled().items():
+            ENDPOINTS_DISABLED.labels(reason=reason).set(count)
 
     def _take_handed(self) -> int:
         handed = 0
@@ -298,6 +317,8 @@ class Dispatcher:
             ):
                 log.warning("webhook endpoint disabled", endpoint=str(endpoint_id))
                 self._on_disabled(endpoint_id)
+                with contextlib.suppress(StoreUnavailable):  # the next periodic count will do
+                    self.count_disabled()
 
     def _secrets_of(self, endpoint_id: uuid.UUID, now: datetime) -> list[str]:
         cached = self._secrets.get(endpoint_id)

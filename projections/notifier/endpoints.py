@@ -30,6 +30,7 @@ from projections.notifier.signing import new_secret
 
 Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 ROTATION_OVERLAP = timedelta(hours=24)
+DISABLED_FOR_FAILING = "every delivery failed for 5 days"
 
 DDL = """
 CREATE TABLE IF NOT EXISTS webhook_endpoints (
@@ -202,14 +203,25 @@ class EndpointStore:
             ).fetchall()
         return [self._box.open(endpoint_id, bytes(row[0])) for row in rows]
 
+    def count_disabled(self) -> dict[str, int]:
+        """Disabled endpoints by why: "failing" (every delivery failed for 5 days, the
+        dispatcher's doing) or "owner" (disabled through the API)."""
+        with self._connect() as conn:
+            failing, by_owner = conn.execute(
+                b"SELECT count(*) FILTER (WHERE disabled_reason = %s),"
+                b" count(*) FILTER (WHERE disabled_reason IS DISTINCT FROM %s)"
+                b" FROM webhook_endpoints WHERE NOT enabled",
+                (DISABLED_FOR_FAILING, DISABLED_FOR_FAILING),
+            ).fetchone() or (0, 0)
+        return {"failing": int(failing), "owner": int(by_owner)}
+
     def disable_failing(self, endpoint_id: uuid.UUID, now: datetime) -> bool:
         """Disable the endpoint for failing; False if it was not enabled (nobody to tell)."""
         with self._connect() as conn:
             changed = conn.execute(
                 b"UPDATE webhook_endpoints SET enabled = false, updated_at = %s,"
-                b" disabled_reason = 'every delivery failed for 5 days'"
-                b" WHERE id = %s AND enabled",
-                (now, endpoint_id),
+                b" disabled_reason = %s WHERE id = %s AND enabled",
+                (now, DISABLED_FOR_FAILING, endpoint_id),
             ).rowcount
         return changed > 0
 

@@ -107,15 +107,43 @@ def test_dev_up_with_an_unknown_server_name_is_refused(dev_env: dict[str, str]) 
     assert "Traceback" not in up.stderr
 
 
-def test_dev_fetch_names_the_cached_kafka_jars_elasticsearch_node_and_mailpit_binary(
-    dev_env: dict[str, str],
-) -> None:
+def test_dev_fetch_names_every_cached_server_artefact(dev_env: dict[str, str]) -> None:
     result = ledgerline(dev_env, "dev", "fetch")
 
     assert result.returncode == 0, result.stderr
     fetched = dict(line.split(maxsplit=1) for line in result.stdout.splitlines())
-    assert sorted(fetched) == ["elasticsearch", "kafka", "mailpit"]
+    assert sorted(fetched) == [
+        "elasticsearch",
+        "gateway-exporter",
+        "jaeger",
+        "kafka",
+        "mailpit",
+        "prometheus",
+    ]
     assert any(Path(fetched["kafka"]).glob("kafka-server-*.jar"))
     assert (Path(fetched["elasticsearch"]) / "bin" / "elasticsearch").is_file()
-    assert Path(fetched["mailpit"]).name == "mailpit"
-    assert os.access(fetched["mailpit"], os.X_OK)
+    for name, binary in [
+        ("mailpit", Path(fetched["mailpit"])),
+        ("jaeger", Path(fetched["jaeger"])),
+        ("prometheus", Path(fetched["prometheus"]) / "prometheus"),
+        ("promtool", Path(fetched["prometheus"]) / "promtool"),
+        ("prometheus-nginx-exporter", Path(fetched["gateway-exporter"])),
+    ]:
+        assert binary.name == name
+        assert os.access(binary, os.X_OK), binary
+
+
+def test_dev_up_prints_the_jaeger_ui_address_on_its_own_line(dev_env: dict[str, str]) -> None:
+    ports = free_ports(4)
+    env = dev_env | {
+        f"LEDGERLINE_JAEGER_{name}_PORT": str(port)
+        for name, port in zip(("OTLP_GRPC", "OTLP_HTTP", "UI", "QUERY_GRPC"), ports, strict=True)
+    }
+
+    up = ledgerline(env, "dev", "up", "--only", "jaeger")
+    assert up.returncode == 0, up.stderr
+    [line] = up.stdout.splitlines()
+    assert line.split()[:2] == ["jaeger", f"http://127.0.0.1:{ports[2]}"]
+
+    down = ledgerline(env, "dev", "down", "--only", "jaeger")
+    assert "jaeger         stopped" in down.stdout

@@ -1,4 +1,4 @@
-"""`dev up` / `dev down` end to end: six real servers that answer real requests, then none."""
+"""`dev up` / `dev down` end to end: seven real servers that answer real requests, then none."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def stack_settings() -> Iterator[Settings]:
             devstack.stop_stack(settings)  # in case the test failed half-way
 
 
-def test_dev_up_starts_six_servers_that_answer_and_dev_down_stops_them(
+def test_dev_up_starts_seven_servers_that_answer_and_dev_down_stops_them(
     stack_settings: Settings,
 ) -> None:
     stack = devstack.start_stack(stack_settings)
@@ -47,10 +47,14 @@ def test_dev_up_starts_six_servers_that_answer_and_dev_down_stops_them(
     assert_elasticsearch_searches_a_document(stack.elasticsearch.url)
     assert_mailpit_receives_a_mail(stack_settings, stack.mailpit.url)
     assert_redis_keeps_a_key(stack.redis.url)
+    assert stack.jaeger.is_ready()  # its query API answers (tests/observability has the rest)
 
-    # Stopping covers the gateway too, which only the supervisor starts.
+    # Stopping covers the gateway, its exporter and Prometheus too, which only the supervisor
+    # starts.
     stopped = devstack.stop_stack(stack_settings)
-    assert stopped == {devstack.GATEWAY: False} | dict.fromkeys(devstack.SERVER_NAMES, True)
+    assert stopped == dict.fromkeys(devstack.SUPERVISED_NAMES, False) | dict.fromkeys(
+        devstack.SERVER_NAMES, True
+    )
     assert not [port for port in ports if port_accepts(port)]
     assert not [pid for pid in pids if pid is not None and _alive(pid)]
     assert not any(status.running for status in devstack.stack_status(stack_settings))

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from prometheus_client import REGISTRY
 from standardwebhooks import Webhook
 
 from projections.notifier import schedule
@@ -142,6 +143,7 @@ def test_an_endpoint_failing_for_five_days_is_disabled_and_its_owner_owed_a_mail
     wait_for(lambda: system.notifier.dispatcher.run_once() == 1, 30, what="the day-5 attempt")
     after = system.get(f"/v1/webhooks/{endpoint['id']}", headers)
     assert after["enabled"] is False and "5 days" in after["disabled_reason"]
+    assert _disabled_gauge() == {"failing": 1, "owner": 0}  # counted as it was disabled
     mails = system.notifier.outbox.of_user(uuid.UUID(owner))
     assert [m["kind"] for m in mails if m["kind"] == "webhook_endpoint_disabled"] == [
         "webhook_endpoint_disabled"
@@ -151,6 +153,23 @@ def test_an_endpoint_failing_for_five_days_is_disabled_and_its_owner_owed_a_mail
         f"/v1/webhooks/{endpoint['id']}", json={"enabled": True}, headers=headers
     )
     assert enabled.status_code == 200 and enabled.json()["failing_since"] is None
+    system.notifier.dispatcher.count_disabled()  # what the dispatcher does every 30 s
+    assert _disabled_gauge() == {"failing": 0, "owner": 0}
+    by_owner = system.write.patch(
+        f"/v1/webhooks/{endpoint['id']}", json={"enabled": False}, headers=headers
+    )
+    assert by_owner.status_code == 200
+    system.notifier.dispatcher.count_disabled()
+    assert _disabled_gauge() == {"failing": 0, "owner": 1}
+
+
+def _disabled_gauge() -> dict[str, float | None]:
+    return {
+        reason: REGISTRY.get_sample_value(
+            "ledgerline_webhook_endpoints_disabled", {"reason": reason}
+        )
+        for reason in ("failing", "owner")
+    }
 
 
 def _signatures(request: Received) -> set[str]:

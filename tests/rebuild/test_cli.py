@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -158,16 +159,24 @@ def test_a_rebuild_killed_mid_way_leaves_the_live_model_untouched_and_a_rerun_wo
     assert world.search_dump() == world.expected_search()
 
 
-def test_a_rebuild_reports_its_progress_as_a_metric(world: World) -> None:
+def test_a_rebuild_reports_its_progress_as_a_metric(world: World, tmp_path: Path) -> None:
     from prometheus_client import REGISTRY
 
     from infra.servers import free_port
+    from infra.servers.scrape_files import targets_dir
 
     world.append(busy_ledger(100, users=5).envelopes)
+    began = time.time()
     result = runner.invoke(
-        app, ["rebuild", "mongo", "--metrics-port", str(free_port())], env=world.env()
+        app,
+        ["rebuild", "mongo", "--metrics-port", str(free_port())],
+        env=world.env(LEDGERLINE_DATA_DIR=str(tmp_path)),
     )
     assert result.exit_code == 0, result.output
-    assert (
-        REGISTRY.get_sample_value("ledgerline_rebuild_progress_ratio", {"target": "mongo"}) == 1.0
-    )
+    labels = {"target": "mongo"}
+    assert REGISTRY.get_sample_value("ledgerline_rebuild_progress_ratio", labels) == 1.0
+    assert REGISTRY.get_sample_value("ledgerline_rebuild_running", labels) == 0.0
+    started = REGISTRY.get_sample_value("ledgerline_rebuild_started_timestamp_seconds", labels)
+    assert started is not None and began <= started <= time.time()
+    # It was offered to the local Prometheus while it ran, and withdrawn at its end.
+    assert targets_dir(tmp_path).is_dir() and list(targets_dir(tmp_path).iterdir()) == []
