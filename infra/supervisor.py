@@ -87,8 +87,9 @@ class Child:
 
 class Supervisor:
     """Starts, watches and stops the processes. ``env`` is the children's whole environment
-    (default: inherited), for callers such as benchmarks that run a private stack;
-    ``instances`` of each API, and with ``gateway`` the gateway in front of them."""
+    (default: inherited), for callers such as benchmarks that run a private stack, plus the
+    tracing variables when ``settings`` name a trace endpoint; ``instances`` of each API, and
+    with ``gateway`` the gateway in front of them."""
 
     def __init__(
         self,
@@ -100,6 +101,9 @@ class Supervisor:
         gateway: bool = False,
     ) -> None:
         self._settings = settings
+        if tracing := settings.tracing_environment():
+            # Every child exports to the endpoint these settings name, whatever ``env`` says.
+            env = (dict(os.environ) if env is None else env) | tracing
         root = settings.data_dir.resolve()
         self.children = [
             Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid", env)
