@@ -11,7 +11,7 @@ shaped like an e-mail address in any string is masked. Names cannot be recognise
 our code never logs them; ``tests/gdpr/test_leaks.py`` greps the logs of a whole run for a known
 name and address.
 
-With tracing on (``infra.tracing``), a line logged while a span is recording carries its
+With tracing on (``infra.tracing``), a line logged within a recorded (sampled) span carries its
 ``trace_id`` and ``span_id`` (hex, as Jaeger shows them); with tracing off that step is not in
 the chain at all.
 """
@@ -77,10 +77,11 @@ def redact_personal_data(
 def add_trace_ids(
     logger: object, method: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: the recording span's ``trace_id`` and ``span_id``, if any."""
-    span = trace.get_current_span()
-    if span.is_recording():
-        context = span.get_span_context()
+    """structlog processor: the current span's ``trace_id`` and ``span_id`` when its trace is
+    recorded (sampled), also once the span has ended (a request's access line is logged after
+    its response went out, and with it the request's span)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid and context.trace_flags.sampled:
         event_dict["trace_id"] = format(context.trace_id, "032x")
         event_dict["span_id"] = format(context.span_id, "016x")
     return event_dict
