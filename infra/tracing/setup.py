@@ -96,8 +96,12 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
     exporter = RedactingExporter(
         OTLPSpanExporter(endpoint=otlp_traces_url(settings.tracing_endpoint), timeout=10)
     )
-    # Spans show up in Jaeger within about a second; a full batch leaves at once.
-    provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=1000))
+    # Spans show up in Jaeger within about a second; a full batch leaves at once. The queue
+    # holds a few seconds of a busy process's spans at 100 % sampling (the default 2,048 was
+    # overrun in bench/tracing.py's bursts, and a full queue drops spans, i.e. breaks traces).
+    provider.add_span_processor(
+        BatchSpanProcessor(exporter, max_queue_size=16_384, schedule_delay_millis=1000)
+    )
     trace.set_tracer_provider(provider)
     # W3C trace context only: a client's ``baggage`` (anything at all) is not carried along.
     propagate.set_global_textmap(TraceContextTextMapPropagator())
