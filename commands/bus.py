@@ -8,6 +8,12 @@ the record's primary key before appending anything and answers from the winner's
 Concurrency: a conflicting append (another writer took the version) is retried against fresh
 state until a time budget runs out, unless the caller pinned a version with ``If-Match``, in
 which case the conflict is the caller's to resolve (412).
+
+Tracing: each command is a span ``command <Type>`` (its outcome as an attribute), and the W3C
+``traceparent`` of that span goes into the metadata of every event it appends, next to the
+correlation id, so the relay, the projectors and the notifier continue the command's trace
+(``infra.tracing``). With tracing off the span is the API's no-op one and no traceparent is
+stored.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import structlog
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from commands.aggregate_cache import AggregateCache
 from commands.context import CommandContext
@@ -43,6 +52,16 @@ from event_store.records import IdempotencyRecord
 from event_store.store import EventStore
 
 log = structlog.get_logger(__name__)
+_tracer = trace.get_tracer("ledgerline.commands")
+# W3C trace context only: a client's tracestate or baggage never reaches the event store.
+_TRACE_CONTEXT = TraceContextTextMapPropagator()
+
+
+def current_traceparent() -> str | None:
+    """The ``traceparent`` of the current span (None without one: tracing off)."""
+    carrier: dict[str, str] = {}
+    _TRACE_CONTEXT.inject(carrier)
+    return carrier.get("traceparent")
 
 
 class CommandBus:
@@ -72,11 +91,31 @@ class CommandBus:
         self._on_committed = on_committed
 
     def execute(self, command: Any, ctx: CommandContext) -> CommandResult:
-        try:
-            return self._execute(command, ctx)
-        except StoreUnavailable as error:
-            log.warning("event_store_unavailable", error=str(error))
-            raise ServiceUnavailable("the event store is unavailable; retry later") from error
+        name = type(command).__name__
+        with _tracer.start_as_current_span(
+            f"command {name}",
+            attributes={"ledgerline.command": name},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                result = self._execute(command, ctx)
+            except StoreUnavailable as error:
+                log.warning("event_store_unavailable", error=str(error))
+                span.set_status(Status(StatusCode.ERROR, "event store unavailable"))
+                span.set_attribute("ledgerline.command.outcome", "unavailable")
+                raise ServiceUnavailable("the event store is unavailable; retry later") from error
+            except Exception as error:
+                # A refusal (domain rule, conflict) is an answer, not a failure of the system.
+                code = getattr(error, "code", None)
+                if not isinstance(code, str):
+                    span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                span.set_attribute("ledgerline.command.outcome", code or "error")
+                raise
+            span.set_attribute(
+                "ledgerline.command.outcome", "replayed" if result.replayed else "ok"
+            )
+            return result
 
     def _execute(self, command: Any, ctx: CommandContext) -> CommandResult:
         handler = self._handlers[type(command)]
@@ -85,6 +124,7 @@ class CommandBus:
             if earlier is not None:
                 return self._replay(earlier, ctx)
         deadline = time.monotonic() + self._retry_budget_s
+        traceparent = current_traceparent()
         attempt = 0
         while True:
             session = Session(self._store, expected_version=ctx.expected_version, cache=self._cache)
@@ -106,6 +146,7 @@ class CommandBus:
                     else str(ctx.principal.user_id),
                     "idempotency_key": ctx.idempotency_key,
                     "command": type(command).__name__,
+                    "traceparent": traceparent,
                 }
             )
             try:
@@ -139,6 +180,8 @@ class CommandBus:
                 self._on_committed(command, events)
             for aggregate in session.aggregates():
                 self._cache.put(aggregate)
+            if attempt:
+                trace.get_current_span().set_attribute("ledgerline.command.retries", attempt)
             log.info(
                 "command_executed",
                 command=type(command).__name__,

@@ -1,5 +1,9 @@
 """The event store: atomic appends across streams with optimistic concurrency, stream reads and
-idempotency look-ups. Commit-order reading lives in ``commit_order.py``."""
+idempotency look-ups. Commit-order reading lives in ``commit_order.py``.
+
+Each append is a span ``event_store append`` (how many events, streams, and which event types;
+a refusal as ``ledgerline.append.refused``), the statement's own span (psycopg's instrumentation)
+under it. With tracing off the span is the OpenTelemetry API's no-op one."""
 
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ from uuid import UUID
 import orjson
 import psycopg
 import psycopg.errors
+from opentelemetry import trace
+from opentelemetry.trace import Status, StatusCode
 from prometheus_client import Counter
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -39,6 +45,7 @@ APPENDS = Counter(
     ["outcome"],
 )
 EVENTS_APPENDED = Counter("ledgerline_event_store_events_appended", "Events appended.")
+_tracer = trace.get_tracer("ledgerline.event_store")
 
 
 # Datetimes and dataclasses are not JSON: let them fail as the standard library would.
@@ -298,6 +305,43 @@ class EventStore:
         ``IdempotencyKeyTaken`` if the idempotency record exists, ``UniqueClaimTaken`` if a
         claimed value is held by someone else.
         """
+        with _tracer.start_as_current_span(
+            "event_store append", record_exception=False, set_status_on_exception=False
+        ) as span:
+            if span.is_recording():
+                span.set_attributes(
+                    {
+                        "ledgerline.events": len(events),
+                        "ledgerline.streams": len({e.stream_id for e in events}),
+                        "ledgerline.event_types": sorted({e.type for e in events}),
+                    }
+                )
+            try:
+                return self._append(
+                    events,
+                    idempotency=idempotency,
+                    claims=claims,
+                    releases=releases,
+                    new_subjects=new_subjects,
+                    forget_subjects=forget_subjects,
+                )
+            except Exception as error:
+                if isinstance(error, EventStoreError) and not isinstance(error, StoreUnavailable):
+                    span.set_attribute("ledgerline.append.refused", type(error).__name__)
+                else:  # the type only: a driver's message may quote a value
+                    span.set_status(Status(StatusCode.ERROR, type(error).__name__))
+                raise
+
+    def _append(
+        self,
+        events: Sequence[NewEvent],
+        *,
+        idempotency: IdempotencyRecord | None,
+        claims: Sequence[UniqueClaim],
+        releases: Sequence[UniqueClaim],
+        new_subjects: Sequence[UUID],
+        forget_subjects: Sequence[UUID],
+    ) -> list[RecordedEvent]:
         new_keys = {subject: personal_data.new_key() for subject in new_subjects}
         stored = self._sealed(events, new_keys)
         # The events of one command usually share one metadata dict: serialise it once.

@@ -10,6 +10,10 @@ it (our code, uvicorn, a driver, a traceback): values under a personal or secret
 shaped like an e-mail address in any string is masked. Names cannot be recognised by shape, so
 our code never logs them; ``tests/gdpr/test_leaks.py`` greps the logs of a whole run for a known
 name and address.
+
+With tracing on (``infra.tracing``), a line logged within a recorded (sampled) span carries its
+``trace_id`` and ``span_id`` (hex, as Jaeger shows them); with tracing off that step is not in
+the chain at all.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import MutableMapping
 from typing import Any, Literal
 
 import structlog
+from opentelemetry import trace
 
 _SHARED_PROCESSORS: list[structlog.types.Processor] = [
     structlog.contextvars.merge_contextvars,
@@ -37,9 +42,15 @@ _EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+")
 REDACTED = "[redacted]"
 
 
+def mask_personal_text(text: str) -> str:
+    """``text`` with anything shaped like an e-mail address masked (also used on span error
+    texts, ``infra.tracing.redaction``)."""
+    return _EMAIL.sub("[email]", text)
+
+
 def _scrub(value: Any) -> Any:
     if isinstance(value, str):
-        return _EMAIL.sub("[email]", value)
+        return mask_personal_text(value)
     if isinstance(value, dict):
         return {key: _scrub_item(key, item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -63,8 +74,25 @@ def redact_personal_data(
     return event_dict
 
 
-def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "console") -> None:
-    """Route structlog and stdlib logging through one renderer on stderr."""
+def add_trace_ids(
+    logger: object, method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: the current span's ``trace_id`` and ``span_id`` when its trace is
+    recorded (sampled), also once the span has ended (a request's access line is logged after
+    its response went out, and with it the request's span)."""
+    context = trace.get_current_span().get_span_context()
+    if context.is_valid and context.trace_flags.sampled:
+        event_dict["trace_id"] = format(context.trace_id, "032x")
+        event_dict["span_id"] = format(context.span_id, "016x")
+    return event_dict
+
+
+def configure_logging(
+    level: str = "INFO", fmt: Literal["json", "console"] = "console", *, trace_ids: bool = False
+) -> None:
+    """Route structlog and stdlib logging through one renderer on stderr; ``trace_ids`` (tracing
+    is on) adds ``add_trace_ids`` to the chain."""
+    shared = [*_SHARED_PROCESSORS, add_trace_ids] if trace_ids else _SHARED_PROCESSORS
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -75,7 +103,7 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "co
             # First: a line below the level is dropped before any processor formats it (the
             # request and command lines are logged on every request, at info).
             structlog.stdlib.filter_by_level,
-            *_SHARED_PROCESSORS,
+            *shared,
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
@@ -83,7 +111,7 @@ def configure_logging(level: str = "INFO", fmt: Literal["json", "console"] = "co
         cache_logger_on_first_use=True,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=_SHARED_PROCESSORS,
+        foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,

@@ -211,6 +211,27 @@ class Settings(BaseSettings):
     # A debit (withdrawal or transfer out) of at least this many minor units is mailed.
     mail_large_withdrawal_minor: int = Field(default=100_000, ge=1)
 
+    # Tracing (infra/tracing): off unless an endpoint is set.
+    tracing_endpoint: str | None = Field(
+        default=None,
+        description=(
+            "Base address of an OTLP/HTTP trace receiver (Jaeger's is http://127.0.0.1:<its "
+            "OTLP/HTTP port>; /v1/traces is appended). Unset: tracing is off, no OpenTelemetry "
+            "SDK or instrumentation is loaded."
+        ),
+        pattern=r"^https?://[^\s]+$",
+    )
+    tracing_sample_ratio: float = Field(
+        default=1.0,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Share of requests whose traces are recorded when tracing is on (parent-based: "
+            "a request that arrives with a sampled traceparent is recorded, and everything a "
+            "recorded command causes downstream with it)."
+        ),
+    )
+
     # Logging
     log_level: str = "INFO"
     log_format: Literal["json", "console"] | None = None
@@ -322,7 +343,7 @@ class Settings(BaseSettings):
     def process_environment(self) -> dict[str, str]:
         """The ``LEDGERLINE_`` variables that make a child process (``python -m infra.cli ...``)
         see these settings: servers, names, ports, secrets, limits, password hashing and login
-        throttle, outgoing mail, e-mail links, pool and log level."""
+        throttle, outgoing mail, e-mail links, pool, log level and tracing."""
         environment = {
             "LEDGERLINE_DATA_DIR": str(self.data_dir),
             "LEDGERLINE_DATABASE_URL": self.database_url,
@@ -386,13 +407,27 @@ class Settings(BaseSettings):
             environment["LEDGERLINE_SMTP_PASSWORD"] = self.smtp_password.get_secret_value()
         if self.smtp_ca_file is not None:
             environment["LEDGERLINE_SMTP_CA_FILE"] = str(self.smtp_ca_file)
-        return environment
+        return environment | self.tracing_environment()
+
+    def tracing_environment(self) -> dict[str, str]:
+        """The tracing variables of a child process: none while tracing is off."""
+        if self.tracing_endpoint is None:
+            return {}
+        return {
+            "LEDGERLINE_TRACING_ENDPOINT": self.tracing_endpoint,
+            "LEDGERLINE_TRACING_SAMPLE_RATIO": str(self.tracing_sample_ratio),
+        }
 
     @property
     def webhooks_private_addresses_allowed(self) -> bool:
         if self.webhooks_allow_private_addresses is not None:
             return self.webhooks_allow_private_addresses
         return self.env in ("dev", "test")
+
+    @property
+    def tracing_on(self) -> bool:
+        """Whether the processes export traces (``tracing_endpoint`` is set)."""
+        return self.tracing_endpoint is not None
 
     @property
     def effective_log_format(self) -> Literal["json", "console"]:

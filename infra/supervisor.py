@@ -96,9 +96,10 @@ class Child:
 
 class Supervisor:
     """Starts, watches and stops the processes. ``env`` is the children's whole environment
-    (default: inherited), for callers such as benchmarks that run a private stack;
-    ``instances`` of each API, with ``gateway`` the gateway in front of them, and with
-    ``prometheus`` Prometheus scraping them (and the gateway, through its exporter)."""
+    (default: inherited), for callers such as benchmarks that run a private stack, plus the
+    tracing variables when ``settings`` name a trace endpoint; ``instances`` of each API, with
+    ``gateway`` the gateway in front of them, and with ``prometheus`` Prometheus scraping them
+    (and the gateway, through its exporter)."""
 
     def __init__(
         self,
@@ -111,6 +112,9 @@ class Supervisor:
         prometheus: bool = False,
     ) -> None:
         self._settings = settings
+        if tracing := settings.tracing_environment():
+            # Every child exports to the endpoint these settings name, whatever ``env`` says.
+            env = (dict(os.environ) if env is None else env) | tracing
         root = settings.data_dir.resolve()
         self.children = [
             Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid", env)

@@ -13,6 +13,10 @@ this projector -- by the events the rebuild's tail has yet to write -- for a mom
   still behind a gap dead-lettered. Such a stream counts as stuck (an earlier event of it was
   dead-lettered, say): its later gaps are dead-lettered at once, without stalling every batch
   again, until one of its events applies again.
+
+Tracing: loading the documents, the fold and the sink write are steps of the batch's spans
+(``infra.tracing.batches.batch_step``: ``<projector> load``, ``fold``, ``write``), so a sampled
+event's trace shows each projector's write.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import structlog
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import TopicPartition
 
+from infra.tracing.batches import batch_step
 from projections.cache import DocumentCache
 from projections.fold import FoldResult, fold_batch
 from projections.operations import Document, Envelope, Projection, Sink, VersionGap
@@ -153,10 +158,19 @@ class BatchWriter:
                 missing[stream_id] = stream_type
             else:
                 current[stream_id] = cached
+        name = self._projection.name
         if missing:
-            current.update(self._sink.load(missing))
-        result = fold_batch(envelopes, current, self._projection)
-        conflicts = self._sink.write(result)
+            with batch_step(f"{name} load", {"ledgerline.documents": len(missing)}):
+                current.update(self._sink.load(missing))
+        with batch_step(f"{name} fold", {"ledgerline.events": len(envelopes)}):
+            result = fold_batch(envelopes, current, self._projection)
+        with batch_step(
+            f"{name} write",
+            {"ledgerline.changes": len(result.changes), "ledgerline.inserts": len(result.inserts)},
+        ) as spans:
+            conflicts = self._sink.write(result)
+            for span in spans:
+                span.set_attribute("ledgerline.conflicts", len(conflicts))
         # Only after a successful write (the cache must never run ahead of the read model), and
         # only for partitions still ours: a revoked partition's documents are the next owner's.
         owned = self._owned()

@@ -1,12 +1,15 @@
-"""The Kafka side of a projector: its consumer settings, and turning a record into an envelope
-(or refusing it as poison)."""
+"""The Kafka side of a projector: its consumer settings, turning a record into an envelope
+(or refusing it as poison), and the trace context a record carries in its headers."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kafka.consumer.fetcher import ConsumerRecord
+from opentelemetry.context import Context
 
+from infra.tracing.batches import Attributes
+from infra.tracing.propagation import header_value, sampled_parent
 from projections.envelope import decode_envelope
 from projections.operations import Envelope
 from projections.unsealing import check_sealed
@@ -69,3 +72,20 @@ def correlation_id_of(record: ConsumerRecord, envelope: Envelope | None) -> str 
         if key == "correlation_id" and value:
             return bytes(value).decode(errors="replace")
     return None
+
+
+def trace_parents(records: list[ConsumerRecord]) -> list[tuple[int, Context, Attributes]]:
+    """(index, sampled trace context, the record's span attributes) of every record in
+    ``records`` whose ``traceparent`` header is sampled (none while tracing is off)."""
+    parents: list[tuple[int, Context, Attributes]] = []
+    for index, record in enumerate(records):
+        parent = sampled_parent(header_value(record.headers))
+        if parent is not None:
+            event_type = dict(record.headers or []).get("event_type") or b""
+            attributes: Attributes = {
+                "messaging.destination.partition.id": str(record.partition),
+                "messaging.kafka.offset": record.offset,
+                "ledgerline.event_type": bytes(event_type).decode("ascii", "replace"),
+            }
+            parents.append((index, parent, attributes))
+    return parents

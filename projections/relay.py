@@ -14,6 +14,11 @@ commit: ``wakeup``) and reads at once when it comes; it also reads every ``idle_
 signals lost while Redis is down. When Kafka is unreachable the batch is retried with capped
 exponential backoff; nothing moves the checkpoint until the broker has the events, so nothing
 is lost, and writers are unaffected because they never talk to Kafka.
+
+Tracing: an event whose metadata holds a sampled ``traceparent`` (its command was traced) gets a
+"relay publish" span, a child of the command's span, from its send until the broker's ack; the
+Kafka header ``traceparent`` then names that span, so the consumers' spans are its children. An
+unsampled event's traceparent is passed on unchanged as the header (``infra.tracing``).
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from dataclasses import dataclass
 import structlog
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+from opentelemetry.context import Context
+from opentelemetry.trace import SpanKind
 from prometheus_client import Counter, Gauge
 
 from event_store.commit_order import backlog_after, checkpoint_of, read_committed
@@ -35,6 +42,8 @@ from event_store.errors import StoreUnavailable
 from event_store.records import Checkpoint, RecordedEvent
 from event_store.store import EventStore
 from infra.redis.signals import Wakeup
+from infra.tracing.batches import Attributes, traced_batch
+from infra.tracing.propagation import HEADER, sampled_parent, traceparent_of
 from projections.checkpoints import CheckpointStore
 from projections.envelope import encode_envelope, to_envelope
 from projections.retry import Backoff, Stopped, retrying
@@ -76,24 +85,45 @@ class RelayConfig:
 
 def publish(producer: KafkaProducer, topic: str, events: list[RecordedEvent]) -> None:
     """Send a batch and block until the broker acknowledged every event."""
-    futures = []
-    for event in events:
-        envelope = to_envelope(event)
-        headers = [("event_type", event.type.encode())]
-        correlation_id = event.metadata.get("correlation_id")
-        if correlation_id:
-            headers.append(("correlation_id", str(correlation_id).encode()))
-        futures.append(
-            producer.send(
-                topic,
-                key=str(event.stream_id).encode(),
-                value=encode_envelope(envelope),
-                headers=headers,
+    traceparents = [event.metadata.get("traceparent") for event in events]
+    traced: list[int] = []
+    parents: list[tuple[Context, Attributes]] = []
+    for index, traceparent in enumerate(traceparents):
+        parent = sampled_parent(traceparent)
+        if parent is not None:
+            traced.append(index)
+            parents.append((parent, {"ledgerline.event_type": events[index].type}))
+    attributes: Attributes = {
+        "messaging.system": "kafka",
+        "messaging.operation.type": "send",
+        "messaging.destination.name": topic,
+        "messaging.batch.message_count": len(events),
+    }
+    with traced_batch(
+        "relay publish", parents, kind=SpanKind.PRODUCER, attributes=attributes
+    ) as spans:
+        for index, span in zip(traced, spans, strict=True):
+            traceparents[index] = traceparent_of(span)
+        futures = []
+        for event, traceparent in zip(events, traceparents, strict=True):
+            envelope = to_envelope(event)
+            headers = [("event_type", event.type.encode())]
+            correlation_id = event.metadata.get("correlation_id")
+            if correlation_id:
+                headers.append(("correlation_id", str(correlation_id).encode()))
+            if traceparent:
+                headers.append((HEADER, str(traceparent).encode()))
+            futures.append(
+                producer.send(
+                    topic,
+                    key=str(event.stream_id).encode(),
+                    value=encode_envelope(envelope),
+                    headers=headers,
+                )
             )
-        )
-    producer.flush()
-    for future in futures:
-        future.get(timeout=0)  # raises the delivery error, if any
+        producer.flush()
+        for future in futures:
+            future.get(timeout=0)  # raises the delivery error, if any
 
 
 class Relay:

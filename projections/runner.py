@@ -23,6 +23,11 @@ Version gaps and lost write races are waited out before anything is dead-lettere
 Rebalancing: offsets are committed after every batch, so a revoked partition has nothing pending;
 the rebalance listener drops the revoked partitions' cached documents (the next owner may change
 them) and forgets offsets whose commit failed (committing them now would rewind the new owner).
+
+Tracing: each record whose ``traceparent`` header is sampled gets a span ``project <name>`` (a
+child of the relay's publish span) covering the whole batch step that carried it, with the batch
+size, and ``<name> load``/``fold``/``write`` children (``projections.batch_writer``); see
+``infra.tracing.batches``.
 """
 
 from __future__ import annotations
@@ -49,9 +54,10 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge
 
 from event_store.errors import StoreUnavailable
+from infra.tracing.batches import Attributes, traced_batch
 from projections.batch_writer import BatchWriter
 from projections.cache import DocumentCache
-from projections.consumer import correlation_id_of, decode_record
+from projections.consumer import correlation_id_of, decode_record, trace_parents
 from projections.dead_letter import DeadLetter, DeadLetterQueue, describe_error
 from projections.operations import Envelope, Projection, Sink, SinkUnavailable
 from projections.retry import Backoff, Stopped, retrying
@@ -235,6 +241,20 @@ class ProjectorRunner:
         """Project and write one polled batch and dead-letter its poison records. Returns the
         offsets to commit, or None if ``stop`` was set while a server was unavailable."""
         records = [record for partition_records in batch.values() for record in partition_records]
+        attributes: Attributes = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": self._config.topic,
+            "messaging.consumer.group.name": self._config.group_id,
+            "messaging.batch.message_count": len(records),
+        }
+        parents = [(parent, own) for _, parent, own in trace_parents(records)]
+        with traced_batch(f"project {self._projection.name}", parents, attributes=attributes):
+            return self._process(batch, records, stop)
+
+    def _process(
+        self, batch: Batch, records: list[ConsumerRecord], stop: threading.Event
+    ) -> dict[TopicPartition, OffsetAndMetadata] | None:
         envelopes: list[Envelope] = []
         origins: list[ConsumerRecord] = []
         poison: list[tuple[DeadLetter, Envelope | None]] = []

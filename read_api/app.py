@@ -30,6 +30,7 @@ from infra.http.problems import install_problem_handlers, problem_responses
 from infra.http.rate_limit import open_rate_limiter, rate_limit_authenticated
 from infra.http.security import docs_settings
 from infra.settings import Settings
+from infra.tracing.http import api_telemetry
 from read_api import accounts, notifications, payments, search, users, webhooks
 from read_api.audit import router as audit_router
 from read_api.deps import ReadModels, get_read_models
@@ -120,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
             "asynchronously; pass `min_version` to read your own write."
         ),
         lifespan=lifespan,
+        telemetry=api_telemetry(),
         **docs_settings(settings),
     )
     app.state.settings = settings

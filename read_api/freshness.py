@@ -8,6 +8,9 @@ signal comes; a re-check every ``Settings.min_version_recheck_s`` (250 ms: slow 
 it only bounds the wait for a missed signal, or all of them while Redis is down) is the fallback.
 The bound (``Settings.min_version_wait_s``) turns a stalled pipeline into a 504 instead of a
 hung request. The wait is async, so a waiting request holds no thread.
+
+A wait is a span ``min_version wait`` in the reader's request trace: the read model, the version
+asked for and found, how many times the document was read, and whether it caught up.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from opentelemetry import trace
 
 from infra.http.app_state import SettingsDep
 from infra.settings import Settings
@@ -24,6 +28,7 @@ from read_api.errors import ReadModelBehind, ResourceNotFound
 from read_api.freshness_signals import VersionSignals
 
 MAX_VERSION = 2**63 - 1
+_tracer = trace.get_tracer("ledgerline.read_api")
 
 Document = dict[str, Any]
 Loader = Callable[[], Awaitable[Document | None]]
@@ -67,15 +72,36 @@ class VersionWait:
         self, kind: str, id: object, loader: Loader, min_version: int
     ) -> Document | None:
         deadline = time.monotonic() + self.wait_s
-        # Registered before the first read: a signal sent after it cannot be missed.
-        with self._signals.waiting(str(id), min_version) as woken:
-            doc = await loader()
-            while not self._caught_up(doc):
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise ReadModelBehind(kind, id, min_version, _version(doc))
-                await self._signals.wait(woken, min(self._recheck_s, remaining))
-                doc = await loader()
+        reads = 0
+        doc: Document | None = None
+        with _tracer.start_as_current_span(
+            "min_version wait",
+            attributes={"ledgerline.read_model": kind, "ledgerline.min_version": min_version},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                # Registered before the first read: a signal sent after it cannot be missed.
+                with self._signals.waiting(str(id), min_version) as woken:
+                    doc = await loader()
+                    reads += 1
+                    while not self._caught_up(doc):
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise ReadModelBehind(kind, id, min_version, _version(doc))
+                        await self._signals.wait(woken, min(self._recheck_s, remaining))
+                        doc = await loader()
+                        reads += 1
+            finally:
+                if span.is_recording():
+                    found = _version(doc)
+                    span.set_attributes(
+                        {
+                            "ledgerline.reads": reads,
+                            "ledgerline.caught_up": reads > 0 and self._caught_up(doc),
+                            "ledgerline.version_found": -1 if found is None else found,
+                        }
+                    )
         return doc
 
 

@@ -29,6 +29,7 @@ from infra.http.webhooks import WebhookAccess
 from infra.redis.connection import RedisNames, sync_client
 from infra.redis.signals import SignalPublisher
 from infra.settings import Settings
+from infra.tracing.http import api_telemetry
 from write_api import (
     accounts,
     auth,
@@ -117,6 +118,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
         summary="Commands of the Ledgerline payments backend.",
         description="Errors are RFC 9457 `application/problem+json` documents.",
         lifespan=lifespan,
+        telemetry=api_telemetry(),
         **docs_settings(settings),
     )
     app.state.settings = settings

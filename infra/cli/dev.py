@@ -22,6 +22,7 @@ from infra import devstack
 from infra.logging import configure_logging
 from infra.servers import ServerStartError, ServerStatus, StartOutcome
 from infra.servers.dev_ca import DevCA, trust_instructions
+from infra.servers.process import LOCALHOST
 from infra.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -97,6 +98,11 @@ def run(instances: InstancesOption = None) -> None:
     from projections.topics import ensure_topics
 
     settings = _settings()
+    if settings.tracing_endpoint is None:
+        # The stack's own Jaeger receives the traces unless the settings name another receiver.
+        settings = settings.model_copy(
+            update={"tracing_endpoint": f"http://{LOCALHOST}:{settings.jaeger_otlp_http_port}"}
+        )
     try:
         supervisor = Supervisor(
             settings, instances=instances or settings.api_instances, gateway=True, prometheus=True

@@ -8,6 +8,7 @@ import typer
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.signals import stop_event_on_signals
+from infra.tracing import traced_process
 
 
 def notify() -> None:
@@ -16,8 +17,11 @@ def notify() -> None:
     from projections.notifier.service import run_notifier
 
     settings = Settings()
-    configure_logging(settings.log_level, settings.effective_log_format)
+    configure_logging(
+        settings.log_level, settings.effective_log_format, trace_ids=settings.tracing_on
+    )
     try:
-        run_notifier(settings, stop_event_on_signals())
+        with traced_process(settings, "notifier"):
+            run_notifier(settings, stop_event_on_signals())
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

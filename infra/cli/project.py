@@ -10,6 +10,7 @@ import typer
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.signals import stop_event_on_signals
+from infra.tracing import traced_process
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -45,8 +46,11 @@ def _run(kind: Literal["mongo", "search"], group_id: str | None) -> None:
     from projections.process import run_projector
 
     settings = Settings()
-    configure_logging(settings.log_level, settings.effective_log_format)
+    configure_logging(
+        settings.log_level, settings.effective_log_format, trace_ids=settings.tracing_on
+    )
     try:
-        run_projector(settings, kind, stop_event_on_signals(), group_id=group_id)
+        with traced_process(settings, f"projector-{kind}"):
+            run_projector(settings, kind, stop_event_on_signals(), group_id=group_id)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

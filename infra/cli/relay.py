@@ -7,6 +7,7 @@ import typer
 from infra.logging import configure_logging
 from infra.settings import Settings
 from infra.signals import stop_event_on_signals
+from infra.tracing import traced_process
 
 
 def relay() -> None:
@@ -14,8 +15,11 @@ def relay() -> None:
     from projections.relay_process import run_relay
 
     settings = Settings()
-    configure_logging(settings.log_level, settings.effective_log_format)
+    configure_logging(
+        settings.log_level, settings.effective_log_format, trace_ids=settings.tracing_on
+    )
     try:
-        run_relay(settings, stop_event_on_signals())
+        with traced_process(settings, "relay"):
+            run_relay(settings, stop_event_on_signals())
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

@@ -14,6 +14,7 @@ import typer
 
 from infra.logging import configure_logging
 from infra.settings import Settings
+from infra.tracing import traced_process
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -28,14 +29,27 @@ PortOption = Annotated[int | None, typer.Option("--port", help="TCP port.")]
 
 
 def _serve(
-    build: Callable[[Settings], Any], host: str | None, port: int | None, default: int
+    service: str,
+    build: Callable[[Settings], Any],
+    host: str | None,
+    port: int | None,
+    default: int,
+) -> None:
+    settings = Settings()
+    configure_logging(
+        settings.log_level, settings.effective_log_format, trace_ids=settings.tracing_on
+    )
+    with traced_process(settings, service):
+        _run_uvicorn(settings, build(settings), host, port, default)
+
+
+def _run_uvicorn(
+    settings: Settings, app: Any, host: str | None, port: int | None, default: int
 ) -> None:
     import uvicorn
 
-    settings = Settings()
-    configure_logging(settings.log_level, settings.effective_log_format)
     uvicorn.run(
-        build(settings),
+        app,
         host=host or settings.bind_host,
         port=default if port is None else port,
         # Our logging config and our access log line (with correlation id) replace uvicorn's.
@@ -54,7 +68,7 @@ def write(host: HostOption = None, port: PortOption = None) -> None:
     """Serve the write API (commands)."""
     from write_api.app import create_app
 
-    _serve(create_app, host, port, Settings().write_api_port)
+    _serve("write-api", create_app, host, port, Settings().write_api_port)
 
 
 @app.command("read")
@@ -62,4 +76,4 @@ def read(host: HostOption = None, port: PortOption = None) -> None:
     """Serve the query API (read models and search)."""
     from read_api.app import create_app
 
-    _serve(create_app, host, port, Settings().read_api_port)
+    _serve("read-api", create_app, host, port, Settings().read_api_port)

@@ -9,6 +9,9 @@ Claiming: a dispatcher takes due deliveries by setting ``claimed_until`` (a leas
 statement; another notifier instance skips claimed rows, and a delivery whose claimant died is
 due again when its lease ends. At most ``per_endpoint`` deliveries of one endpoint are claimed at
 a time across all instances, so one slow receiver holds only its own slots.
+
+``traceparent`` is that of the notifier span that planned the delivery (its event's trace, when
+sampled): every attempt, a retry days later too, is a span of that trace (``dispatcher``).
 """
 
 from __future__ import annotations
@@ -43,8 +46,10 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     last_attempt_at  timestamptz,
     last_status_code integer,
     last_error       text,
-    delivered_at     timestamptz
+    delivered_at     timestamptz,
+    traceparent      text
 );
+ALTER TABLE webhook_deliveries ADD COLUMN IF NOT EXISTS traceparent text;
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due_idx
     ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_endpoint_idx
@@ -75,6 +80,7 @@ class NewDelivery:
     event_id: str
     position: int | None
     body: str
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class ClaimedDelivery:
     url: str
     body: str
     attempts: int
+    traceparent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,7 +178,7 @@ FROM chosen, webhook_endpoints AS e
 WHERE d.id = chosen.id AND e.id = d.endpoint_id
   -- re-checked on the row's latest version if another claimant got there first
   AND d.status = 'pending' AND (d.claimed_until IS NULL OR d.claimed_until <= %(now)s)
-RETURNING d.id, d.endpoint_id, e.url, d.body, d.attempts
+RETURNING d.id, d.endpoint_id, e.url, d.body, d.attempts, d.traceparent
 """
 
 
@@ -189,10 +196,11 @@ def add_deliveries(
         return []
     rows = conn.execute(
         b"INSERT INTO webhook_deliveries (id, endpoint_id, event_type, event_id, position, body,"
-        b" created_at, next_attempt_at, claimed_until)"
+        b" traceparent, created_at, next_attempt_at, claimed_until)"
         b" SELECT v.*, %(now)s, %(now)s, %(claimed)s FROM unnest(%(id)s::text[],"
         b" %(endpoint)s::uuid[], %(type)s::text[], %(event)s::text[], %(position)s::bigint[],"
-        b" %(body)s::text[]) AS v (id, endpoint_id, event_type, event_id, position, body)"
+        b" %(body)s::text[], %(traceparent)s::text[])"
+        b" AS v (id, endpoint_id, event_type, event_id, position, body, traceparent)"
         b" WHERE EXISTS (SELECT 1 FROM webhook_endpoints AS e WHERE e.id = v.endpoint_id)"
         b" ON CONFLICT (id) DO NOTHING RETURNING id",
         {
@@ -204,11 +212,14 @@ def add_deliveries(
             "event": [d.event_id for d in deliveries],
             "position": [d.position for d in deliveries],
             "body": [d.body for d in deliveries],
+            "traceparent": [d.traceparent for d in deliveries],
         },
     ).fetchall()
     new = {row[0] for row in rows}
     return [
-        ClaimedDelivery(d.id, d.endpoint_id, d.url, d.body, 0) for d in deliveries if d.id in new
+        ClaimedDelivery(d.id, d.endpoint_id, d.url, d.body, 0, d.traceparent)
+        for d in deliveries
+        if d.id in new
     ]
 
 

@@ -15,6 +15,12 @@ An endpoint whose deliveries have all failed for ``schedule.DISABLE_AFTER`` is d
 disabled endpoints (``ledgerline_webhook_endpoints_disabled``, for the alert) up to date.
 
 Time comes from ``clock`` so tests move it instead of sleeping through back-off.
+
+Tracing: an attempt of a delivery planned in a sampled trace is a span ``webhook deliver`` of
+that trace (the delivery row keeps the traceparent), with the endpoint id, the attempt number
+and the HTTP status; never the URL, whose path and query may hold the receiver's secret.
+The request itself is not instrumented: a receiver is outside Ledgerline, and our trace
+context is not sent to it.
 """
 
 from __future__ import annotations
@@ -32,10 +38,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from prometheus_client import Counter as MetricCounter
 from prometheus_client import Gauge, Histogram
 
 from event_store.errors import StoreUnavailable
+from infra.tracing.batches import event_span
+from infra.tracing.propagation import sampled_parent
 from projections.notifier import schedule, signing
 from projections.notifier.deliveries import Attempt, ClaimedDelivery, DeliveryStore, Outcome
 from projections.notifier.endpoints import EndpointStore
@@ -253,6 +262,28 @@ class Dispatcher:
     def _attempt(self, delivery: ClaimedDelivery) -> Outcome:
         """Sign and send; the outcome goes to the dispatcher thread, which records finished
         attempts in batches (one transaction each)."""
+        with event_span(
+            "webhook deliver",
+            sampled_parent(delivery.traceparent),
+            kind=SpanKind.CLIENT,
+            attributes={
+                "ledgerline.webhook.endpoint_id": str(delivery.endpoint_id),
+                "ledgerline.webhook.attempt": delivery.attempts + 1,
+            },
+        ) as span:
+            outcome = self._attempt_now(delivery)
+            if span is not None:
+                attempt = outcome.attempt
+                if attempt.status_code is not None:
+                    span.set_attribute("http.response.status_code", attempt.status_code)
+                span.set_attribute("ledgerline.webhook.outcome", outcome.status)
+                if not attempt.delivered:
+                    # "HTTP 500", "timed out", "refused", "connection failed": no address.
+                    reason = (attempt.error or "failed").split(":", 1)[0]
+                    span.set_status(Status(StatusCode.ERROR, reason))
+            return outcome
+
+    def _attempt_now(self, delivery: ClaimedDelivery) -> Outcome:
         try:
             now = self._clock()
             body = delivery.body.encode()

@@ -6,6 +6,11 @@ derived from (endpoint or recipient, event), so a notifier killed between the tw
 batch and writes nothing new. PostgreSQL or Kafka not answering is waited out with capped
 back-off, the batch kept; nothing is committed past an event whose work is not stored.
 Records that are not events (the projectors dead-letter those) are skipped with a warning.
+
+Tracing: a record whose ``traceparent`` header is sampled gets a span ``notifier intake`` (a
+child of the relay's publish span) covering its batch, with ``notifier plan`` and ``notifier
+store`` steps; the deliveries and mails it owes keep that span's traceparent, so their attempts
+continue the same trace (``infra.tracing.batches``).
 """
 
 from __future__ import annotations
@@ -20,11 +25,14 @@ from kafka import KafkaConsumer
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
+from opentelemetry.trace import Span
 from prometheus_client import Counter
 from psycopg.errors import ForeignKeyViolation
 
 from event_store.errors import StoreUnavailable
-from projections.consumer import correlation_id_of, decode_record
+from infra.tracing.batches import Attributes, batch_step, traced_batch
+from infra.tracing.propagation import traceparent_of
+from projections.consumer import correlation_id_of, decode_record, trace_parents
 from projections.notifier.deliveries import ClaimedDelivery, add_deliveries
 from projections.notifier.endpoints import Connect
 from projections.notifier.mail_outbox import add_mails, forget_recipients
@@ -105,30 +113,55 @@ class Intake:
         return batch
 
     def _store(self, batch: Batch) -> None:
+        records = [record for partition_records in batch.values() for record in partition_records]
+        traced = trace_parents(records)
+        attributes: Attributes = {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": self._topic,
+            "messaging.batch.message_count": len(records),
+        }
+        parents = [(parent, own) for _, parent, own in traced]
+        with traced_batch("notifier intake", parents, attributes=attributes) as spans:
+            self._store_records(records, dict(zip((i for i, _, _ in traced), spans, strict=True)))
+
+    def _store_records(self, records: list[ConsumerRecord], spans: dict[int, Span]) -> None:
+        """Plan and store ``records``' work; ``spans``: the intake span of each sampled one."""
         envelopes = []
-        for records in batch.values():
-            for record in records:
-                try:
-                    envelope = decode_record(record)
-                except ValueError:
-                    SKIPPED.inc()
-                    log.warning(
-                        "notifier skipped a record that is not an event",
-                        partition=record.partition,
-                        offset=record.offset,
-                    )
-                    continue
-                envelopes.append(envelope)
-                log.debug(
-                    "notifier_event",
-                    event_id=envelope["event_id"],
-                    type=envelope["type"],
-                    correlation_id=correlation_id_of(record, envelope),
+        traceparents: dict[str, str] = {}
+        for index, record in enumerate(records):
+            try:
+                envelope = decode_record(record)
+            except ValueError:
+                SKIPPED.inc()
+                log.warning(
+                    "notifier skipped a record that is not an event",
+                    partition=record.partition,
+                    offset=record.offset,
                 )
-        plan = self._planner.plan(envelopes)
+                continue
+            envelopes.append(envelope)
+            if index in spans and (traceparent := traceparent_of(spans[index])):
+                traceparents[str(envelope["event_id"])] = traceparent
+            log.debug(
+                "notifier_event",
+                event_id=envelope["event_id"],
+                type=envelope["type"],
+                correlation_id=correlation_id_of(record, envelope),
+            )
+        with batch_step("notifier plan", {"ledgerline.events": len(envelopes)}):
+            plan = self._planner.plan(envelopes, traceparents)
         now = self._clock()
         claimed_until = now + self._lease if self._hand_over else None
-        with self._connect() as conn, conn.transaction():
+        stored: Attributes = {
+            "ledgerline.webhook_deliveries": len(plan.deliveries),
+            "ledgerline.mails": len(plan.mails),
+        }
+        with (
+            batch_step("notifier store", stored),
+            self._connect() as conn,
+            conn.transaction(),
+        ):
             new = add_deliveries(conn, plan.deliveries, now, claimed_until=claimed_until)
             add_mails(conn, plan.mails, now)
             forget_recipients(conn, plan.forgotten_users)

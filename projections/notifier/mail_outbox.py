@@ -5,7 +5,8 @@ version, read again when the mail is sent) and non-personal details. The recipie
 never stored here: it is read from the event store at send time, so a forgotten user's mail is
 skipped and no delivery log keeps their address. The id is derived from (kind, user, event), so
 an event consumed twice owes one mail, and it is the mail's Message-ID, so a send retried after
-a crash is recognisable as the same message.
+a crash is recognisable as the same message. ``traceparent`` is that of the notifier span that
+owed the mail (its event's trace, when sampled), so sending it is a span of that trace.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import base64
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,8 +40,10 @@ CREATE TABLE IF NOT EXISTS mail_outbox (
     attempts         integer NOT NULL DEFAULT 0,
     next_attempt_at  timestamptz,
     claimed_until    timestamptz,
-    sent_at          timestamptz
+    sent_at          timestamptz,
+    traceparent      text
 );
+ALTER TABLE mail_outbox ADD COLUMN IF NOT EXISTS traceparent text;
 CREATE INDEX IF NOT EXISTS mail_outbox_due_idx
     ON mail_outbox (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS mail_outbox_user_idx ON mail_outbox (user_id, created_at);
@@ -71,6 +74,7 @@ class OwedMail:
     stream_id: uuid.UUID | None
     version: int | None
     details: dict[str, Any]
+    traceparent: str | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -85,10 +89,20 @@ def add_mails(conn: psycopg.Connection[Any], mails: Sequence[OwedMail], now: dat
     with conn.cursor() as cursor:
         cursor.executemany(
             b"INSERT INTO mail_outbox (id, user_id, kind, stream_id, version, details,"
-            b" created_at, next_attempt_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-            b" ON CONFLICT (id) DO NOTHING",
+            b" traceparent, created_at, next_attempt_at) VALUES (%s, %s, %s, %s, %s, %s, %s,"
+            b" %s, %s) ON CONFLICT (id) DO NOTHING",
             [
-                (m.id, m.user_id, m.kind, m.stream_id, m.version, Jsonb(m.details), now, now)
+                (
+                    m.id,
+                    m.user_id,
+                    m.kind,
+                    m.stream_id,
+                    m.version,
+                    Jsonb(m.details),
+                    m.traceparent,
+                    now,
+                    now,
+                )
                 for m in mails
             ],
         )
@@ -118,7 +132,8 @@ class MailOutbox:
                 b" AND next_attempt_at <= %(now)s"
                 b" AND (claimed_until IS NULL OR claimed_until <= %(now)s)"
                 b" ORDER BY next_attempt_at LIMIT %(limit)s FOR UPDATE SKIP LOCKED)"
-                b" RETURNING id, user_id, kind, stream_id, version, details, attempts",
+                b" RETURNING id, user_id, kind, stream_id, version, details, attempts,"
+                b" traceparent",
                 {"now": now, "lease": now + lease, "limit": limit},
             ).fetchall()
 

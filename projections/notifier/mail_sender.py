@@ -11,6 +11,9 @@ of the recipient (``MailRejected``) fails the mail.
 A login from a device (user agent) the user has not logged in from before is mailed; the first
 login a user ever makes is not (it is the device they signed up from). "Before" is the user's
 own stream: earlier ``UserLoginSucceeded`` events, whatever order the mails are handled in.
+
+Tracing: a mail owed in a sampled trace is handled in a span ``mail send`` of that trace (the
+outbox row keeps the traceparent) with its kind and outcome; never the recipient.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from domain.preferences import SECURITY_EMAIL_KINDS
 from event_store.errors import StoreUnavailable
 from event_store.store import EventStore
 from infra.mail import Mailer, MailRejected, MailSession, MailUnavailable, OutgoingMail, render
+from infra.tracing.batches import event_span
+from infra.tracing.propagation import sampled_parent
 from projections.notifier.links import MailLinks
 from projections.notifier.mail_outbox import ClaimedMail, MailOutbox
 
@@ -121,6 +126,20 @@ class MailSender:
         return len(claimed)
 
     def _handle(self, mail: ClaimedMail, session: MailSession) -> None:
+        with event_span(
+            "mail send",
+            sampled_parent(mail.traceparent),
+            attributes={
+                "ledgerline.mail.kind": mail.kind,
+                "ledgerline.mail.attempt": mail.attempts + 1,
+            },
+        ) as span:
+            outcome = self._deliver(mail, session)
+            if span is not None:
+                span.set_attribute("ledgerline.mail.outcome", outcome)
+
+    def _deliver(self, mail: ClaimedMail, session: MailSession) -> str:
+        """Send, skip or fail ``mail``; its outcome (sent, skipped, failed, retry)."""
         now = self._clock()
         user_events = self._store.read_stream(mail.user_id)
         recipient = recipient_of(user_events)
@@ -152,14 +171,16 @@ class MailSender:
             log.warning("mail not sent; will retry", mail=mail.id, reason=str(error))
             if not self._outbox.retry_later(mail, f"SMTP unavailable: {error}", now):
                 MAILS.labels(outcome="failed").inc()
-            return None
+                return "failed"
+            return "retry"
         except MailRejected as error:
             return self._finish(mail, "failed", f"refused by the SMTP server: {error}", now)
         return self._finish(mail, "sent", "sent", now)
 
-    def _finish(self, mail: ClaimedMail, status: str, outcome: str, now: datetime) -> None:
+    def _finish(self, mail: ClaimedMail, status: str, outcome: str, now: datetime) -> str:
         MAILS.labels(outcome=status).inc()
         self._outbox.finish(mail, status, outcome, now)
+        return status
 
     def _context(
         self, mail: ClaimedMail, recipient: Recipient, user_events: list[Any]

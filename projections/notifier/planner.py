@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -37,7 +37,12 @@ class Planner:
         self._endpoints = endpoints
         self._large_withdrawal_minor = large_withdrawal_minor
 
-    def plan(self, envelopes: Sequence[dict[str, Any]]) -> Plan:
+    def plan(
+        self, envelopes: Sequence[dict[str, Any]], traceparents: Mapping[str, str] | None = None
+    ) -> Plan:
+        """What ``envelopes`` owe; a delivery or mail gets the traceparent ``traceparents``
+        gives for its event's id, if any."""
+        traceparents = traceparents or {}
         relevant = [
             e
             for e in envelopes
@@ -77,8 +82,11 @@ class Planner:
         ]
         for envelope in relevant:
             payment = payments.get(str(envelope["stream_id"]))
+            traceparent = traceparents.get(str(envelope["event_id"]))
             if public_events.is_public(envelope["type"]):
-                plan.deliveries += self._deliveries(envelope, payment, owners, by_owner)
+                plan.deliveries += self._deliveries(
+                    envelope, payment, owners, by_owner, traceparent
+                )
             for intent in mail_rules.mails_for(
                 envelope,
                 owners=owners,
@@ -93,6 +101,7 @@ class Planner:
                         stream_id=uuid.UUID(str(envelope["stream_id"])),
                         version=int(envelope["version"]),
                         details=intent.details,
+                        traceparent=traceparent,
                     )
                 )
         return plan
@@ -115,6 +124,7 @@ class Planner:
         payment: public_events.PaymentFacts | None,
         owners: dict[str, str],
         by_owner: dict[str, list[Any]],
+        traceparent: str | None,
     ) -> list[NewDelivery]:
         if envelope["stream_type"] == "Payment" and payment is None:
             return []  # its authorization is not in the store: nothing to say about it
@@ -131,6 +141,7 @@ class Planner:
                 event_id=event.body["id"],
                 position=envelope.get("position"),
                 body=body,
+                traceparent=traceparent,
             )
             for owner in entitled
             for endpoint in by_owner.get(owner, [])

@@ -8,6 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from infra.settings import Settings
+from infra.supervisor import Supervisor
 
 
 def test_a_child_process_environment_gives_back_the_same_settings(
@@ -38,6 +39,8 @@ def test_a_child_process_environment_gives_back_the_same_settings(
         mail_from="Payments <payments@ledgerline.example>",
         mailpit_http_port=3456,
         log_level="WARNING",
+        tracing_endpoint="http://127.0.0.1:4318",
+        tracing_sample_ratio=0.25,
     )
     for name, value in parent.process_environment().items():
         monkeypatch.setenv(name, value)
@@ -70,6 +73,8 @@ def test_a_child_process_environment_gives_back_the_same_settings(
         "mail_from",
         "mailpit_http_port",
         "log_level",
+        "tracing_endpoint",
+        "tracing_sample_ratio",
     ):
         assert getattr(child, field) == getattr(parent, field), field
 
@@ -92,3 +97,19 @@ def test_api_instances_listen_two_ports_apart_and_colliding_series_are_refused()
     with pytest.raises(ValueError, match="collide"):
         Settings(write_api_port=8000, read_api_port=8002).api_instance_ports(2)
     assert Settings(write_api_port=8000, read_api_port=8002).api_instance_ports(1)
+
+
+def test_tracing_reaches_every_supervised_process_only_when_an_endpoint_is_set() -> None:
+    off = Settings()
+    assert not off.tracing_on
+    assert not any(name.startswith("LEDGERLINE_TRACING_") for name in off.process_environment())
+    assert all(child.env is None for child in Supervisor(off).children)
+
+    on = Settings(tracing_endpoint="http://127.0.0.1:4318", tracing_sample_ratio=0.1)
+    children = Supervisor(on, env={"PATH": "/usr/bin"}).children
+    assert {child.spec.name for child in children} >= {"write-api", "relay", "notifier"}
+    for child in children:
+        assert child.env is not None
+        assert child.env["LEDGERLINE_TRACING_ENDPOINT"] == "http://127.0.0.1:4318"
+        assert child.env["LEDGERLINE_TRACING_SAMPLE_RATIO"] == "0.1"
+        assert child.env["PATH"] == "/usr/bin"
