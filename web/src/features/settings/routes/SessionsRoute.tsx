@@ -1,0 +1,52 @@
+// /settings/sessions: where the user is logged in; log out one session, or everywhere.
+import { useNavigate } from "react-router";
+
+import { PageHeading } from "../../../components/PageHeading";
+import { ProblemAlert } from "../../../components/ProblemAlert";
+import { useSignedInUserId } from "../../../lib/auth/use-signed-in-user-id";
+import { useRevokeAllSessions, useRevokeSession, useSessions } from "../api/use-sessions";
+import { SessionList } from "../components/SessionList";
+
+const LOGGED_OUT = { loggedOut: true };
+
+export function SessionsRoute() {
+  const userId = useSignedInUserId();
+  const sessions = useSessions(userId);
+  const revoke = useRevokeSession(userId);
+  const revokeAll = useRevokeAllSessions(userId);
+  const navigate = useNavigate();
+  const toLogin = () => void navigate("/login", { replace: true, state: LOGGED_OUT });
+  return (
+    <section>
+      <PageHeading>Sessions</PageHeading>
+      <p>Where you are logged in now. Log out any session you do not recognise.</p>
+      {sessions.isPending ? <p>Loading your sessions…</p> : null}
+      <ProblemAlert error={sessions.error ?? revoke.error ?? revokeAll.error} />
+      {sessions.data ? (
+        <SessionList
+          sessions={sessions.data}
+          revoking={revoke.isPending ? revoke.variables.id : null}
+          onRevoke={(session) => {
+            revoke.mutate(session, {
+              onSuccess: () => {
+                if (session.current) toLogin();
+              },
+            });
+          }}
+        />
+      ) : null}
+      <h2>Everywhere</h2>
+      <p>Ends every session, this one too: you will need to log in again.</p>
+      <button
+        type="button"
+        className="danger"
+        disabled={revokeAll.isPending}
+        onClick={() => {
+          revokeAll.mutate(undefined, { onSuccess: toLogin });
+        }}
+      >
+        {revokeAll.isPending ? "Logging out…" : "Log out everywhere"}
+      </button>
+    </section>
+  );
+}
