@@ -5,11 +5,12 @@
 import { useState } from "react";
 import { useForm } from "react-hook-form";
 
-import { ProblemAlert } from "../../../components/ProblemAlert";
+import { problemMessage } from "../../../components/ProblemAlert";
 import { TextField } from "../../../components/TextField";
 import { useSubmissionKeys } from "../../../lib/api/idempotency";
 import { ApiError } from "../../../lib/api/problem";
 import { showServerErrors } from "../../../lib/forms/server-errors";
+import { formatMinorUnits } from "../../../lib/money/money";
 import { useAccountAction, type AccountAction } from "../api/use-account-action";
 import type { Account } from "../api/use-staff-account";
 
@@ -23,6 +24,19 @@ const LABELS: Readonly<Record<AccountAction, string>> = {
   unfreeze: "Unfreeze account",
   close: "Close account",
 };
+
+/** The API's refusal in words for the operator; a close refused for money still in the account
+ * says how much (the API's own detail counts minor units). */
+function refusal(error: unknown, account: Account): string {
+  if (error instanceof ApiError && error.code === "account-not-empty") {
+    const held = account.held > 0 ? `, ${formatMinorUnits(account.held, account.currency)} of it held` : "";
+    return (
+      "Only an account with zero balance and no holds can be closed: this one holds " +
+      `${formatMinorUnits(account.balance, account.currency)}${held}.`
+    );
+  }
+  return problemMessage(error);
+}
 
 function actionsFor(status: Account["status"]): AccountAction[] {
   if (status === "open") return ["freeze", "close"];
@@ -85,7 +99,11 @@ export function AccountActionsForm({ account, onReload }: { account: Account; on
         error={errors.reason?.message}
         {...register("reason", { validate: (reason) => reason.trim() !== "" || "Give a reason." })}
       />
-      <ProblemAlert error={problem} />
+      {problem === null ? null : (
+        <div role="alert" className="alert alert-error">
+          {refusal(problem, account)}
+        </div>
+      )}
       {changedMeanwhile ? (
         <p>
           <button type="button" className="secondary" onClick={onReload}>
