@@ -83,4 +83,12 @@ test("a customer enrols a second factor and logs in with it, and with a recovery
   expect(stored).not.toContain(secret.replace(/\s/g, ""));
   expect(stored).not.toContain("eyJ"); // no JWT (the access token stays in memory)
   expect(page.url()).not.toMatch(/token|secret|code=/i);
+
+  expect(stored).toContain("ledgerline.session"); // signed in: the check above saw the storage
+
+  await page.goto("/settings/sessions");
+  await page.getByRole("button", { name: "Log out everywhere" }).click();
+  await expect(page.getByRole("status")).toHaveText("You have been logged out.");
+  await page.goto("/accounts");
+  await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
 });

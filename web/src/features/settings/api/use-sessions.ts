@@ -4,6 +4,7 @@
 // The sessions list takes no min_version, so right after a revocation the read model may still
 // list the session for a moment: revoked sessions are taken off the cached list at once.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback } from "react";
 
 import { useApi } from "../../../lib/api/api-context";
 import { queryKeys } from "../../../lib/api/query-keys";
@@ -25,9 +26,19 @@ export function useSessions(userId: string) {
   });
 }
 
-/** Revokes one session; revoking this one logs out here too. */
+/** Forgets this browser's tokens and cached reads, once its session is revoked. */
+export function useForgetSession() {
+  const { session } = useApi();
+  const queryClient = useQueryClient();
+  return useCallback(() => {
+    session.end();
+    queryClient.clear();
+  }, [session, queryClient]);
+}
+
+/** Revokes one session (this one too: the page then forgets it, see useForgetSession). */
 export function useRevokeSession(userId: string) {
-  const { write, session } = useApi();
+  const { write } = useApi();
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (target: UserSession) =>
@@ -37,11 +48,6 @@ export function useRevokeSession(userId: string) {
         }),
       ),
     onSuccess: (_, target) => {
-      if (target.current) {
-        session.end();
-        queryClient.clear();
-        return;
-      }
       queryClient.setQueryData<UserSession[]>(queryKeys.sessions(userId), (sessions) =>
         sessions?.filter((listed) => listed.id !== target.id),
       );
@@ -49,16 +55,12 @@ export function useRevokeSession(userId: string) {
   });
 }
 
-/** Revokes every session, this one included: the console then forgets its tokens. */
+/** Revokes every session, this one included (the page then forgets it, see
+ * useForgetSession). */
 export function useRevokeAllSessions(userId: string) {
-  const { write, session } = useApi();
-  const queryClient = useQueryClient();
+  const { write } = useApi();
   return useMutation({
     mutationFn: () =>
       dataOf(write.DELETE("/v1/users/{user_id}/sessions", { params: { path: { user_id: userId } } })),
-    onSuccess: () => {
-      session.end();
-      queryClient.clear();
-    },
   });
 }

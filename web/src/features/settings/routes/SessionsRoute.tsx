@@ -1,10 +1,16 @@
 // /settings/sessions: where the user is logged in; log out one session, or everywhere.
+import { useEffect, useRef } from "react";
 import { useNavigate } from "react-router";
 
 import { PageHeading } from "../../../components/PageHeading";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useSignedInUserId } from "../../../lib/auth/use-signed-in-user-id";
-import { useRevokeAllSessions, useRevokeSession, useSessions } from "../api/use-sessions";
+import {
+  useForgetSession,
+  useRevokeAllSessions,
+  useRevokeSession,
+  useSessions,
+} from "../api/use-sessions";
 import { SessionList } from "../components/SessionList";
 
 const LOGGED_OUT = { loggedOut: true };
@@ -15,7 +21,20 @@ export function SessionsRoute() {
   const revoke = useRevokeSession(userId);
   const revokeAll = useRevokeAllSessions(userId);
   const navigate = useNavigate();
-  const toLogin = () => void navigate("/login", { replace: true, state: LOGGED_OUT });
+  const forget = useForgetSession();
+  // To the login page first, and forget the session as this page goes: forgetting it first
+  // would have RequireSignIn send the page there without saying why.
+  const forgetOnLeaving = useRef(false);
+  useEffect(
+    () => () => {
+      if (forgetOnLeaving.current) forget();
+    },
+    [forget],
+  );
+  const loggedOutHere = () => {
+    forgetOnLeaving.current = true;
+    void navigate("/login", { replace: true, state: LOGGED_OUT });
+  };
   return (
     <section>
       <PageHeading>Sessions</PageHeading>
@@ -29,7 +48,7 @@ export function SessionsRoute() {
           onRevoke={(session) => {
             revoke.mutate(session, {
               onSuccess: () => {
-                if (session.current) toLogin();
+                if (session.current) loggedOutHere();
               },
             });
           }}
@@ -42,7 +61,7 @@ export function SessionsRoute() {
         className="danger"
         disabled={revokeAll.isPending}
         onClick={() => {
-          revokeAll.mutate(undefined, { onSuccess: toLogin });
+          revokeAll.mutate(undefined, { onSuccess: loggedOutHere });
         }}
       >
         {revokeAll.isPending ? "Logging out…" : "Log out everywhere"}
