@@ -42,6 +42,7 @@ test("an operator freezes and unfreezes an account; an auditor audits it", async
     await expect(page.getByRole("link", { name: "Staff" })).toHaveCount(0);
     await page.goto("/staff");
     await expect(page.getByRole("heading", { name: "Staff only" })).toBeVisible();
+    await expectAccessible(page);
     await page.context().close();
   });
 
@@ -55,6 +56,10 @@ test("an operator freezes and unfreezes an account; an auditor audits it", async
     await expect(page.getByRole("heading", { name: "EUR account" })).toBeVisible();
     await expect(page.getByTestId("account-status")).toHaveText("open");
     await expectAccessible(page);
+    await page.getByRole("link", { name: customer.id }).click(); // the owner
+    await expect(page.getByRole("link", { name: "EUR account, open" })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole("link", { name: "EUR account, open" }).click();
 
     await page.getByRole("button", { name: "Freeze account" }).click();
     await expect(page.getByText("Give a reason.")).toBeVisible(); // a reason is required

@@ -1,6 +1,6 @@
 // Two-step login: off (with a button to set it up), being set up (the QR code, the secret as
 // text, the confirmation code), just turned on (the recovery codes, once), or on (turning off).
-import { useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useStartTotpEnrolment, type TotpEnrolment } from "../api/use-second-factor";
@@ -16,18 +16,47 @@ type Step =
   | { kind: "codes"; codes: readonly string[] }
   | { kind: "disabled" };
 
+/** A heading that takes the focus when it appears: the button that led here is gone, and
+ * keyboard and screen-reader users land on what replaced it. */
+function FocusedHeading({ children }: { children: ReactNode }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    heading.current?.focus();
+  }, []);
+  return (
+    <h3 ref={heading} tabIndex={-1}>
+      {children}
+    </h3>
+  );
+}
+
+/** Whether two-step login is on, focused when the page comes back to it from a step. */
+function Outcome({ focus, children }: { focus: boolean; children: ReactNode }) {
+  const line = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (focus) line.current?.focus();
+  }, [focus]);
+  return (
+    <p ref={line} tabIndex={-1}>
+      {children}
+    </p>
+  );
+}
+
 /** The Base32 secret in groups of four, easier to type. */
 const grouped = (secret: string) => secret.replace(/(.{4})(?=.)/g, "$1 ");
 
 export function SecondFactor({ user }: { user: User }) {
   const start = useStartTotpEnrolment(user.id);
   const [step, setStep] = useState<Step>({ kind: "idle" });
+  const [returned, setReturned] = useState(false); // back from setting up: focus the outcome
 
   if (step.kind === "codes") {
     return (
       <RecoveryCodesPanel
         codes={step.codes}
         onDone={() => {
+          setReturned(true);
           setStep({ kind: "idle" });
         }}
       />
@@ -37,7 +66,7 @@ export function SecondFactor({ user }: { user: User }) {
     const { enrolment } = step;
     return (
       <div className="panel">
-        <h3>Set up two-step login</h3>
+        <FocusedHeading>Set up two-step login</FocusedHeading>
         <ol className="steps">
           <li>
             Scan this QR code with an authenticator app (such as FreeOTP, Aegis or Google
@@ -62,6 +91,7 @@ export function SecondFactor({ user }: { user: User }) {
           type="button"
           className="link-button"
           onClick={() => {
+            setReturned(true);
             setStep({ kind: "idle" });
           }}
         >
@@ -73,13 +103,14 @@ export function SecondFactor({ user }: { user: User }) {
   if (user.mfa_enabled) {
     return (
       <>
-        <p>
+        <Outcome focus={returned}>
           Two-step login is <strong>on</strong>: logging in asks for a code from your
           authenticator app (or a recovery code) after the password.
-        </p>
+        </Outcome>
         <DisableMfaForm
           userId={user.id}
           onDisabled={() => {
+            setReturned(false);
             setStep({ kind: "disabled" });
           }}
         />
@@ -93,10 +124,10 @@ export function SecondFactor({ user }: { user: User }) {
           Two-step login is off.
         </p>
       ) : null}
-      <p>
+      <Outcome focus={returned}>
         Two-step login is <strong>off</strong>. With it on, logging in also asks for a code from an
         app on your phone, so a stolen password alone is not enough.
-      </p>
+      </Outcome>
       <ProblemAlert error={start.error} />
       <button
         type="button"

@@ -59,6 +59,7 @@ describe("SecurityRoute: two-step login", () => {
     const user = userEvent.setup();
     await user.click(await screen.findByRole("button", { name: "Set up two-step login" }));
 
+    expect(await screen.findByRole("heading", { name: "Set up two-step login" })).toHaveFocus();
     const qr = await screen.findByRole("img", { name: /QR code/ });
     expect(qr.querySelector("path")?.getAttribute("d")).toMatch(/^M4 4h1v1h-1z/); // a finder corner
     expect(screen.getByTestId("totp-secret")).toHaveTextContent("JBSW Y3DP EHPK 3PXP JBSW Y3DP");
@@ -83,6 +84,7 @@ describe("SecurityRoute: two-step login", () => {
 
     await user.click(screen.getByRole("button", { name: "I have saved them" }));
     expect(await screen.findByText(/Two-step login is/)).toHaveTextContent("Two-step login is on");
+    expect(screen.getByText(/Two-step login is/)).toHaveFocus();
     expect(screen.queryByRole("list", { name: "Recovery codes" })).not.toBeInTheDocument();
     const reread = requests.filter((r) => new URL(r.url).searchParams.get("min_version") === "5");
     expect(reread).not.toHaveLength(0);

@@ -2,7 +2,7 @@
 // freeze (no more debits), unfreeze, close (only with zero balance and no holds; the API's 409
 // says so). Closing cannot be undone, so it asks once more. The version on screen goes along
 // as If-Match: if the account changed meanwhile, nothing happens and the page says to reload.
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useForm } from "react-hook-form";
 
 import { problemMessage } from "../../../components/ProblemAlert";
@@ -55,6 +55,10 @@ export function AccountActionsForm({ account, onReload }: { account: Account; on
   });
   const { errors, isSubmitting } = formState;
   const actions = actionsFor(account.status);
+  const keepOpen = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirmingClose) keepOpen.current?.focus(); // the safe choice, where the button was
+  }, [confirmingClose]);
 
   const run = (action: AccountAction) =>
     handleSubmit(async ({ reason }) => {
@@ -124,6 +128,7 @@ export function AccountActionsForm({ account, onReload }: { account: Account; on
               Yes, close it
             </button>
             <button
+              ref={keepOpen}
               type="button"
               className="secondary"
               onClick={() => {

@@ -75,6 +75,7 @@ describe("StaffAccountRoute", () => {
     await user.type(await screen.findByLabelText("Reason"), "customer asked");
     await user.click(screen.getByRole("button", { name: "Close account" }));
     expect(screen.getByRole("alert")).toHaveTextContent("Closing cannot be undone.");
+    expect(screen.getByRole("button", { name: "Keep it open" })).toHaveFocus();
     expect(commands(requests)).toHaveLength(0);
 
     await user.click(screen.getByRole("button", { name: "Yes, close it" }));
