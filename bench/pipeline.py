@@ -11,9 +11,9 @@ prints its percentiles beside the goal, and the CPU seconds every process used m
 
 This script seeds the accounts (users, tokens, accounts, a first deposit) over HTTP; the load
 itself comes from pipeline_driver/ here, a small Go program (standard library only: keep-alive
-connections, command i sent at start + i/rate whatever is still in flight, up to 256), because a Python
-load generator took a fifth of one of the machine's two cores at 100 commands/s from the system
-it measures. The first run builds it with Go into ``~/.cache/ledgerline`` (go_build.py here);
+connections, command i sent at start + i/rate whatever is still in flight, up to 256), because a
+Python load generator took a fifth of one of the machine's two cores at 100 commands/s from the
+system it measures. The first run builds it with Go into ``~/.cache/ledgerline`` (go_build.py here);
 later runs reuse the binary until its sources change. The driver reads the load and the
 accounts as JSON on stdin and answers with the latencies, errors and its own CPU time on
 stdout; it shows in the CPU line as the "load generator".
