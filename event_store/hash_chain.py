@@ -223,6 +223,11 @@ def _to_row(row: tuple[Any, ...]) -> ChainRow:
     )
 
 
+def _chain_start(conn: psycopg.Connection[Any]) -> int:
+    start_row = conn.execute(b"SELECT after_position FROM hash_chain_start").fetchone()
+    return 0 if start_row is None else int(start_row[0])
+
+
 def verify_database(conninfo: str, *, stream_id: UUID | None = None) -> VerificationReport:
     """Recompute the chains of every stream (or one) from one consistent snapshot, streaming
     the rows through a server-side cursor; read-only."""
@@ -232,8 +237,7 @@ def verify_database(conninfo: str, *, stream_id: UUID | None = None) -> Verifica
             conn.read_only = True
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             with conn.transaction():
-                start_row = conn.execute("SELECT after_position FROM hash_chain_start").fetchone()
-                chain_start = 0 if start_row is None else int(start_row[0])
+                chain_start = _chain_start(conn)
                 where, params = ("WHERE stream_id = %s", [stream_id]) if stream_id else ("", [])
                 with conn.cursor(name="ledgerline_verify") as cursor:
                     cursor.itersize = _FETCH_ROWS
@@ -241,5 +245,20 @@ def verify_database(conninfo: str, *, stream_id: UUID | None = None) -> Verifica
                     report = verify_rows(map(_to_row, cursor), chain_start)
     except psycopg.OperationalError as error:
         raise StoreUnavailable(str(error)) from error
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def verify_stream_on(conn: psycopg.Connection[Any], stream_id: UUID) -> VerificationReport:
+    """Recompute one stream's chain on ``conn`` (an autocommit connection, e.g. from the event
+    store's pool: the query API's audit routes). One stream's rows fit in memory, and one
+    REPEATABLE READ transaction reads the chain start and the rows from the same snapshot."""
+    started = time.perf_counter()
+    with conn.transaction():
+        conn.execute(b"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        chain_start = _chain_start(conn)
+        query = _SELECT_ROWS.format(where="WHERE stream_id = %s").encode()
+        rows = conn.execute(query, [stream_id]).fetchall()
+    report = verify_rows(map(_to_row, rows), chain_start)
     report.seconds = time.perf_counter() - started
     return report

@@ -10,6 +10,10 @@
   lag; age = the older of the relay's oldest unpublished event and the oldest record the group
   has not consumed (read from Kafka at its committed offset). The lag counts records, so a
   relay that republished a batch after a crash makes it slightly larger than the events left.
+- dead letters (``projections.dead_letter``): the records on the dead-letter topic, in all and
+  per projector (by the ``consumer_group`` header each letter carries). The topic holds only
+  what could not be projected, so reading it whole is cheap; should that take longer than the
+  timeout, the per-projector counts are left unknown (null) and only the total is given.
 - pending rebuild swaps (``projections.rebuild.guard``): a rebuild that died between its swap
   and the end of its tail; rerunning the rebuild finishes it.
 
@@ -35,6 +39,7 @@ from kafka.structs import TopicPartition
 from event_store.commit_order import backlog_after
 from event_store.records import Checkpoint
 from infra.settings import Settings
+from projections.dead_letter import dead_letter_topic
 from projections.envelope import decode_envelope
 from projections.process import DEFAULT_GROUP_IDS, projector_group_id
 from projections.rebuild.guard import JOURNAL_PREFIX
@@ -63,6 +68,7 @@ class ConsumerStatus:
     group_id: str | None = None
     topic: str | None = None
     partitions: list[PartitionLag] = field(default_factory=list)
+    dead_letters: int | None = None  # projector: letters it put on the dead-letter topic
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class PipelineStatus:
     consumers: list[ConsumerStatus]
     pending_rebuilds: list[str]
     checked_at: str
+    dead_letter_topic: str = ""
+    dead_letters: int = 0  # every letter on the dead-letter topic
 
 
 @dataclass(frozen=True)
@@ -103,13 +111,15 @@ class StatusSources:
 def pipeline_status(sources: StatusSources) -> PipelineStatus:
     """The status of the relay and every projector; StatusUnavailable if a server is down."""
     head_position, head_recorded_at, relay, pending = _from_postgres(sources)
-    projectors = _from_kafka(sources, relay)
+    projectors, dead_letters = _from_kafka(sources, relay)
     return PipelineStatus(
         head_position=head_position,
         head_recorded_at=head_recorded_at,
         consumers=[relay, *projectors],
         pending_rebuilds=pending,
         checked_at=_rfc3339(datetime.now(UTC)),
+        dead_letter_topic=dead_letter_topic(sources.topic),
+        dead_letters=dead_letters,
     )
 
 
@@ -158,10 +168,14 @@ def _from_postgres(
 # -- Kafka ------------------------------------------------------------------------------------
 
 
-def _from_kafka(sources: StatusSources, relay: ConsumerStatus) -> list[ConsumerStatus]:
+def _from_kafka(sources: StatusSources, relay: ConsumerStatus) -> tuple[list[ConsumerStatus], int]:
+    """The projectors' statuses and the number of dead letters."""
     timeout_ms = int(sources.timeout_s * 1000)
     try:
         with _kafka_clients(sources.bootstrap_servers, timeout_ms) as (admin, consumer):
+            dead_total, dead_by_group = _dead_letters(
+                consumer, dead_letter_topic(sources.topic), sources.timeout_s
+            )
             partitions = sorted(consumer.partitions_for_topic(sources.topic) or ())
             tps = [TopicPartition(sources.topic, p) for p in partitions]
             ends: dict[TopicPartition, int] = consumer.end_offsets(tps) if tps else {}
@@ -191,9 +205,12 @@ def _from_kafka(sources: StatusSources, relay: ConsumerStatus) -> list[ConsumerS
                         group_id=group_id,
                         topic=sources.topic,
                         partitions=lags,
+                        dead_letters=(
+                            None if dead_by_group is None else dead_by_group.get(group_id, 0)
+                        ),
                     )
                 )
-            return statuses
+            return statuses, dead_total
     except KafkaError as error:
         raise StatusUnavailable(f"Kafka: {_first_line(error)}") from error
 
@@ -268,6 +285,42 @@ def _ages(
     consumer.assign([])
     now = datetime.now(UTC)
     return [max(0.0, (now - _recorded_at(record)).total_seconds()) for record in first.values()]
+
+
+def _dead_letters(
+    consumer: KafkaConsumer, topic: str, timeout_s: float
+) -> tuple[int, dict[str, int] | None]:
+    """How many letters the dead-letter topic holds, and how many per consumer group (None if
+    they could not all be read within ``timeout_s``)."""
+    tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    if not tps:
+        return 0, {}
+    ends: dict[TopicPartition, int] = consumer.end_offsets(tps)
+    begins: dict[TopicPartition, int] = consumer.beginning_offsets(tps)
+    total = sum(ends[tp] - begins[tp] for tp in tps)
+    by_group: dict[str, int] = {}
+    left = {tp for tp in tps if ends[tp] > begins[tp]}
+    if not left:
+        return 0, by_group
+    consumer.assign(list(left))
+    for tp in left:
+        consumer.seek(tp, begins[tp])
+    deadline = time.monotonic() + timeout_s
+    try:
+        while left and time.monotonic() < deadline:
+            for tp, records in consumer.poll(timeout_ms=200, max_records=500).items():
+                for record in records:
+                    if record.offset >= ends[tp]:
+                        break
+                    headers = dict(record.headers or [])
+                    group = headers.get("consumer_group", b"").decode(errors="replace")
+                    by_group[group] = by_group.get(group, 0) + 1
+                if consumer.position(tp) >= ends[tp]:
+                    left.discard(tp)
+                    consumer.pause(tp)
+    finally:
+        consumer.assign([])
+    return total, (None if left else by_group)
 
 
 def _recorded_at(record: ConsumerRecord) -> datetime:

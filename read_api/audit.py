@@ -1,5 +1,7 @@
 """Audit routes: ``GET /v1/audit/streams/{id}`` (a stream's history with the state after each
-event) and ``GET /v1/audit/streams/{id}/state`` (the state as of a time or a version).
+event), ``GET /v1/audit/streams/{id}/state`` (the state as of a time or a version) and
+``GET /v1/audit/streams/{id}/chain`` (the stream's hash chain recomputed, as ``ledgerline audit
+verify --stream`` does).
 
 Both replay the event store itself (read-only, from the stream's first event: there are no
 snapshots yet; old event versions are upcast) through ``infra.audit_trail``, not the read
@@ -13,7 +15,7 @@ they own either account. Anything else answers 404 like an unknown id.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -21,6 +23,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from commands.context import Principal
+from event_store.hash_chain import verify_stream_on
 from event_store.store import EventStore
 from infra.audit_trail import (
     AuditTrail,
@@ -102,6 +105,24 @@ class AuditState(BaseModel):
     state: dict[str, Any]
 
 
+class ChainBreakOut(BaseModel):
+    """A version at which the stream's chain does not hold."""
+
+    version: int
+    reasons: list[str] = Field(examples=[["hash mismatch (this event's content was altered)"]])
+
+
+class ChainCheck(BaseModel):
+    """The stream's hash chain recomputed from the stored events."""
+
+    stream_id: UUID
+    ok: bool = Field(description="True when every hashed event's hash matches and no gap shows.")
+    events: int = Field(description="Events checked.")
+    unhashed: int = Field(description="Events older than the hash chain (nothing to check).")
+    breaks: list[ChainBreakOut]
+    checked_at: str = Field(description="RFC 3339 UTC.")
+
+
 class _NoAuditState(ResourceNotFound):
     """404 with its own detail: the stream exists but not at the requested point."""
 
@@ -181,4 +202,22 @@ def get_stream_state(
         recorded_at=rfc3339(trail.entries[-1].record.recorded_at),
         redacted=sorted(trail.redacted),
         state=trail.state,
+    )
+
+
+@router.get("/streams/{stream_id}/chain", responses=read_problem_responses(404))
+def check_stream_chain(
+    stream_id: UUID, principal: CurrentPrincipal, store: EventStoreDep
+) -> ChainCheck:
+    """Recompute the stream's hash chain: whether any stored event was altered or removed."""
+    _audited_trail(stream_id, principal, store, None, None)
+    with store.connection() as conn:
+        report = verify_stream_on(conn, stream_id)
+    return ChainCheck(
+        stream_id=stream_id,
+        ok=report.ok,
+        events=report.events,
+        unhashed=report.unhashed,
+        breaks=[ChainBreakOut(version=b.version, reasons=list(b.reasons)) for b in report.breaks],
+        checked_at=rfc3339(datetime.now(UTC)),
     )

@@ -45,6 +45,10 @@ class ConsumerStatusOut(BaseModel):
     partitions: list[PartitionLagOut] = Field(
         default_factory=list, description="Consumer-group lag per partition (projectors)."
     )
+    dead_letters: int | None = Field(
+        default=None,
+        description="Projectors: records it put on the dead-letter topic (null: not counted).",
+    )
 
 
 class ProjectionsStatusOut(BaseModel):
@@ -55,6 +59,8 @@ class ProjectionsStatusOut(BaseModel):
         description="Rebuilds that stopped between their swap and their tail (rerun them)."
     )
     checked_at: str
+    dead_letter_topic: str = Field(description="Where projectors put records they cannot project.")
+    dead_letters: int = Field(description="Records on the dead-letter topic, of all projectors.")
 
 
 @router.get("", responses=read_problem_responses(403))

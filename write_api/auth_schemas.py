@@ -4,6 +4,7 @@ sessions, roles, e-mail verification and password reset)."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import BaseModel, Field
 
@@ -67,6 +68,8 @@ class RecoveryCodes(BaseModel):
     """Shown once: each code replaces a TOTP code one time."""
 
     recovery_codes: list[str]
+    id: UUID = Field(description="The user.")
+    version: int = Field(description="The user's new stream version (use it as `min_version`).")
 
 
 class MfaDisable(StrictBody):

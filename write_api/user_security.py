@@ -70,8 +70,8 @@ async def confirm_totp_enrolment(
     """Turn the second factor on with a code from the app; returns 10 recovery codes, once."""
     codes = totp.new_recovery_codes()
     digests = tuple(totp.recovery_code_digest(user_id, code) for code in codes)
-    await send(ConfirmTotpEnrolment(user_id, body.code, digests))
-    return RecoveryCodes(recovery_codes=codes)
+    confirmed = await send(ConfirmTotpEnrolment(user_id, body.code, digests))
+    return RecoveryCodes(recovery_codes=codes, id=confirmed.id, version=confirmed.version)
 
 
 @router.delete("/{user_id}/mfa", responses=_ON_USER)

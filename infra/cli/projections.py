@@ -260,6 +260,7 @@ def status(
         ("behind", "right"),
         ("oldest unprocessed", "right"),
         ("lag per partition", "left"),
+        ("dead letters", "right"),
     ):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for consumer in current.consumers:
@@ -274,13 +275,21 @@ def status(
             f"{consumer.behind:,}",
             "-" if age is None else f"{age:,.1f} s",
             lags or ("-" if consumer.kind == "projector" else ""),
+            _dead_letters_cell(consumer.kind, consumer.dead_letters),
         )
     console.print(table)
+    console.print(f"Dead letters: {current.dead_letters:,} on {current.dead_letter_topic}")
     for pending in current.pending_rebuilds:
         console.print(
             f"warning: rebuild {pending} stopped after its swap; rerun "
             "`ledgerline projections rebuild` to finish it."
         )
+
+
+def _dead_letters_cell(kind: str, count: int | None) -> str:
+    if kind != "projector":
+        return ""
+    return "?" if count is None else f"{count:,}"
 
 
 # -- shared -----------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import psycopg
+
 from infra.auth import totp
 from infra.http.auth import mint_token
 from tests.auth.conftest import PASSWORD, AuthClient, Login
@@ -46,6 +48,14 @@ def test_enrolment_shows_a_qr_code_and_confirming_returns_ten_recovery_codes(
     assert confirmed.status_code == 200, confirmed.text
     codes = confirmed.json()["recovery_codes"]
     assert len(codes) == 10 and len(set(codes)) == 10
+    assert confirmed.json()["id"] == str(login.user_id)
+    with psycopg.connect(auth.settings.database_url) as conn:
+        newest = conn.execute(
+            "SELECT version, type FROM events WHERE stream_id = %s ORDER BY version DESC LIMIT 1",
+            (login.user_id,),
+        ).fetchone()
+    assert newest is not None and newest[1] == "UserMfaEnabled"
+    assert confirmed.json()["version"] == newest[0]  # for min_version: read your own write
 
 
 def test_login_with_totp_each_code_once(auth: AuthClient) -> None:

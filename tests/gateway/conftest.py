@@ -119,9 +119,11 @@ def system_behind_gateway(
     console_dir: Path,
     instances: int = INSTANCES,
     processes: Sequence[str] = PROCESSES,
+    **overrides: Any,
 ) -> Iterator[Gateway]:
     """``processes`` (with ``instances`` of each API) on the session's servers, in a database,
-    topic and read models of their own, behind a gateway serving ``console_dir``."""
+    topic and read models of their own, behind a gateway serving ``console_dir``; ``overrides``
+    are further settings (e.g. the SMTP port of a Mailpit for the notifier)."""
     name = f"gw{uuid.uuid4().hex[:8]}"
     write_port, read_port = instance_base_ports(instances)
     gateway_port, gateway_http_port = free_ports(2)
@@ -150,6 +152,7 @@ def system_behind_gateway(
             # as it can; the APIs' own limits have their tests (tests/write_api).
             rate_limit_enabled=False,
             log_level="WARNING",
+            **overrides,
         )
         migrate(database_url)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})

@@ -23,6 +23,7 @@ from infra.http.auth import mint_token
 from infra.servers import KafkaServer, free_port
 from infra.settings import Settings
 from projections.checkpoints import CheckpointStore
+from projections.dead_letter import dead_letter_topic
 from projections.producer import make_producer
 from projections.relay import publish, relay_checkpoint_name
 from projections.status import StatusSources, StatusUnavailable, pipeline_status
@@ -43,6 +44,7 @@ class Scene:
     relayed: int
     ends: dict[int, int]
     committed: dict[int, int]
+    dead_letters: dict[str, int]
 
     def env(self) -> dict[str, str]:
         return self.world.env(
@@ -55,7 +57,8 @@ class Scene:
 @pytest.fixture
 def scene(world: World, kafka_server: KafkaServer) -> Iterator[Scene]:
     """38 events; the relay published the first 30 to a private topic; group ``ledgerline-mongo``
-    committed all of partition 0, one record less on partition 1, nothing on partition 2."""
+    committed all of partition 0, one record less on partition 1, nothing on partition 2; the
+    dead-letter topic holds two letters of the mongo projector and one of the search one."""
     world.append(mixed_story().ledger.envelopes)
     events = all_events(world.store)
     relayed = 30
@@ -65,9 +68,20 @@ def scene(world: World, kafka_server: KafkaServer) -> Iterator[Scene]:
     )
     bootstrap = kafka_server.bootstrap_servers
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
-    admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])
+    admin.create_topics(
+        [
+            NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1),
+            NewTopic(dead_letter_topic(topic), num_partitions=1, replication_factor=1),
+        ]
+    )
     producer = make_producer(bootstrap)
     publish(producer, topic, events[:relayed])
+    dead_letters = {"ledgerline-mongo": 2, "ledgerline-search": 1}
+    for group, count in dead_letters.items():
+        for _ in range(count):
+            headers = [("error", b"ValueError: poison"), ("consumer_group", group.encode())]
+            producer.send(dead_letter_topic(topic), value=b"{}", headers=headers)
+    producer.flush()
     producer.close()
     tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
     group = KafkaConsumer(bootstrap_servers=bootstrap, group_id="ledgerline-mongo")
@@ -76,9 +90,9 @@ def scene(world: World, kafka_server: KafkaServer) -> Iterator[Scene]:
     group.commit({tps[p]: OffsetAndMetadata(o, "", -1) for p, o in committed.items()})
     group.close()
     try:
-        yield Scene(world, bootstrap, topic, len(events), relayed, ends, committed)
+        yield Scene(world, bootstrap, topic, len(events), relayed, ends, committed, dead_letters)
     finally:
-        admin.delete_topics([topic])
+        admin.delete_topics([topic, dead_letter_topic(topic)])
         admin.close()
 
 
@@ -102,6 +116,18 @@ def test_status_reports_relay_backlog_and_projector_lag_per_partition(scene: Sce
     assert search.group_id == "ledgerline-search" and search.position == 0
     assert search.behind == scene.events  # never consumed: everything is ahead of it
     assert status.pending_rebuilds == []
+    assert (mongo.dead_letters, search.dead_letters, relay.dead_letters) == (2, 1, None)
+    assert (status.dead_letter_topic, status.dead_letters) == (dead_letter_topic(scene.topic), 3)
+
+
+def test_an_absent_dead_letter_topic_counts_none(world: World, kafka_server: KafkaServer) -> None:
+    topic = f"status{uuid.uuid4().hex[:8]}"
+    status = pipeline_status(
+        StatusSources(world.database_url, kafka_server.bootstrap_servers, topic)
+    )
+
+    assert status.dead_letters == 0
+    assert [c.dead_letters for c in status.consumers] == [None, 0, 0]
 
 
 def test_the_cli_prints_status_as_a_table_and_as_json(scene: Scene) -> None:
@@ -111,6 +137,7 @@ def test_the_cli_prints_status_as_a_table_and_as_json(scene: Scene) -> None:
     assert f"{scene.events - scene.relayed}" in relay_row
     assert "mongo (ledgerline-mongo)" in table.output
     assert f"2:{scene.ends[2]}" in table.output
+    assert f"Dead letters: 3 on {scene.topic}.dlq" in table.output
 
     as_json = runner.invoke(app, ["status", "--json"], env=scene.env())
     assert as_json.exit_code == 0, as_json.output
@@ -147,8 +174,11 @@ def test_the_query_api_serves_status_to_operators_auditors_and_admins_only(scene
             "group_id": None,
             "topic": None,
             "partitions": [],
+            "dead_letters": None,
         }
         assert len(body["consumers"][1]["partitions"]) == PARTITIONS
+        assert [c["dead_letters"] for c in body["consumers"]] == [None, 2, 1]
+        assert body["dead_letters"] == 3
         refused = client.get("/v1/projections", headers=headers("customer"))
         assert refused.status_code == 403
         assert refused.headers["content-type"] == "application/problem+json"

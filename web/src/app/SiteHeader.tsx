@@ -3,10 +3,12 @@
 import { Link, NavLink, useNavigate } from "react-router";
 
 import { useLogOut } from "../features/auth/api/use-log-out";
-import { useUserId } from "../lib/api/api-context";
+import { useRoles, useUserId } from "../lib/api/api-context";
+import { isStaff } from "../lib/auth/roles";
 
 export function SiteHeader() {
   const userId = useUserId();
+  const staff = isStaff(useRoles());
   const logOut = useLogOut();
   const navigate = useNavigate();
   return (
@@ -23,6 +25,8 @@ export function SiteHeader() {
         ) : (
           <>
             <NavLink to="/accounts">Accounts</NavLink>
+            <NavLink to="/settings">Settings</NavLink>
+            {staff ? <NavLink to="/staff">Staff</NavLink> : null}
             <button
               type="button"
               className="link-button"

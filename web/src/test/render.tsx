@@ -24,9 +24,13 @@ export const problem = (status: number, code: string, detail: string, errors?: o
     { status, headers: { "Content-Type": "application/problem+json" } },
   );
 
-export function signedInSession(userId: string): Session {
+export function signedInSession(userId: string, roles: readonly string[] = ["customer"]): Session {
   const session = new Session(sessionStorage, () => 0);
-  session.begin({ access_token: accessTokenFor(userId), expires_in: 600, refresh_token: "r1" });
+  session.begin({
+    access_token: accessTokenFor(userId, 1, roles),
+    expires_in: 600,
+    refresh_token: "r1",
+  });
   return session;
 }
 

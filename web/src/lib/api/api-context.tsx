@@ -21,6 +21,13 @@ export function useUserId(): string | null {
   return useSyncExternalStore(session.subscribe, session.userId);
 }
 
+/** The roles the signed-in user's access token carries (none when signed out); re-renders when
+ * they change. */
+export function useRoles(): readonly string[] {
+  const { session } = useApi();
+  return useSyncExternalStore(session.subscribe, session.roles);
+}
+
 /** Whether the API has been answering; re-renders when that changes. */
 export function useApiReachable(): boolean {
   const { connectivity } = useApi();

@@ -51,3 +51,22 @@ describe("subjectOf", () => {
     expect(subjectOf(accessTokenFor(USER))).toBe(USER);
   });
 });
+
+describe("Session roles", () => {
+  it("follows the roles claim of the latest access token, and tells subscribers when it changes", () => {
+    const session = new Session(sessionStorage, () => 0);
+    const listener = vi.fn();
+    session.begin(tokens);
+    session.subscribe(listener);
+    const before = session.roles();
+    session.begin({ ...tokens, refresh_token: "r2" });
+    expect(session.roles()).toBe(before); // the same array: no re-render
+    expect(listener).not.toHaveBeenCalled();
+    session.begin({ ...tokens, access_token: accessTokenFor(USER, 2, ["customer", "auditor"]) });
+    expect(session.roles()).toEqual(["customer", "auditor"]);
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(new Session(sessionStorage, () => 0).roles()).toEqual(["customer", "auditor"]);
+    session.end();
+    expect(session.roles()).toEqual([]);
+  });
+});

@@ -27,22 +27,44 @@ export interface SessionTokens {
 interface Persisted {
   userId: string;
   refreshToken: string;
+  /** The roles claim of the latest access token: which pages to offer, not a permission (the
+   * API decides every request by the token itself). */
+  roles: readonly string[];
+}
+
+const NO_ROLES: readonly string[] = Object.freeze([]);
+
+function claimsOf(jwt: string): { sub?: unknown; roles?: unknown } {
+  const payload = jwt.split(".")[1] ?? "";
+  const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
+  return JSON.parse(json) as { sub?: unknown; roles?: unknown };
 }
 
 /** The `sub` claim (the user id) of a JWT; the signature is the API's business, not ours. */
 export function subjectOf(jwt: string): string {
-  const payload = jwt.split(".")[1] ?? "";
-  const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-  const claims = JSON.parse(json) as { sub?: unknown };
+  const claims = claimsOf(jwt);
   if (typeof claims.sub !== "string") throw new Error("the access token names no subject");
   return claims.sub;
+}
+
+/** The `roles` claim of a JWT (none when it has no list of strings there). */
+export function rolesOf(jwt: string): readonly string[] {
+  const { roles } = claimsOf(jwt);
+  return Array.isArray(roles) ? roles.filter((role) => typeof role === "string") : NO_ROLES;
+}
+
+function sameRoles(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((role, index) => role === b[index]);
 }
 
 function load(storage: Storage): Persisted | null {
   try {
     const value = JSON.parse(storage.getItem(STORAGE_KEY) ?? "null") as Partial<Persisted> | null;
     if (typeof value?.userId === "string" && typeof value.refreshToken === "string") {
-      return { userId: value.userId, refreshToken: value.refreshToken };
+      const roles = Array.isArray(value.roles)
+        ? value.roles.filter((role) => typeof role === "string")
+        : NO_ROLES;
+      return { userId: value.userId, refreshToken: value.refreshToken, roles };
     }
   } catch {
     // An unreadable entry is no session.
@@ -65,6 +87,10 @@ export class Session {
   /** For useSyncExternalStore: the signed-in user's id, or null. */
   readonly userId = (): string | null => this.persisted?.userId ?? null;
 
+  /** For useSyncExternalStore: the roles of the latest access token (the same array until
+   * they change). */
+  readonly roles = (): readonly string[] => this.persisted?.roles ?? NO_ROLES;
+
   readonly subscribe = (listener: () => void): (() => void) => {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -85,11 +111,15 @@ export class Session {
   /** Start the session, or continue it with rotated tokens. */
   begin(tokens: SessionTokens): void {
     const userId = subjectOf(tokens.access_token);
+    const fresh = rolesOf(tokens.access_token);
     const changedUser = userId !== this.persisted?.userId;
+    const previous = this.persisted?.roles ?? NO_ROLES;
+    const changedRoles = !sameRoles(previous, fresh);
+    const roles = changedRoles ? fresh : previous;
     this.access = { token: tokens.access_token, expiresAt: this.now() + tokens.expires_in * 1000 };
-    this.persisted = { userId, refreshToken: tokens.refresh_token };
+    this.persisted = { userId, refreshToken: tokens.refresh_token, roles };
     this.storage.setItem(STORAGE_KEY, JSON.stringify(this.persisted));
-    if (changedUser) this.notify();
+    if (changedUser || changedRoles) this.notify();
   }
 
   /** Forget everything (logged out, or the refresh token was refused). */

@@ -344,6 +344,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/streams/{stream_id}/chain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Recompute the stream's hash chain: whether any stored event was altered or removed.
+         * @description Recompute the stream's hash chain: whether any stored event was altered or removed.
+         */
+        get: operations["check_stream_chain_v1_audit_streams__stream_id__chain_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -615,6 +635,54 @@ export interface components {
             /** Events */
             events: components["schemas"]["AuditEvent"][];
         };
+        /**
+         * ChainBreakOut
+         * @description A version at which the stream's chain does not hold.
+         */
+        ChainBreakOut: {
+            /** Version */
+            version: number;
+            /**
+             * Reasons
+             * @example [
+             *       "hash mismatch (this event's content was altered)"
+             *     ]
+             */
+            reasons: string[];
+        };
+        /**
+         * ChainCheck
+         * @description The stream's hash chain recomputed from the stored events.
+         */
+        ChainCheck: {
+            /**
+             * Stream Id
+             * Format: uuid
+             */
+            stream_id: string;
+            /**
+             * Ok
+             * @description True when every hashed event's hash matches and no gap shows.
+             */
+            ok: boolean;
+            /**
+             * Events
+             * @description Events checked.
+             */
+            events: number;
+            /**
+             * Unhashed
+             * @description Events older than the hash chain (nothing to check).
+             */
+            unhashed: number;
+            /** Breaks */
+            breaks: components["schemas"]["ChainBreakOut"][];
+            /**
+             * Checked At
+             * @description RFC 3339 UTC.
+             */
+            checked_at: string;
+        };
         /** ConsumerStatusOut */
         ConsumerStatusOut: {
             /**
@@ -654,6 +722,11 @@ export interface components {
              * @description Consumer-group lag per partition (projectors).
              */
             partitions?: components["schemas"]["PartitionLagOut"][];
+            /**
+             * Dead Letters
+             * @description Projectors: records it put on the dead-letter topic (null: not counted).
+             */
+            dead_letters?: number | null;
         };
         /** DeliveryList */
         DeliveryList: {
@@ -1061,6 +1134,16 @@ export interface components {
             pending_rebuilds: string[];
             /** Checked At */
             checked_at: string;
+            /**
+             * Dead Letter Topic
+             * @description Where projectors put records they cannot project.
+             */
+            dead_letter_topic: string;
+            /**
+             * Dead Letters
+             * @description Records on the dead-letter topic, of all projectors.
+             */
+            dead_letters: number;
         };
         /** SessionList */
         SessionList: {
@@ -2364,6 +2447,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditState"];
+                };
+            };
+            /** @description Missing or invalid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation error, or an Idempotency-Key reused with a different body. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is unavailable; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_stream_chain_v1_audit_streams__stream_id__chain_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                stream_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChainCheck"];
                 };
             };
             /** @description Missing or invalid bearer token. */

@@ -1307,6 +1307,17 @@ export interface components {
         RecoveryCodes: {
             /** Recovery Codes */
             recovery_codes: string[];
+            /**
+             * Id
+             * Format: uuid
+             * @description The user.
+             */
+            id: string;
+            /**
+             * Version
+             * @description The user's new stream version (use it as `min_version`).
+             */
+            version: number;
         };
         /**
          * RefundCreate

@@ -66,3 +66,24 @@ describe("LogInRoute", () => {
     expect(await screen.findByRole("heading", { name: "Log in" })).toBeInTheDocument();
   });
 });
+
+describe("LogInRoute with a recovery code", () => {
+  it("offers a full keyboard for a recovery code and sends it as typed, without spaces", async () => {
+    const { requests } = renderConsole("/login", {
+      "POST /v1/auth/login": () => json({ mfa_required: true, mfa_token: "ticket" }),
+      "POST /v1/auth/mfa": () => json(tokens),
+      ...noAccounts,
+    });
+    await logIn();
+    expect(await screen.findByLabelText("Code")).toHaveAttribute("inputmode", "numeric");
+    const user = userEvent.setup();
+    await user.click(screen.getByRole("button", { name: "Use a recovery code instead" }));
+    const code = screen.getByLabelText("Recovery code");
+    expect(code).toHaveAttribute("inputmode", "text");
+    await user.type(code, "abcde fghjk");
+    await user.click(screen.getByRole("button", { name: "Continue" }));
+    expect(await screen.findByRole("heading", { name: "Your accounts" })).toBeInTheDocument();
+    const mfa = requests.find((r) => new URL(r.url).pathname === "/v1/auth/mfa");
+    expect(await mfa?.json()).toEqual({ mfa_token: "ticket", code: "abcdefghjk" });
+  });
+});

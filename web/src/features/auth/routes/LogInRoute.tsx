@@ -10,6 +10,7 @@ import { MfaCodeForm } from "../components/MfaCodeForm";
 interface LogInState {
   email?: string;
   signedUp?: boolean;
+  loggedOut?: boolean;
   from?: string;
 }
 
@@ -36,6 +37,11 @@ export function LogInRoute() {
           log in now.
         </p>
       ) : null}
+      {state.loggedOut ? (
+        <p role="status" className="alert alert-success">
+          You have been logged out.
+        </p>
+      ) : null}
       <LogInForm
         defaultEmail={state.email ?? ""}
         onOutcome={(outcome) => {
@@ -43,6 +49,9 @@ export function LogInRoute() {
           else setMfaToken(outcome.mfaToken);
         }}
       />
+      <p>
+        <Link to="/forgot-password">Forgot your password?</Link>
+      </p>
       <p>
         New to Ledgerline? <Link to="/signup">Sign up</Link>
       </p>

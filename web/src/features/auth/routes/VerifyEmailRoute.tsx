@@ -1,10 +1,11 @@
 // /verify-email?token=…: where the link in the sign-up e-mail leads. The address is confirmed
 // when the person presses the button (a mail scanner that follows links confirms nothing).
-import { Link, useSearchParams } from "react-router";
+import { Link } from "react-router";
 
 import { PageHeading } from "../../../components/PageHeading";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { ApiError } from "../../../lib/api/problem";
+import { useLinkToken } from "../hooks/use-link-token";
 import { useVerifyEmail } from "../api/use-verify-email";
 
 /** A bad, expired or outdated link is a 400 naming `token`: say so in words. */
@@ -14,8 +15,7 @@ function linkProblem(error: unknown): string | null {
 }
 
 export function VerifyEmailRoute() {
-  const [search] = useSearchParams();
-  const token = search.get("token") ?? "";
+  const token = useLinkToken();
   const verify = useVerifyEmail();
 
   if (verify.isSuccess) {
