@@ -42,3 +42,27 @@ export function entryDoc(
     recorded_at: "2026-11-30T12:00:00Z",
   };
 }
+
+export function paymentDoc(
+  id: string,
+  payer: string,
+  payee: string,
+  overrides: Record<string, unknown> = {},
+) {
+  return {
+    id,
+    payer_account_id: payer,
+    payee_account_id: payee,
+    amount: 5000,
+    currency: "EUR",
+    captured: 0,
+    refunded: 0,
+    status: "authorized",
+    description: "Order 1234",
+    merchant: "Corner Shop",
+    version: 1,
+    created_at: "2026-11-30T12:00:00Z",
+    updated_at: "2026-11-30T12:00:00Z",
+    ...overrides,
+  };
+}
