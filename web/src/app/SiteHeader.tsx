@@ -23,6 +23,9 @@ export function SiteHeader() {
         ) : (
           <>
             <NavLink to="/accounts">Accounts</NavLink>
+            <NavLink to="/payments">Payments</NavLink>
+            <NavLink to="/notifications">Notifications</NavLink>
+            <NavLink to="/webhooks">Webhooks</NavLink>
             <button
               type="button"
               className="link-button"

@@ -7,6 +7,12 @@ import { AccountsRoute } from "../features/accounts/routes/AccountsRoute";
 import { LogInRoute } from "../features/auth/routes/LogInRoute";
 import { SignUpRoute } from "../features/auth/routes/SignUpRoute";
 import { VerifyEmailRoute } from "../features/auth/routes/VerifyEmailRoute";
+import { NotificationsRoute } from "../features/notifications/routes/NotificationsRoute";
+import { PaymentRoute } from "../features/payments/routes/PaymentRoute";
+import { PaymentsRoute } from "../features/payments/routes/PaymentsRoute";
+import { PayRoute } from "../features/payments/routes/PayRoute";
+import { WebhookRoute } from "../features/webhooks/routes/WebhookRoute";
+import { WebhooksRoute } from "../features/webhooks/routes/WebhooksRoute";
 import { NotFoundRoute } from "./NotFoundRoute";
 import { RequireSignIn } from "./RequireSignIn";
 import { RootLayout } from "./RootLayout";
@@ -24,6 +30,12 @@ export const routes: RouteObject[] = [
           { path: "/", element: <Navigate to="/accounts" replace /> },
           { path: "/accounts", element: <AccountsRoute /> },
           { path: "/accounts/:accountId", element: <AccountRoute /> },
+          { path: "/payments", element: <PaymentsRoute /> },
+          { path: "/payments/new", element: <PayRoute /> },
+          { path: "/payments/:paymentId", element: <PaymentRoute /> },
+          { path: "/notifications", element: <NotificationsRoute /> },
+          { path: "/webhooks", element: <WebhooksRoute /> },
+          { path: "/webhooks/:endpointId", element: <WebhookRoute /> },
         ],
       },
       { path: "*", element: <NotFoundRoute /> },
