@@ -43,4 +43,32 @@ describe("Statement", () => {
       .map((r) => new URL(r.url).searchParams.get("cursor"));
     expect(cursors).toEqual([null, "page-2"]);
   });
+
+  it("links the lines of a payment and of a refund to the payment", async () => {
+    const payment = "7e6d5c4b-3a29-4817-a6b5-c4d3e2f1a0b9";
+    renderConsole(
+      `/accounts/${ACCOUNT}`,
+      {
+        [`GET /v1/accounts/${ACCOUNT}`]: () => json(accountDoc(ACCOUNT, USER, 4000, 3)),
+        [`GET /v1/accounts/${ACCOUNT}/entries`]: () =>
+          json({
+            items: [
+              entryDoc(ACCOUNT, 3, "credit", 1000, 4000, `refund:${payment}`),
+              entryDoc(ACCOUNT, 2, "debit", 5000, 3000, `payment:${payment}`),
+            ],
+            next_cursor: null,
+          }),
+      },
+      signedInSession(USER),
+    );
+    const statement = await screen.findByRole("list", { name: "Statement" });
+    expect(within(statement).getByRole("link", { name: "Refund of a payment" })).toHaveAttribute(
+      "href",
+      `/payments/${payment}`,
+    );
+    expect(within(statement).getByRole("link", { name: "Payment" })).toHaveAttribute(
+      "href",
+      `/payments/${payment}`,
+    );
+  });
 });

@@ -1,10 +1,24 @@
 // An account's statement: its lines newest first (what, when, how much in or out, the balance
 // after), a page at a time with "Load more".
+import { Link } from "react-router";
+
 import { DateTime } from "../../../components/DateTime";
 import { LoadMore } from "../../../components/LoadMore";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { formatMinorUnits } from "../../../lib/money/money";
 import { useAccountEntries, type Entry } from "../api/use-account-entries";
+
+// The references the API gives the lines of a capture and a refund (domain/services.py).
+const PAYMENT_REFERENCE = /^(payment|refund):([0-9a-f-]{36})$/;
+
+/** What the line is for: its reference, with a payment's or refund's as a link to it. */
+function What({ entry }: { entry: Entry }) {
+  if (entry.reference == null) return entry.kind === "credit" ? "Money in" : "Money out";
+  const payment = PAYMENT_REFERENCE.exec(entry.reference);
+  if (payment === null) return entry.reference;
+  const [, kind, id = ""] = payment;
+  return <Link to={`/payments/${id}`}>{kind === "refund" ? "Refund of a payment" : "Payment"}</Link>;
+}
 
 function StatementLine({ entry }: { entry: Entry }) {
   const signed = entry.kind === "credit" ? BigInt(entry.amount) : -BigInt(entry.amount);
@@ -12,7 +26,7 @@ function StatementLine({ entry }: { entry: Entry }) {
   return (
     <li className="statement-line">
       <span className="statement-what">
-        {entry.reference ?? (entry.kind === "credit" ? "Money in" : "Money out")}
+        <What entry={entry} />
       </span>
       <span className={`statement-amount money ${entry.kind}`}>
         <span className="visually-hidden">{entry.kind === "credit" ? "In: " : "Out: "}</span>

@@ -63,13 +63,13 @@ export function PaymentDetails({ payment, role }: { payment: Payment; role: Paym
           <AccountRef id={payment.payee_account_id} yours={role.payee} />
         </dd>
       </div>
-      <div>
+      <div className="summary-plain">
         <dt>Created</dt>
         <dd>
           <DateTime value={payment.created_at} />
         </dd>
       </div>
-      <div>
+      <div className="summary-plain">
         <dt>Last change</dt>
         <dd>
           <DateTime value={payment.updated_at} />

@@ -32,9 +32,20 @@ export function PaymentsRoute() {
   return (
     <section>
       <PageHeading>Payments</PageHeading>
-      <p>
+      <div className="actions">
         <Link to="/payments/new">Pay a merchant</Link>
-      </p>
+        {/* The search index trails the commands by a second or so. */}
+        <button
+          type="button"
+          className="secondary"
+          aria-disabled={search.isFetching}
+          onClick={() => {
+            if (!search.isFetching) void search.refetch();
+          }}
+        >
+          {search.isFetching && !search.isFetchingNextPage ? "Checking…" : "Check for new payments"}
+        </button>
+      </div>
       <PaymentSearchForm
         filters={filters}
         onSearch={(chosen) => {

@@ -8,6 +8,7 @@ import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useWebhookEndpoint } from "../api/use-webhook-endpoint";
 import { DeliveryLog } from "../components/DeliveryLog";
 import { EndpointActions } from "../components/EndpointActions";
+import { eventTypesText } from "../components/EndpointList";
 
 export function WebhookRoute() {
   const { endpointId = "" } = useParams();
@@ -41,7 +42,7 @@ export function WebhookRoute() {
             </div>
             <div className="summary-wide">
               <dt>Events</dt>
-              <dd>{data.event_types.join(", ")}</dd>
+              <dd>{eventTypesText(data.event_types)}</dd>
             </div>
             {data.description ? (
               <div className="summary-wide">
