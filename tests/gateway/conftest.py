@@ -12,7 +12,7 @@ import json
 import os
 import ssl
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,9 +119,12 @@ def system_behind_gateway(
     console_dir: Path,
     instances: int = INSTANCES,
     processes: Sequence[str] = PROCESSES,
+    settings_overrides: Mapping[str, Any] | None = None,
 ) -> Iterator[Gateway]:
     """``processes`` (with ``instances`` of each API) on the session's servers, in a database,
-    topic and read models of their own, behind a gateway serving ``console_dir``."""
+    topic and read models of their own, behind a gateway serving ``console_dir``;
+    ``settings_overrides`` are further ``Settings`` fields (the SMTP port of a notifier's mail
+    catcher, say)."""
     name = f"gw{uuid.uuid4().hex[:8]}"
     write_port, read_port = instance_base_ports(instances)
     gateway_port, gateway_http_port = free_ports(2)
@@ -143,6 +146,8 @@ def system_behind_gateway(
             read_api_port=read_port,
             relay_metrics_port=free_port(),
             projector_mongo_metrics_port=free_port(),
+            projector_search_metrics_port=free_port(),
+            notifier_metrics_port=free_port(),
             gateway_port=gateway_port,
             gateway_http_port=gateway_http_port,
             console_dir=console_dir,
@@ -150,6 +155,7 @@ def system_behind_gateway(
             # as it can; the APIs' own limits have their tests (tests/write_api).
             rate_limit_enabled=False,
             log_level="WARNING",
+            **(settings_overrides or {}),
         )
         migrate(database_url)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
