@@ -17,7 +17,8 @@ function What({ entry }: { entry: Entry }) {
   const payment = PAYMENT_REFERENCE.exec(entry.reference);
   if (payment === null) return entry.reference;
   const [, kind, id = ""] = payment;
-  return <Link to={`/payments/${id}`}>{kind === "refund" ? "Refund of a payment" : "Payment"}</Link>;
+  const text = kind === "refund" ? "Refund of a payment" : "Payment";
+  return <Link to={`/payments/${id}`}>{text}</Link>;
 }
 
 function StatementLine({ entry }: { entry: Entry }) {

@@ -26,7 +26,13 @@ interface PayValues {
   description: string;
 }
 
-const FIELDS = ["payer_account_id", "payee_account_id", "amount", "merchant", "description"] as const;
+const FIELDS = [
+  "payer_account_id",
+  "payee_account_id",
+  "amount",
+  "merchant",
+  "description",
+] as const;
 
 function accountLabel(account: Account): string {
   const available = formatMinorUnits(account.available, account.currency);

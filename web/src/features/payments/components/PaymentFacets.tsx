@@ -40,7 +40,9 @@ function FacetGroup({
                 aria-current={chosen ? "true" : undefined}
               >
                 {label(value)} ({count})
-                {chosen ? <span className="visually-hidden"> (chosen: follow to let go)</span> : null}
+                {chosen ? (
+                  <span className="visually-hidden"> (chosen: follow to let go)</span>
+                ) : null}
               </Link>
             </li>
           );

@@ -34,12 +34,16 @@ export function PaymentRoute() {
       <ProblemAlert error={payment.error} />
       {data ? (
         <>
-          <p>{role.payee ? "You are paid by this payment." : role.payer ? "You pay this payment." : null}</p>
+          {role.payee || role.payer ? (
+            <p>{role.payee ? "You are paid by this payment." : "You pay this payment."}</p>
+          ) : null}
           <PaymentDetails payment={data} role={role} />
           {role.payee ? (
             <PayeeActions
               payment={data}
-              onReload={() => void queryClient.invalidateQueries({ queryKey: queryKeys.payment(paymentId) })}
+              onReload={() =>
+                void queryClient.invalidateQueries({ queryKey: queryKeys.payment(paymentId) })
+              }
             />
           ) : null}
         </>

@@ -14,6 +14,11 @@ import { PaymentList } from "../components/PaymentList";
 import { PaymentSearchForm } from "../components/PaymentSearchForm";
 import { filtersFromParams, hasFilters, paramsFromFilters } from "../search-filters";
 
+function resultHeading(total: number, filtered: boolean): string {
+  if (total === 0) return filtered ? "No payments match" : "No payments yet";
+  return `${total} ${total === 1 ? "payment" : "payments"}${filtered ? " found" : ""}`;
+}
+
 export function PaymentsRoute() {
   const userId = useSignedInUserId();
   const [params, setParams] = useSearchParams();
@@ -43,7 +48,9 @@ export function PaymentsRoute() {
             if (!search.isFetching) void search.refetch();
           }}
         >
-          {search.isFetching && !search.isFetchingNextPage ? "Checking…" : "Check for new payments"}
+          {search.isFetching && !search.isFetchingNextPage
+            ? "Checking…"
+            : "Check for new payments"}
         </button>
       </div>
       <PaymentSearchForm
@@ -56,13 +63,7 @@ export function PaymentsRoute() {
       {search.isPending ? <p>Searching…</p> : null}
       {first ? (
         <>
-          <h2 aria-live="polite">
-            {total === 0
-              ? hasFilters(filters)
-                ? "No payments match"
-                : "No payments yet"
-              : `${total} ${total === 1 ? "payment" : "payments"}${hasFilters(filters) ? " found" : ""}`}
-          </h2>
+          <h2 aria-live="polite">{resultHeading(total, hasFilters(filters))}</h2>
           <PaymentFacets facets={first.facets} filters={filters} />
           {payments.length > 0 ? (
             <PaymentList payments={payments} ownAccountIds={ownAccountIds} />

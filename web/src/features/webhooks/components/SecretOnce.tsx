@@ -1,6 +1,6 @@
 // A signing secret, shown this once: the API never shows it again. Focused when it appears, so
 // keyboard and screen-reader users land on it, with a button to copy it.
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 
 export function SecretOnce({
   secret,
@@ -10,7 +10,7 @@ export function SecretOnce({
 }: {
   secret: string;
   title: string;
-  children?: React.ReactNode;
+  children?: ReactNode;
   onDismiss: () => void;
 }) {
   const box = useRef<HTMLDivElement>(null);
