@@ -134,6 +134,8 @@ class CommandBus:
                 id=outcome.target.id,
                 version=outcome.target.version,
                 events=[event_type_name(e) for e in events],
+                # Each aggregate's events are in order: the last one per stream is its version.
+                streams={e.originator_id: e.originator_version for e in events},
                 created=outcome.created,
                 detail=outcome.detail,
             )

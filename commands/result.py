@@ -9,11 +9,14 @@ from uuid import UUID
 
 @dataclass(frozen=True)
 class CommandResult:
-    """The aggregate the command addressed, its new version, and the events appended."""
+    """The aggregate the command addressed, its new version, the events appended, and the new
+    version of every stream they were appended to (a transfer: both accounts and the transfer),
+    so a client can read each of them at least at that version."""
 
     id: UUID
     version: int
     events: list[str] = field(default_factory=list)
+    streams: dict[UUID, int] = field(default_factory=dict)
     created: bool = False
     replayed: bool = False
     # What a command tells its caller beyond the aggregate (auth outcomes); never stored with
@@ -25,6 +28,7 @@ class CommandResult:
             "id": str(self.id),
             "version": self.version,
             "events": list(self.events),
+            "streams": {str(stream): version for stream, version in self.streams.items()},
             "created": self.created,
         }
 
@@ -34,6 +38,8 @@ class CommandResult:
             id=UUID(record["id"]),
             version=int(record["version"]),
             events=list(record["events"]),
+            # Records stored before streams were recorded have none.
+            streams={UUID(s): int(v) for s, v in record.get("streams", {}).items()},
             created=bool(record["created"]),
             replayed=replayed,
         )

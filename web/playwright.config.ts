@@ -7,7 +7,9 @@
 // told to accept that one certificate, E2E_SERVER_CERT_FILE (the PEM chain the gateway
 // presents, server certificate first), by the SHA-256 hash of its public key
 // (--ignore-certificate-errors-spki-list; the CA itself is not in the chain sent, so its key
-// cannot be named there): any other certificate is still checked.
+// cannot be named there): any other certificate is still checked. Requests a test intercepts
+// and replays (route.fetch) go out from Node, not Chromium: NODE_EXTRA_CA_CERTS names the CA for
+// those.
 import { defineConfig } from "@playwright/test";
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";

@@ -121,7 +121,7 @@ class Dispatcher:
         self._response.headers["ETag"] = f'"{result.version}"'
         if result.replayed:
             self._response.headers["Idempotent-Replayed"] = "true"
-        return CommandResponse(id=result.id, version=result.version, events=list(result.events))
+        return CommandResponse.of(result)
 
 
 def _dispatcher(request: Request, ctx: CommandContext, response: Response) -> Dispatcher:

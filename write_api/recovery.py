@@ -39,7 +39,7 @@ RecoveryDep = Annotated[RecoveryService, Depends(get_recovery)]
 
 
 def _applied(result: CommandResult) -> CommandResponse:
-    return CommandResponse(id=result.id, version=result.version, events=list(result.events))
+    return CommandResponse.of(result)
 
 
 @router.post("/verify-email", responses=_PROBLEMS)

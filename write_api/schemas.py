@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from commands.result import CommandResult
 from domain.preferences import SECURITY_EMAIL_KINDS, Language
 from infra.auth.passwords import MAX_LENGTH as MAX_PASSWORD
 from infra.auth.passwords import MIN_LENGTH as MIN_PASSWORD
@@ -207,3 +208,20 @@ class CommandResponse(BaseModel):
     id: UUID
     version: int = Field(examples=[3])
     events: list[str] = Field(examples=[["AccountCredited"]])
+    streams: dict[UUID, int] = Field(
+        default_factory=dict,
+        description=(
+            "The new version of every stream the command appended to (a transfer: both "
+            "accounts and the transfer): read each with `min_version` set to it."
+        ),
+        examples=[{"0b5c7e1a-3f1d-4c2e-9a6b-8d7e6f5a4b3c": 3}],
+    )
+
+    @classmethod
+    def of(cls, result: CommandResult) -> CommandResponse:
+        return cls(
+            id=result.id,
+            version=result.version,
+            events=list(result.events),
+            streams=dict(result.streams),
+        )

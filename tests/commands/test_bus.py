@@ -96,6 +96,17 @@ def test_payment_capture_moves_the_held_money(bus: CommandBus, event_store: Even
     assert balance(event_store, payee) == (300, 300)
 
 
+def test_a_result_names_every_stream_it_appended_to_also_when_replayed(bus: CommandBus) -> None:
+    ada, shop = customer(bus, "ada@example.com"), customer(bus, "shop@example.com")
+    payer, payee = funded_account(bus, ada, 1000), funded_account(bus, shop, 0)
+    payment = bus.execute(AuthorizePayment(payer, payee, 300, "book", "Shop"), context(ada)).id
+    ctx = context(shop, idempotency_key="capture-1", request_fingerprint="f")
+    captured = bus.execute(CapturePayment(payment), ctx)
+    # payer: opened, credited, held, released and debited; payee: opened and credited.
+    assert captured.streams == {payment: 2, payer: 5, payee: 2}
+    assert bus.execute(CapturePayment(payment), ctx).streams == captured.streams
+
+
 def test_email_is_unique_across_users_and_freed_by_a_change(bus: CommandBus) -> None:
     ada = customer(bus, "ada@example.com")
     with pytest.raises(EmailTaken):

@@ -145,6 +145,8 @@ def system_behind_gateway(
             read_api_port=read_port,
             relay_metrics_port=free_port(),
             projector_mongo_metrics_port=free_port(),
+            projector_search_metrics_port=free_port(),
+            notifier_metrics_port=free_port(),
             gateway_port=gateway_port,
             gateway_http_port=gateway_http_port,
             console_dir=console_dir,

@@ -1,15 +1,16 @@
 """The web console end to end in a real browser: ``npx playwright test`` (``web/e2e/``) in
 Debian's headless Chromium, against the console's production build served by the gateway in
-front of a real system (one instance of each API, the relay, the Mongo projector and the
-notifier, which mails through the session's Mailpit). The browser accepts the gateway's
-certificate (from the development CA) by its public key, and no other untrusted one (see
+front of a real system (one instance of each API, the relay, both projectors and the notifier,
+which mails through the session's Mailpit). The browser accepts the gateway's certificate (from
+the development CA) by its public key, and no other untrusted one (see
 ``web/playwright.config.ts``).
 
 The specs get, through their environment:
 
 - ``E2E_BASE_URL`` and ``E2E_SERVER_CERT_FILE``: the gateway and its certificate;
   ``NODE_EXTRA_CA_CERTS``: the development CA, so the specs' own API calls (Playwright's
-  ``request``, outside the browser) trust the gateway too;
+  ``request``, outside the browser, and requests a test intercepts and replays) trust the
+  gateway too;
 - ``E2E_MAILPIT_URL``: Mailpit's HTTP API, where the specs read the mail the notifier sent;
 - ``E2E_LEDGERLINE_CLI`` (JSON: ``argv``, this interpreter with ``-m infra.cli``, and ``cwd``,
   the repository) and the system's ``LEDGERLINE_*`` settings: how a spec makes a staff member,
@@ -25,6 +26,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from infra import web_console
 from infra.servers import (
     ElasticsearchServer,
@@ -37,11 +40,22 @@ from infra.servers import (
 )
 from tests.gateway.conftest import system_behind_gateway
 
-PROCESSES = ("write-api", "read-api", "relay", "projector-mongo", "notifier")
-PLAYWRIGHT_TIMEOUT_S = 420
+PROCESSES = (
+    "write-api",
+    "read-api",
+    "relay",
+    "projector-mongo",
+    "projector-search",
+    "notifier",
+)
+# Within this test's own pytest limit (TEST_TIMEOUT_S, setting up the system included), so that a
+# stuck browser test ends with Playwright's report rather than pytest's thread dump.
+PLAYWRIGHT_TIMEOUT_S = 480
+TEST_TIMEOUT_S = 600
 
 
-def test_the_console_in_a_browser_against_the_whole_system(
+@pytest.mark.timeout(TEST_TIMEOUT_S)
+def test_customers_merchants_and_staff_use_the_console_in_a_browser(
     postgres_server: PostgresServer,
     kafka_server: KafkaServer,
     mongo_server: MongoServer,

@@ -53,7 +53,12 @@ def test_a_deposit_credits_the_account(api: Api) -> None:
         f"/v1/accounts/{account}/deposits", ada, {"amount": 2500, "reference": "salary"}
     )
     assert response.status_code == 200
-    assert response.json() == {"id": str(account), "version": 2, "events": ["AccountCredited"]}
+    assert response.json() == {
+        "id": str(account),
+        "version": 2,
+        "events": ["AccountCredited"],
+        "streams": {str(account): 2},
+    }
     assert response.headers["etag"] == '"2"'
     assert api.events(account)[-1][1]["amount"] == 2500
 

@@ -58,6 +58,14 @@ def test_a_transfer_is_201_and_moves_money_atomically(
     assert [event[0] for event in api.events(UUID(body["id"]))] == ["TransferCompleted"]
 
 
+def test_a_transfer_names_the_new_version_of_both_accounts_and_the_transfer(
+    api: Api, parties: tuple[Actor, UUID, Actor, UUID]
+) -> None:
+    customer, source, _, target = parties  # source: opened and funded (2), target: opened (1)
+    body = transfer(api, customer, source, target, 300).json()
+    assert body["streams"] == {str(source): 3, str(target): 2, body["id"]: 1}
+
+
 def test_a_transfer_to_the_same_account_is_refused(
     api: Api, parties: tuple[Actor, UUID, Actor, UUID]
 ) -> None:

@@ -25,6 +25,9 @@ export function SiteHeader() {
         ) : (
           <>
             <NavLink to="/accounts">Accounts</NavLink>
+            <NavLink to="/payments">Payments</NavLink>
+            <NavLink to="/notifications">Notifications</NavLink>
+            <NavLink to="/webhooks">Webhooks</NavLink>
             <NavLink to="/settings">Settings</NavLink>
             {staff ? <NavLink to="/staff">Staff</NavLink> : null}
             <button

@@ -19,6 +19,12 @@ import { SettingsLayout } from "../features/settings/routes/SettingsLayout";
 import { StaffAccountRoute } from "../features/staff/routes/StaffAccountRoute";
 import { StaffHomeRoute } from "../features/staff/routes/StaffHomeRoute";
 import { StaffUserRoute } from "../features/staff/routes/StaffUserRoute";
+import { NotificationsRoute } from "../features/notifications/routes/NotificationsRoute";
+import { PaymentRoute } from "../features/payments/routes/PaymentRoute";
+import { PaymentsRoute } from "../features/payments/routes/PaymentsRoute";
+import { PayRoute } from "../features/payments/routes/PayRoute";
+import { WebhookRoute } from "../features/webhooks/routes/WebhookRoute";
+import { WebhooksRoute } from "../features/webhooks/routes/WebhooksRoute";
 import { NotFoundRoute } from "./NotFoundRoute";
 import { RequireSignIn } from "./RequireSignIn";
 import { RequireStaff } from "./RequireStaff";
@@ -39,6 +45,12 @@ export const routes: RouteObject[] = [
           { path: "/", element: <Navigate to="/accounts" replace /> },
           { path: "/accounts", element: <AccountsRoute /> },
           { path: "/accounts/:accountId", element: <AccountRoute /> },
+          { path: "/payments", element: <PaymentsRoute /> },
+          { path: "/payments/new", element: <PayRoute /> },
+          { path: "/payments/:paymentId", element: <PaymentRoute /> },
+          { path: "/notifications", element: <NotificationsRoute /> },
+          { path: "/webhooks", element: <WebhooksRoute /> },
+          { path: "/webhooks/:endpointId", element: <WebhookRoute /> },
           {
             path: "/settings",
             element: <SettingsLayout />,

@@ -10,4 +10,19 @@ export const queryKeys = {
   auditState: (streamId: string, point: string) => ["audit", streamId, "state", point] as const,
   auditChain: (streamId: string) => ["audit", streamId, "chain"] as const,
   projections: () => ["projections"] as const,
+  /** An account's statement lines, as of the account version shown beside them (a new version
+   * starts the statement afresh from its newest line). */
+  accountEntries: (accountId: string, accountVersion?: number) =>
+    accountVersion === undefined
+      ? (["account-entries", accountId] as const)
+      : (["account-entries", accountId, accountVersion] as const),
+  payment: (paymentId: string) => ["payments", paymentId] as const,
+  /** Payment searches; with filters, one search. */
+  paymentSearch: (filters?: object) =>
+    filters === undefined ? (["payment-search"] as const) : (["payment-search", filters] as const),
+  notifications: (userId: string) => ["users", userId, "notifications"] as const,
+  webhookEndpoints: () => ["webhooks"] as const,
+  webhookEndpoint: (endpointId: string) => ["webhooks", endpointId] as const,
+  webhookDeliveries: (endpointId: string) => ["webhooks", endpointId, "deliveries"] as const,
+  webhookEventTypes: () => ["webhook-event-types"] as const,
 };

@@ -890,6 +890,16 @@ export interface components {
              *     ]
              */
             events: string[];
+            /**
+             * Streams
+             * @description The new version of every stream the command appended to (a transfer: both accounts and the transfer): read each with `min_version` set to it.
+             * @example {
+             *       "0b5c7e1a-3f1d-4c2e-9a6b-8d7e6f5a4b3c": 3
+             *     }
+             */
+            streams?: {
+                [key: string]: number;
+            };
         };
         /** DeliveryQueued */
         DeliveryQueued: {

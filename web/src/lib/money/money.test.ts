@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 
-import { CURRENCY_CODES, MAX_AMOUNT, formatMinorUnits, minorUnitExponent, parseAmount } from "./money";
+import {
+  CURRENCY_CODES,
+  MAX_AMOUNT,
+  amountForApi,
+  formatMinorUnits,
+  minorUnitExponent,
+  minorUnitsAsInput,
+  parseAmount,
+} from "./money";
 
 // Intl separates some currency symbols with a no-break space; compare with plain spaces.
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, " ");
@@ -141,6 +149,38 @@ describe("parseAmount", () => {
     ] as const) {
       const shown = formatMinorUnits(amount, "EUR", locale).replace(/[^\d.,\u00a0\u202f ]/g, "").trim();
       expect(minor(shown, "EUR", locale)).toBe(amount);
+    }
+  });
+});
+
+describe("amountForApi", () => {
+  it("is the same integer as a number, up to the API's maximum", () => {
+    expect(amountForApi(123456n)).toBe(123456);
+    expect(amountForApi(MAX_AMOUNT)).toBe(1_000_000_000_000_000);
+    expect(() => amountForApi(MAX_AMOUNT + 1n)).toThrow(RangeError);
+    expect(() => amountForApi(-1n)).toThrow(RangeError);
+  });
+});
+
+describe("minorUnitsAsInput", () => {
+  it("writes minor units as a person would type them, in the locale", () => {
+    expect(minorUnitsAsInput(1050n, "EUR", "en-US")).toBe("10.50");
+    expect(minorUnitsAsInput(123456789n, "EUR", "de-DE")).toBe("1234567,89");
+    expect(minorUnitsAsInput(7, "JPY", "en-US")).toBe("7");
+    expect(minorUnitsAsInput("5", "KWD", "en-US")).toBe("0.005");
+  });
+
+  it("is read back by parseAmount to the same minor units", () => {
+    for (const [amount, currency, locale] of [
+      [1n, "EUR", "en-US"],
+      [99999n, "EUR", "fr-FR"],
+      [MAX_AMOUNT, "USD", "hi-IN"],
+      [12345n, "KWD", "ar-EG"],
+    ] as const) {
+      expect(parseAmount(minorUnitsAsInput(amount, currency, locale), currency, locale)).toEqual({
+        ok: true,
+        minorUnits: amount,
+      });
     }
   });
 });

@@ -170,3 +170,33 @@ export function parseAmount(text: string, currency: string, locale?: string): Pa
   if (minorUnits > MAX_AMOUNT) return { ok: false, error: "The amount is too large." };
   return { ok: true, minorUnits };
 }
+
+/** Minor units as the JSON number the API takes. Amounts are at most MAX_AMOUNT (10^15), well
+ * within the integers a double holds exactly (2^53), so the number is the same integer. */
+export function amountForApi(minorUnits: bigint): number {
+  if (minorUnits < 0n || minorUnits > MAX_AMOUNT) {
+    throw new RangeError(`not an amount the API takes: ${minorUnits}`);
+  }
+  return Number(minorUnits);
+}
+
+/** Minor units written back as people type them, for a form field: the locale's digits and
+ * decimal separator, no grouping and no currency sign (1050n EUR → "10.50", "10,50" in de-DE),
+ * which parseAmount reads back to the same minor units. */
+export function minorUnitsAsInput(
+  amount: bigint | number | string,
+  currency: string,
+  locale?: string,
+): string {
+  const minor = toBigInt(amount);
+  const exponent = minorUnitExponent(currency);
+  const scale = 10n ** BigInt(exponent);
+  const digits = localeDigits(locale);
+  const local = (text: string) => text.replace(/\d/g, (d) => digits[Number(d)] ?? d);
+  const sign = minor < 0n ? "-" : "";
+  const magnitude = minor < 0n ? -minor : minor;
+  const whole = local((magnitude / scale).toString());
+  if (exponent === 0) return sign + whole;
+  const fraction = local((magnitude % scale).toString().padStart(exponent, "0"));
+  return `${sign}${whole}${separators(locale).decimal}${fraction}`;
+}

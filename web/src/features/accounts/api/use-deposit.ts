@@ -1,19 +1,19 @@
 // Deposit into an account (POST /v1/accounts/{id}/deposits) with the submission's
 // Idempotency-Key; then re-reads the account at the version the deposit returned, so the
 // mutation settles only once the new balance is on screen.
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation } from "@tanstack/react-query";
 
 import { useApi } from "../../../lib/api/api-context";
-import { queryKeys } from "../../../lib/api/query-keys";
 import { dataOf } from "../../../lib/api/result";
 import { retryTransient } from "../../../lib/api/retry";
 import type { components } from "../../../lib/generated/write-api";
+import { useSettleAccountCommand } from "./use-settle-account-command";
 
 export type DepositBody = components["schemas"]["MoneyMovement"];
 
 export function useDeposit(accountId: string, ownerId: string) {
-  const { write, versions } = useApi();
-  const queryClient = useQueryClient();
+  const { write } = useApi();
+  const settle = useSettleAccountCommand();
   return useMutation({
     mutationFn: ({ body, idempotencyKey }: { body: DepositBody; idempotencyKey: string }) =>
       dataOf(
@@ -26,10 +26,6 @@ export function useDeposit(accountId: string, ownerId: string) {
         }),
       ),
     retry: retryTransient,
-    onSuccess: async (deposited) => {
-      versions.wrote(deposited.id, deposited.version);
-      await queryClient.invalidateQueries({ queryKey: queryKeys.account(accountId) });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.userAccounts(ownerId) });
-    },
+    onSuccess: (deposited) => settle(deposited, [accountId], ownerId),
   });
 }

@@ -1,4 +1,4 @@
-// An account's balance, available funds and status.
+// An account's balance, available funds, status and number (which others need to pay into it).
 import { Money } from "../../../components/Money";
 import type { Account } from "../api/use-user-accounts";
 
@@ -20,6 +20,12 @@ export function AccountSummary({ account }: { account: Account }) {
       <div>
         <dt>Status</dt>
         <dd>{account.status}</dd>
+      </div>
+      <div className="summary-wide">
+        <dt>Account number</dt>
+        <dd className="account-number" data-testid="account-number">
+          {account.id}
+        </dd>
       </div>
     </dl>
   );

@@ -31,7 +31,11 @@ const accountRead: Handler = (request) =>
 function renderAccount(deposits: Handler) {
   return renderConsole(
     `/accounts/${ACCOUNT}`,
-    { [`GET /v1/accounts/${ACCOUNT}`]: accountRead, [DEPOSITS]: deposits },
+    {
+      [`GET /v1/accounts/${ACCOUNT}`]: accountRead,
+      [`GET /v1/accounts/${ACCOUNT}/entries`]: () => json({ items: [], next_cursor: null }),
+      [DEPOSITS]: deposits,
+    },
     signedInSession(USER),
   );
 }
@@ -89,10 +93,18 @@ describe("DepositForm", () => {
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
 
-  it("says why a refused deposit was refused (409)", async () => {
-    renderAccount(() => problem(409, "account-closed", "Account is closed and accepts nothing."));
+  it("says why a refused deposit was refused (409), in words for people", async () => {
+    renderAccount(() => problem(409, "account-closed", `Account ${ACCOUNT} is closed.`));
     await deposit("5");
-    expect(await screen.findByRole("alert")).toHaveTextContent("Account is closed and accepts nothing.");
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "This account is closed: it takes no more money in or out.",
+    );
+  });
+
+  it("shows the API's own explanation of a refusal it has no words for", async () => {
+    renderAccount(() => problem(409, "something-new", "Deposits pause at midnight."));
+    await deposit("5");
+    expect(await screen.findByRole("alert")).toHaveTextContent("Deposits pause at midnight.");
   });
 
   it("sends the same Idempotency-Key when the same deposit is submitted again, a new one for another", async () => {

@@ -1,11 +1,13 @@
-// /accounts/:accountId: one account's balance and status, and the deposit form.
+// /accounts/:accountId: one account's balance, status and number; moving money (deposit,
+// withdraw, transfer); paying a merchant from it; and its statement.
 import { Link, useParams } from "react-router";
 
 import { PageHeading } from "../../../components/PageHeading";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useAccount } from "../api/use-account";
 import { AccountSummary } from "../components/AccountSummary";
-import { DepositForm } from "../components/DepositForm";
+import { MoveMoney } from "../components/MoveMoney";
+import { Statement } from "../components/Statement";
 
 export function AccountRoute() {
   const { accountId = "" } = useParams();
@@ -24,12 +26,20 @@ export function AccountRoute() {
           {account.data.status === "closed" ? (
             <p>This account is closed.</p>
           ) : (
-            <DepositForm
-              accountId={account.data.id}
-              ownerId={account.data.owner_id}
-              currency={account.data.currency}
-            />
+            <>
+              <MoveMoney
+                accountId={account.data.id}
+                ownerId={account.data.owner_id}
+                currency={account.data.currency}
+              />
+              <p>
+                <Link to={`/payments/new?from=${account.data.id}`}>
+                  Pay a merchant from this account
+                </Link>
+              </p>
+            </>
           )}
+          <Statement accountId={account.data.id} accountVersion={account.data.version} />
         </>
       ) : null}
     </section>
