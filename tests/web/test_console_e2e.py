@@ -36,7 +36,6 @@ from infra.servers import (
     MongoServer,
     PostgresServer,
     RedisServer,
-    free_port,
 )
 from tests.gateway.conftest import system_behind_gateway
 
@@ -76,7 +75,6 @@ def test_customers_merchants_and_staff_use_the_console_in_a_browser(
         instances=1,
         processes=PROCESSES,
         smtp_port=mailpit_server.port,
-        notifier_metrics_port=free_port(),
     ) as system:
         run = subprocess.run(
             [npx, "playwright", "test"],
