@@ -6,6 +6,7 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 
 import { expectAccessible } from "./accessibility";
+import { screenshot } from "./support/screenshots";
 import {
   deposit,
   expectFitsPhone,
@@ -176,6 +177,7 @@ test("Ada pays Bob, Bob captures and refunds part, and both see it", async () =>
   await expect(bob.getByTestId("payment-refunded")).toHaveText("€10.50");
   await expect(refund.getByText("€14.50", { exact: true })).toBeVisible();
   await expectAccessible(bob);
+  await screenshot(bob, "payment");
   await expectFitsPhone(bob);
 
   // Both sides' accounts: Ada 55.00 - 25.00 + 10.50; Bob 30.25 + 25.00 - 10.50.
@@ -190,8 +192,13 @@ test("Ada pays Bob, Bob captures and refunds part, and both see it", async () =>
   await expect(ada.getByTestId("balance")).toHaveText("€40.50");
   await expect(statementLines(ada).nth(0)).toHaveText(/^Refund of a paymentIn: \+€10\.50/);
   await expect(statementLines(ada).nth(1)).toHaveText(/^PaymentOut: -€25\.00.*Balance €30\.00$/);
+  await screenshot(ada, "account");
   await statementLines(ada).nth(0).getByRole("link", { name: "Refund of a payment" }).click();
   await expect(ada).toHaveURL(new RegExp(`${paymentUrl}$`));
+
+  await ada.goto("/accounts");
+  await expect(ada.getByRole("link", { name: /EUR account.*€40\.50/ })).toBeVisible();
+  await screenshot(ada, "accounts");
 });
 
 test("the search finds the payment and a facet narrows it, in the URL", async () => {
@@ -207,6 +214,7 @@ test("the search finds the payment and a facet narrows it, in the URL", async ()
   await expect(results.getByRole("link", { name: "Corner Coffee Roasters" })).toBeVisible();
   await expect(ada.getByRole("heading", { name: "1 payment found" })).toBeVisible();
   await expectAccessible(ada);
+  await screenshot(ada, "payments-search");
 
   await facets.getByRole("link", { name: "Partly refunded (1)" }).click();
   await expect(ada).toHaveURL(/\/payments\?q=beans&status=partially_refunded$/);

@@ -6,6 +6,7 @@ import { expect, test } from "@playwright/test";
 
 import { expectAccessible } from "./accessibility";
 import { logIn, signUp } from "./support/people";
+import { screenshot } from "./support/screenshots";
 import { nextCode } from "./support/totp";
 
 const PASSWORD = "a quiet lighthouse keeper";
@@ -43,9 +44,11 @@ test("a customer enrols a second factor and logs in with it, and with a recovery
   await expectAccessible(page);
   await page.getByRole("button", { name: "I have saved them" }).click();
   await expect(page.getByText(/Two-step login is\s+on/)).toBeVisible();
+  await screenshot(page, "settings-security");
 
   await page.getByRole("button", { name: "Log out" }).click();
   await expect(page.getByRole("heading", { name: "Log in" })).toBeVisible();
+  await screenshot(page, "login");
   await logIn(page, { ...customer, secret });
 
   await page.getByRole("link", { name: "Settings" }).click();

@@ -1,14 +1,16 @@
 // The staff area through the real system. Staff members are made as an administrator would:
 // signed up, a second factor enrolled, the role granted with `ledgerline users grant-role`
 // (support/people.ts). An operator freezes a customer's account with a reason (the customer's
-// withdrawal is then refused, and closing a funded account is refused too), then unfreezes it;
-// an auditor reads the account's audit trail (events with their correlation ids, the hash
-// chain intact, the state at an earlier version); the projections status page refreshes by
-// itself. The API refuses a customer the same actions whatever the console shows.
+// withdrawal on the account page is then refused, and closing a funded account is refused
+// too), then unfreezes it; an auditor reads the account's audit trail (events with their
+// correlation ids, the hash chain intact, the state at an earlier version); the projections
+// status page refreshes by itself. The API refuses a customer the same actions whatever the
+// console shows.
 import { expect, test, type Browser, type Page } from "@playwright/test";
 
 import { expectAccessible } from "./accessibility";
 import { customerWithAccount, logIn, staffMember, type Person } from "./support/people";
+import { screenshot } from "./support/screenshots";
 
 async function pageFor(browser: Browser, person: Person): Promise<Page> {
   const context = await browser.newContext();
@@ -67,18 +69,24 @@ test("an operator freezes and unfreezes an account; an auditor audits it", async
     await page.getByRole("button", { name: "Freeze account" }).click();
     await expect(page.getByRole("status")).toHaveText("The account is frozen.");
     await expect(page.getByTestId("account-status")).toHaveText("frozen");
+    await screenshot(page, "staff-account");
   });
 
-  await test.step("the customer's withdrawal is refused with a clear message", async () => {
-    // Through the API: the console's withdraw form is built on another branch.
-    const refused = await request.post(`/v1/accounts/${accountId}/withdrawals`, {
-      headers: auth,
-      data: { amount: 100, reference: "cash" },
-    });
-    expect(refused.status()).toBe(409);
-    const problem = (await refused.json()) as { type: string; detail: string };
-    expect(problem.type).toMatch(/account-frozen$/);
-    expect(problem.detail).toBe(`Account ${accountId} is frozen.`);
+  await test.step("the customer's withdrawal in the console is refused, clearly", async () => {
+    const own = await pageFor(browser, customer);
+    await own.goto(`/accounts/${accountId}`);
+    await expect(own.getByTestId("balance")).toHaveText("€50.00");
+    await own.getByRole("radio", { name: "Withdraw" }).check();
+    const withdraw = own.getByRole("form", { name: "Withdraw" });
+    await withdraw.getByLabel("Amount (EUR)").fill("1");
+    await withdraw.getByLabel("Reference").fill("cash");
+    await withdraw.getByRole("button", { name: "Withdraw" }).click();
+    await expect(withdraw.getByRole("alert")).toHaveText(
+      "This account is frozen: no money can leave it until it is unfrozen.",
+    );
+    await expect(own.getByTestId("balance")).toHaveText("€50.00");
+    await expectAccessible(own);
+    await own.context().close();
   });
 
   await test.step("closing an account that holds money is refused, clearly", async () => {
@@ -111,6 +119,7 @@ test("an operator freezes and unfreezes an account; an auditor audits it", async
     const first = await updated.textContent();
     await expect(updated).not.toHaveText(first ?? "", { timeout: 15_000 });
     await expectAccessible(page);
+    await screenshot(page, "projections");
   });
   await page.context().close();
 
@@ -131,6 +140,7 @@ test("an operator freezes and unfreezes an account; an auditor audits it", async
     await events.nth(2).getByText("Data and the state after it").click();
     await expect(events.nth(2)).toContainText("suspicious card activity");
     await expectAccessible(audit);
+    await screenshot(audit, "audit-trail");
 
     await audit.getByLabel("Version", { exact: true }).fill("1");
     await audit.getByRole("button", { name: "Show the state" }).click();
