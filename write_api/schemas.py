@@ -223,5 +223,7 @@ class CommandResponse(BaseModel):
             id=result.id,
             version=result.version,
             events=list(result.events),
-            streams=dict(result.streams),
+            # In one order whatever the source: a repeat answered from its idempotency record
+            # (stored as jsonb, which orders keys its own way) must be the first answer's bytes.
+            streams=dict(sorted(result.streams.items(), key=lambda item: str(item[0]))),
         )
