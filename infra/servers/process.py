@@ -14,6 +14,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -208,13 +209,28 @@ def free_port() -> int:
     return free_ports(1)[0]
 
 
+# Every port free_ports has handed out in this process. The OS may hand out a port again as
+# soon as the socket that probed it is closed, so two calls a moment apart could give two
+# servers of one test system the same port; the second then fails to bind, and a readiness
+# probe of its address is answered by the first (a metrics endpoint answering 501 to a POST
+# meant for the write API, in one CI run).
+_HANDED_OUT: set[int] = set()
+_HANDED_OUT_LOCK = threading.Lock()
+
+
 def free_ports(count: int) -> list[int]:
-    """`count` distinct free ports (all held open while choosing, so none repeats)."""
-    with contextlib.ExitStack() as held:
-        socks = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
+    """`count` distinct free ports, none of them handed out before by this process (each held
+    open while choosing, so none repeats within a call either)."""
+    chosen: list[int] = []
+    with _HANDED_OUT_LOCK, contextlib.ExitStack() as held:
+        while len(chosen) < count:
+            sock = held.enter_context(socket.socket())
             sock.bind((LOCALHOST, 0))
-        return [int(sock.getsockname()[1]) for sock in socks]
+            port = int(sock.getsockname()[1])
+            if port not in _HANDED_OUT:
+                chosen.append(port)
+        _HANDED_OUT.update(chosen)
+    return chosen
 
 
 def port_in_use(port: int, host: str = LOCALHOST) -> bool:

@@ -21,6 +21,7 @@ from infra.servers import (
     free_port,
     free_ports,
 )
+from infra.servers.process import port_in_use
 from tests.server_fixtures import temporary_root
 
 
@@ -138,3 +139,11 @@ def test_elasticsearch_that_cannot_be_downloaded_says_maven_failed(root: Path) -
 
 def _mentions(process: psutil.Process, path: Path) -> bool:
     return str(path) in " ".join(process.info["cmdline"] or [])
+
+
+def test_free_ports_never_hands_out_a_port_twice_in_one_process() -> None:
+    # One port at a time, as fixtures ask: each probe socket is closed before the next call,
+    # so without memory of what it gave the OS could offer the same port again.
+    ports = [free_port() for _ in range(300)] + free_ports(50)
+    assert len(set(ports)) == len(ports)
+    assert not any(port_in_use(port) for port in ports[-5:])
