@@ -31,7 +31,7 @@ export function SecretOnce({
         Copy the signing secret now and keep it safe: it is shown only this once. Your endpoint
         checks each request&apos;s <code>webhook-signature</code> with it.
       </p>
-      <code className="secret" data-testid="signing-secret">
+      <code className="secret-once" data-testid="signing-secret">
         {secret}
       </code>
       {children}
