@@ -31,8 +31,9 @@ from eventsourcing.persistence import (
     Subscription,
 )
 
+from event_store.append_statement import InsertRow
 from event_store.errors import ConcurrencyConflict, StoreUnavailable
-from event_store.store import EventStore, InsertRow
+from event_store.store import EventStore
 
 _HORIZON = "tx_id < pg_snapshot_xmin(pg_current_snapshot())"
 

@@ -12,9 +12,10 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 
+from event_store.append_statement import InsertRow, build_append_statement, dumps
 from event_store.commit_order import checkpoint_of, read_committed
 from event_store.records import Checkpoint, NewEvent, RecordedEvent
-from event_store.store import EventStore, InsertRow, build_append_statement, dumps
+from event_store.store import EventStore
 
 WRITERS = 8
 TRANSACTIONS_PER_WRITER = 40
