@@ -133,8 +133,8 @@ def test_canonical_content_matches_postgresql_for_awkward_text_and_numbers(
 def test_a_batch_stores_awkward_text_and_numbers_exactly_and_chains_them(
     event_store: EventStore, database_url: str
 ) -> None:
-    # A batch travels as one JSON document (event_store.append_statement.rows_document): every value must
-    # come out of it as it went in, and hash as the trigger would have hashed it.
+    # A batch travels as one JSON document (event_store.append_statement.rows_document): every
+    # value must come out of it as it went in, and hash as the trigger would have hashed it.
     stream = uuid.uuid4()
     data = {AWKWARD_TEXT: [1, {"z": None, "a": True}, 10**20, -7], "amount": 10**15}
     events = [
