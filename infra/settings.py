@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     postgres_database: str = "ledgerline"
     postgres_user: str = "postgres"
     database_url_override: str | None = Field(default=None, alias="LEDGERLINE_DATABASE_URL")
+    # A streaming hot standby (``ledgerline dev run --standby``, ``ledgerline db failover``):
+    # with ``standby`` on, database_url lists both servers and asks for the writable one
+    # (infra/failover.py says why); ``synchronous_standby`` makes every commit wait until the
+    # standby has applied it (remote_apply: an acknowledged command survives the primary's loss).
+    standby: bool = False
+    standby_port: int = 55433
+    synchronous_standby: bool = True
     db_pool_min_size: int = 2
     db_pool_max_size: int = 20
     db_pool_timeout_s: float = 10.0
@@ -298,6 +305,12 @@ class Settings(BaseSettings):
     def database_url(self) -> str:
         if self.database_url_override:
             return self.database_url_override
+        if self.standby:
+            return (
+                f"postgresql://{self.postgres_user}@127.0.0.1:{self.postgres_port},"
+                f"127.0.0.1:{self.standby_port}/{self.postgres_database}"
+                "?target_session_attrs=read-write"
+            )
         return (
             f"postgresql://{self.postgres_user}@127.0.0.1:{self.postgres_port}"
             f"/{self.postgres_database}"

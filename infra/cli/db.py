@@ -1,4 +1,4 @@
-"""`ledgerline db` commands: the event store's schema."""
+"""`ledgerline db` commands: the event store's schema, and fail-over to the hot standby."""
 
 from __future__ import annotations
 
@@ -22,3 +22,30 @@ def migrate() -> None:
         typer.echo(f"error: cannot reach PostgreSQL at {settings.database_url}: {reason}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"event store schema is up to date ({settings.database_url})")
+
+
+@app.command()
+def failover() -> None:
+    """Promote the hot standby to primary and fence the old primary (see infra/failover.py).
+
+    Ledgerline processes started with the standby (`dev run --standby`, LEDGERLINE_STANDBY=true)
+    connect with a connection string that lists both servers and reconnect to the promoted one
+    by themselves."""
+    from infra.failover import FailoverError, fail_over
+    from infra.servers import PostgresServer
+    from infra.servers.standby import StandbyServer
+
+    settings = Settings()
+    primary = PostgresServer(
+        settings.data_dir, settings.postgres_port, database=settings.postgres_database
+    )
+    standby = StandbyServer(
+        settings.data_dir, settings.standby_port, primary, database=settings.postgres_database
+    )
+    try:
+        report = fail_over(primary, standby)
+    except FailoverError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"promoted the standby at {report.promoted} in {report.seconds:.1f}s")
+    typer.echo(f"old primary at 127.0.0.1:{settings.postgres_port}: {report.old_primary}")

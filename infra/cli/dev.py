@@ -20,9 +20,10 @@ from pydantic import ValidationError
 
 from infra import devstack
 from infra.logging import configure_logging
-from infra.servers import ServerStartError, ServerStatus, StartOutcome
+from infra.servers import PostgresServer, ServerStartError, ServerStatus, StartOutcome
 from infra.servers.dev_ca import DevCA, trust_instructions
 from infra.servers.process import LOCALHOST
+from infra.servers.standby import StandbyServer, start_standby
 from infra.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -87,8 +88,21 @@ InstancesOption = Annotated[
 ]
 
 
+StandbyOption = Annotated[
+    bool,
+    typer.Option(
+        "--standby",
+        help=(
+            "Also run a streaming hot standby of PostgreSQL (on LEDGERLINE_STANDBY_PORT; "
+            "synchronous unless LEDGERLINE_SYNCHRONOUS_STANDBY=false), for `ledgerline db "
+            "failover`."
+        ),
+    ),
+]
+
+
 @app.command()
-def run(instances: InstancesOption = None) -> None:
+def run(instances: InstancesOption = None, standby: StandbyOption = False) -> None:
     """Start the servers, every Ledgerline process and the gateway; Ctrl-C stops all of them."""
     from event_store.errors import StoreUnavailable
     from event_store.schema import migrate
@@ -98,6 +112,9 @@ def run(instances: InstancesOption = None) -> None:
     from projections.topics import ensure_topics
 
     settings = _settings()
+    if standby:
+        # Before anything reads database_url: it then lists both servers (infra/failover.py).
+        settings = settings.model_copy(update={"standby": True})
     if settings.tracing_endpoint is None:
         # The stack's own Jaeger receives the traces unless the settings name another receiver.
         settings = settings.model_copy(
@@ -115,6 +132,8 @@ def run(instances: InstancesOption = None) -> None:
     stop = stop_event_on_signals()
     supervisor.claim()
     try:
+        if standby:
+            _start_standby(settings)
         migrate(settings.database_url)
         ensure_topics(
             settings.kafka_bootstrap_servers,
@@ -139,6 +158,7 @@ def run(instances: InstancesOption = None) -> None:
     finally:
         supervisor.stop_all()
         devstack.stop_stack(settings)
+        _standby_server(settings).stop()
         typer.echo("stopped")
 
 
@@ -151,6 +171,8 @@ def down(only: OnlyOption = None) -> None:
     if not only:
         for name in stop_processes(settings):
             typer.echo(f"{name:<14} stopped")
+        if _standby_server(settings).stop():
+            typer.echo(f"{'standby':<14} stopped")
     try:
         stopped = devstack.stop_stack(settings, only)
     except ValueError as exc:
@@ -197,6 +219,24 @@ def ca() -> None:
     typer.echo(f"the gateway ({settings.gateway_url}) presents a certificate it issued; trust it:")
     for line in trust_instructions(authority, settings.gateway_url):
         typer.echo(f"  {line}")
+
+
+def _standby_server(settings: Settings) -> StandbyServer:
+    primary = PostgresServer(
+        settings.data_dir, settings.postgres_port, database=settings.postgres_database
+    )
+    return StandbyServer(
+        settings.data_dir, settings.standby_port, primary, database=settings.postgres_database
+    )
+
+
+def _start_standby(settings: Settings) -> None:
+    server = _standby_server(settings)
+    try:
+        how = start_standby(server, synchronous=settings.synchronous_standby)
+    except TimeoutError as exc:
+        raise RuntimeError(str(exc)) from None
+    typer.echo(_line(server.name, server.address, server.log_path, how))
 
 
 def _describe(entry: ServerStatus) -> str:
