@@ -42,6 +42,7 @@ from infra.servers import (
     RedisServer,
 )
 from infra.servers.process import free_ports, port_in_use, read_pid_file, write_pid_file
+from infra.servers.standby import StandbyServer
 from infra.settings import API_INSTANCE_PORT_STRIDE
 from tests.polling import wait_for
 
@@ -74,6 +75,7 @@ def reap_abandoned_roots() -> list[Path]:
             NginxExporterServer(root, 0),
             NginxServer(root, 0, 0),
             PostgresServer(root, 0),
+            StandbyServer(root, 0, PostgresServer(root, 0)),
             KafkaServer(root, 0, 0),
             MongoServer(root, 0),
             ElasticsearchServer(root, 0, 0),
