@@ -23,7 +23,7 @@ from infra.logging import configure_logging
 from infra.servers import PostgresServer, ServerStartError, ServerStatus, StartOutcome
 from infra.servers.dev_ca import DevCA, trust_instructions
 from infra.servers.process import LOCALHOST
-from infra.servers.standby import StandbyServer, start_standby
+from infra.servers.standby import StandbyServer, start_standby, stop_waiting_for_a_standby
 from infra.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -132,8 +132,7 @@ def run(instances: InstancesOption = None, standby: StandbyOption = False) -> No
     stop = stop_event_on_signals()
     supervisor.claim()
     try:
-        if standby:
-            _start_standby(settings)
+        _standby_or_not(settings, standby)
         migrate(settings.database_url)
         ensure_topics(
             settings.kafka_bootstrap_servers,
@@ -230,12 +229,18 @@ def _standby_server(settings: Settings) -> StandbyServer:
     )
 
 
-def _start_standby(settings: Settings) -> None:
+def _standby_or_not(settings: Settings, standby: bool) -> None:
+    """Start the standby (--standby), or make sure the primary waits for none."""
+    import psycopg
+
     server = _standby_server(settings)
     try:
+        if not standby:
+            stop_waiting_for_a_standby(server.primary)
+            return
         how = start_standby(server, synchronous=settings.synchronous_standby)
-    except TimeoutError as exc:
-        raise RuntimeError(str(exc)) from None
+    except (TimeoutError, psycopg.Error) as exc:
+        raise RuntimeError(f"standby: {exc}") from None
     typer.echo(_line(server.name, server.address, server.log_path, how))
 
 

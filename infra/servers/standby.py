@@ -202,3 +202,18 @@ def start_standby(standby: StandbyServer, *, synchronous: bool, timeout_s: float
     wait_streaming(standby.primary, timeout_s)
     make_asynchronous(standby.primary)
     return "streaming, asynchronous"
+
+
+def stop_waiting_for_a_standby(primary: PostgresServer) -> bool:
+    """On a primary started without its standby (``dev run`` without ``--standby``), clear the
+    synchronous standby names an earlier ``--standby`` run set, or every commit would wait for
+    a standby that is not coming; True if it had to. A server in recovery is left alone."""
+    with psycopg.connect(primary.url("postgres"), autocommit=True, connect_timeout=5) as conn:
+        row = conn.execute(
+            "select pg_is_in_recovery(), current_setting('synchronous_standby_names')"
+        ).fetchone()
+    if row is None or row[0] or not row[1]:
+        return False
+    make_asynchronous(primary)
+    log.warning("synchronous_standby_cleared", primary_port=primary.port)
+    return True

@@ -15,6 +15,7 @@ import pytest
 
 from infra.failover import FENCE_MARKER, FailoverError, fail_over
 from infra.servers import PostgresServer, free_ports
+from infra.servers.standby import stop_waiting_for_a_standby
 from tests.failover.loss import lose
 from tests.failover.pair import Pair
 
@@ -132,3 +133,12 @@ def test_failover_refuses_while_a_server_it_cannot_stop_answers_on_the_primary_p
         fail_over(unknown, pair.standby)
     assert pair.standby.in_recovery()  # nothing was promoted
     assert _write(pair.url, 1) == pair.primary.port
+
+
+def test_a_primary_run_without_its_standby_stops_waiting_for_one(pair: Pair) -> None:
+    pair.standby.stop()
+    assert stop_waiting_for_a_standby(pair.primary) is True
+    with psycopg.connect(pair.primary.url(), autocommit=True) as conn:
+        assert conn.execute("show synchronous_standby_names").fetchone() == ("",)
+    assert _write(pair.primary.url(), 1) == pair.primary.port  # commits without the standby
+    assert stop_waiting_for_a_standby(pair.primary) is False  # nothing left to clear
