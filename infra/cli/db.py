@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+
 import typer
 
 from event_store.errors import StoreUnavailable
@@ -49,3 +51,38 @@ def failover() -> None:
         raise typer.Exit(1) from None
     typer.echo(f"promoted the standby at {report.promoted} in {report.seconds:.1f}s")
     typer.echo(f"old primary at 127.0.0.1:{settings.postgres_port}: {report.old_primary}")
+
+
+class Switch(enum.StrEnum):
+    on = "on"
+    off = "off"
+
+
+@app.command("synchronous-standby")
+def synchronous_standby(
+    switch: Switch = typer.Argument(
+        ..., metavar="on|off", help="on: commits wait for the standby; off: not."
+    ),
+) -> None:
+    """Make the primary wait for its standby on every commit (remote_apply), or stop waiting:
+    the way out when the standby is lost and commits hang on it (RPO > 0 until it is back)."""
+    import psycopg
+
+    from infra.servers import PostgresServer
+    from infra.servers.standby import make_asynchronous, make_synchronous
+
+    settings = Settings()
+    primary = PostgresServer(
+        settings.data_dir, settings.postgres_port, database=settings.postgres_database
+    )
+    on = switch is Switch.on
+    try:
+        if on:
+            make_synchronous(primary)
+        else:
+            make_asynchronous(primary)
+    except (psycopg.Error, TimeoutError) as error:
+        typer.echo(f"error: {' '.join(str(error).split())}", err=True)
+        raise typer.Exit(1) from None
+    state = "wait for the standby (remote_apply)" if on else "no longer wait for a standby"
+    typer.echo(f"commits on 127.0.0.1:{settings.postgres_port} {state}")

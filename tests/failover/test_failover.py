@@ -146,3 +146,21 @@ def test_a_primary_run_without_its_standby_stops_waiting_for_one(pair: Pair) -> 
         assert conn.execute("show synchronous_standby_names").fetchone() == ("",)
     assert _write(pair.primary.url(), 1) == pair.primary.port  # commits without the standby
     assert stop_waiting_for_a_standby(pair.primary) is False  # nothing left to clear
+
+
+def test_db_synchronous_standby_switches_the_wait_on_and_off(pair: Pair) -> None:
+    def switch(state: str) -> str:
+        completed = subprocess.run(
+            [sys.executable, "-m", "infra.cli", "db", "synchronous-standby", state],
+            env=os.environ | {"LEDGERLINE_POSTGRES_PORT": str(pair.primary.port)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        with psycopg.connect(pair.primary.url(), autocommit=True) as conn:
+            return str(conn.execute("show synchronous_standby_names").fetchone()[0])  # type: ignore[index]
+
+    assert switch("off") == ""
+    assert switch("on") == "ledgerline_standby"
