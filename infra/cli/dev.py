@@ -13,6 +13,7 @@ exit code 1, never a traceback.
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, NoReturn
 
 import typer
@@ -122,7 +123,13 @@ def run(instances: InstancesOption = None, standby: StandbyOption = False) -> No
         )
     try:
         supervisor = Supervisor(
-            settings, instances=instances or settings.api_instances, gateway=True, prometheus=True
+            settings,
+            # The processes read their settings from the environment: with the standby they
+            # must build the two-host connection string too.
+            {**os.environ, "LEDGERLINE_STANDBY": "true"} if standby else None,
+            instances=instances or settings.api_instances,
+            gateway=True,
+            prometheus=True,
         )
     except ValueError as exc:
         _fail(str(exc))
