@@ -14,6 +14,12 @@ from psycopg_pool import ConnectionPool
 # overload (a few ms: the request gets a 503 instead of queueing) is shorter than establishing a
 # connection, and used for opening too it made the service fail to start.
 _OPEN_TIMEOUT_FLOOR_S = 5.0
+# psycopg_pool retries a lost connection with a back-off that doubles until ``reconnect_timeout``
+# (5 minutes by default), so after an outage of N seconds its next attempt can come up to N
+# seconds after the server is back -- or the standby promoted (infra/failover.py). Giving up a
+# retry chain after a few seconds instead lets the next checkout that finds the pool short start
+# a fresh attempt at once, and the pool follows the server within a couple of seconds.
+_RECONNECT_TIMEOUT_S = 3.0
 
 
 def open_pool(
@@ -40,6 +46,7 @@ def open_pool(
         kwargs=kwargs,
         name=name,
         open=False,
+        reconnect_timeout=_RECONNECT_TIMEOUT_S,
     )
     pool.open(wait=True, timeout=max(timeout, _OPEN_TIMEOUT_FLOOR_S))
     return pool
