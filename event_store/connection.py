@@ -16,10 +16,20 @@ from psycopg_pool import ConnectionPool
 _OPEN_TIMEOUT_FLOOR_S = 5.0
 # psycopg_pool retries a lost connection with a back-off that doubles until ``reconnect_timeout``
 # (5 minutes by default), so after an outage of N seconds its next attempt can come up to N
-# seconds after the server is back -- or the standby promoted (infra/failover.py). Giving up a
-# retry chain after a few seconds instead lets the next checkout that finds the pool short start
-# a fresh attempt at once, and the pool follows the server within a couple of seconds.
+# seconds after the server is back -- or the standby promoted (infra/failover.py). Instead each
+# retry chain gives up after a few seconds and ``_keep_trying`` starts a fresh one at once: one
+# attempt every second or two for as long as the outage lasts, and the pool follows the server
+# within a couple of seconds of its return.
 _RECONNECT_TIMEOUT_S = 3.0
+
+
+def _keep_trying(pool: ConnectionPool) -> None:
+    """``reconnect_failed`` hook: ``check()`` grows the pool by one connection (a fresh retry
+    chain) unless one is growing already. Without it, a chain that gave up is replaced only by
+    the next checkout, and requests already waiting for a connection would wait out their whole
+    timeout even though the server is back."""
+    if not pool.closed:
+        pool.check()
 
 
 def open_pool(
@@ -47,6 +57,7 @@ def open_pool(
         name=name,
         open=False,
         reconnect_timeout=_RECONNECT_TIMEOUT_S,
+        reconnect_failed=_keep_trying,
     )
     pool.open(wait=True, timeout=max(timeout, _OPEN_TIMEOUT_FLOOR_S))
     return pool
