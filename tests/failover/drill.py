@@ -255,6 +255,7 @@ def run_drill(
     after_s: float,
     clients: int = 4,
     rate: float = 40.0,
+    operator_delay_s: float = 0.0,
 ) -> DrillResult:
     """Load, loss of the primary, fail-over, more load, then the figures and the checks."""
     load = Load(system, log_path, clients=clients, rate=rate)
@@ -265,6 +266,7 @@ def run_drill(
         pause.wait(before_s)  # a steady load for the stated time, not a synchronisation
         lost_at = time.time()
         lose(pair.primary, delete_data=True)
+        pause.wait(operator_delay_s)  # the time an operator takes to notice and act
         failover_s = _failover_command(pair, system)
 
         def recovered() -> float | None:
