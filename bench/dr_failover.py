@@ -11,9 +11,10 @@ same Idempotency-Key, and log each acknowledged command. After ``--before`` seco
 of the primary is frozen and killed and its data directory deleted; ``ledgerline db failover``
 runs ``--operator-delay`` seconds later (default 0: at once; the delay stands for the time it
 takes to notice the loss); the load goes on for ``--after`` seconds once commands succeed again,
-then stops, the pipeline drains and the checks run: ``audit verify``, ``projections verify all``, the money invariant, every stored event
-on Kafka in stream order. Prints RPO and RTO beside the goals; exit code 1 if a goal is missed or
-a check fails. ``run(args)`` returns the figures, for the drills' front script.
+then stops, the pipeline drains and the checks run: ``audit verify``, ``projections verify
+all``, the money invariant, every stored event on Kafka in stream order. Prints RPO and RTO
+beside the goals; exit code 1 if a goal is missed or a check fails. ``run(args)`` returns the
+figures, for the drills' front script.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ writable one::
 (``Settings.database_url`` builds it when ``LEDGERLINE_STANDBY`` is on). libpq tries the hosts in
 order and keeps the first that accepts writes, so a standby in recovery is passed over and a
 promoted one is taken. Nothing has to be told about the fail-over: a connection to the lost
-primary fails, the pool (``event_store.connection``) discards it and opens a new one, which lands
-on the promoted standby; the relay and the notifier retry their batch (``StoreUnavailable``), the
+primary fails, the pool (``event_store.connection``) discards it and keeps trying to open a new
+one (a fresh attempt every second or two), which lands on the promoted standby; the relay and the notifier retry their batch (``StoreUnavailable``), the
 write API answers 503 with Retry-After meanwhile and a client's retry with the same idempotency
 key is answered once. We chose this over the alternatives because it has no moving part of its
 own: a configuration file that processes re-read needs a watcher in every process and a way to
