@@ -14,10 +14,11 @@ promoted one is taken. Nothing has to be told about the fail-over: a connection 
 primary fails, the pool (``event_store.connection``) discards it and keeps trying to open a new
 one (a fresh attempt every second or two), which lands on the promoted standby; the relay and the
 notifier retry their batch (``StoreUnavailable``), the write API answers 503 with Retry-After
-meanwhile and a client's retry with the same idempotency key is answered once. We chose this over the alternatives because it has no moving part of its
-own: a configuration file that processes re-read needs a watcher in every process and a way to
-hand the new address to all of them at once, and a proxy (PgBouncer, HAProxy) is one more server
-that must itself be highly available and told about the promotion.
+meanwhile and a client's retry with the same idempotency key is answered once. We chose this
+over the alternatives because it has no moving part of its own: a configuration file that
+processes re-read needs a watcher in every process and a way to hand the new address to all of
+them at once, and a proxy (PgBouncer, HAProxy) is one more server that must itself be highly
+available and told about the promotion.
 
 Fencing: the old primary never takes writes again
 -------------------------------------------------
