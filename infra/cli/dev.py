@@ -197,6 +197,10 @@ def status(only: OnlyOption = None) -> None:
         _fail(str(exc))
     for entry in statuses:
         typer.echo(_line(entry.name, entry.address, entry.log_path, _describe(entry)))
+    standby = _standby_server(settings)
+    if not only and standby.exists():  # made by an earlier `dev run --standby`
+        entry = standby.status()
+        typer.echo(_line(entry.name, entry.address, entry.log_path, _describe(entry)))
 
 
 @app.command()
