@@ -407,6 +407,8 @@ class Settings(BaseSettings):
             environment["LEDGERLINE_SMTP_PASSWORD"] = self.smtp_password.get_secret_value()
         if self.smtp_ca_file is not None:
             environment["LEDGERLINE_SMTP_CA_FILE"] = str(self.smtp_ca_file)
+        if self.log_format is not None:
+            environment["LEDGERLINE_LOG_FORMAT"] = self.log_format
         return environment | self.tracing_environment()
 
     def tracing_environment(self) -> dict[str, str]:

@@ -12,6 +12,7 @@ import structlog
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
+from infra.metric_families import RELAY, process_registry
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.redis.connection import RedisNames, sync_client
 from infra.redis.signals import SignalListener, Wakeup
@@ -50,7 +51,9 @@ def run_relay(settings: Settings, stop: threading.Event) -> None:
             conn.execute("SELECT 1")
         check_kafka_reachable(settings.kafka_bootstrap_servers)
 
-    endpoint = ProcessEndpoint(settings.bind_host, settings.relay_metrics_port, ready).start()
+    endpoint = ProcessEndpoint(
+        settings.bind_host, settings.relay_metrics_port, ready, process_registry(RELAY)
+    ).start()
     try:
         wakeup = Wakeup()
         with listening_for_new_events(settings, wakeup):
