@@ -123,6 +123,38 @@ PROMETHEUS = GoProgram(
     packages=("cmd/prometheus", "cmd/promtool"),
     ldflags="-X github.com/prometheus/common/version.Version=3.16.0",
 )
+HELM = GoProgram(
+    # Renders and lints the Kubernetes chart (infra/helm/ledgerline; tests/test_helm_chart.py).
+    # Stamped as a release build is: its version, and the Kubernetes version its client
+    # libraries (k8s.io/client-go v0.37) speak, which `helm template` reports as the cluster's.
+    name="helm",
+    module="helm.sh/helm/v3",
+    module_version="v3.22.0",
+    version="3.22.0",
+    title="Helm",
+    packages=("cmd/helm",),
+    ldflags=" ".join(
+        f"-X helm.sh/helm/v3/{variable}"
+        for variable in (
+            "internal/version.version=v3.22.0",
+            "pkg/lint/rules.k8sVersionMajor=1",
+            "pkg/lint/rules.k8sVersionMinor=37",
+            "pkg/chartutil.k8sVersionMajor=1",
+            "pkg/chartutil.k8sVersionMinor=37",
+        )
+    ),
+)
+KUBECONFORM = GoProgram(
+    # Validates the chart's rendered manifests against the Kubernetes and KEDA schemas
+    # (infra/helm/schemas.py fetches those).
+    name="kubeconform",
+    module="github.com/yannh/kubeconform",
+    module_version="v0.8.0",
+    version="0.8.0",
+    title="kubeconform",
+    packages=("cmd/kubeconform",),
+    ldflags="-X main.version=v0.8.0",
+)
 
 
 def ensure_program(
