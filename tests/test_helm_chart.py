@@ -31,6 +31,7 @@ from tests.deployment_files import (
     LEDGERLINE_PROCESSES,
     MIGRATION_COMMAND,
     is_cli_command,
+    setting_names,
     settings_from,
 )
 
@@ -360,3 +361,72 @@ def test_the_gateway_config_is_the_renderers_and_nginx_accepts_it(
         check=False,
     )
     assert checked.returncode == 0, checked.stderr
+
+
+VARIANTS = {
+    "own secret, tracing, SMTP login": [
+        "secrets.existingSecret=ledgerline-settings",
+        "servers.tracing.endpoint=http://otel-collector.observability:4318",
+        "servers.smtp.user=ledgerline",
+    ],
+    "an Ingress in front of the gateway": [
+        "ingress.enabled=true",
+        "gateway.service.type=ClusterIP",
+    ],
+    "your own proxy instead of the gateway, no migration hook": [
+        "gateway.enabled=false",
+        "migration.enabled=false",
+        "networkPolicy.apiFrom[0].podSelector.matchLabels.app=edge-proxy",
+    ],
+    "an in-cluster PostgreSQL that admits only Ledgerline": [
+        "networkPolicy.serverIngress[0].name=postgresql",
+        "networkPolicy.serverIngress[0].namespace=databases",
+        "networkPolicy.serverIngress[0].podSelector.matchLabels.app=postgresql",
+        "networkPolicy.serverIngress[0].ports[0]=5432",
+    ],
+}
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_option_renders_valid_manifests_with_real_settings(
+    tools: dict[str, Path], variant: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = [argument for value in VARIANTS[variant] for argument in ("--set", value)]
+    options += ["--set-string", "secrets.smtpPassword=not-a-real-one"]
+    rendered = helm(tools, "template", RELEASE, str(CHART_DIR), *options)
+    manifests = [m for m in yaml.safe_load_all(rendered) if m]
+
+    result = kubeconform(tools, rendered)
+    assert result["returncode"] == 0, result
+    assert result["summary"]["valid"] == len(manifests)
+    settings = of_kind(manifests, "ConfigMap")[f"{RELEASE}-settings"]["data"]
+    assert set(settings) <= setting_names()
+    secrets = of_kind(manifests, "Secret")
+    for name, pod in ledgerline_pods(manifests):
+        if name == "gateway":
+            continue
+        sources = pod["containers"][0]["envFrom"]
+        secret_name = next(s["secretRef"]["name"] for s in sources if "secretRef" in s)
+        # The pods read the Secret the chart made, or the one named in values.
+        assert secret_name in secrets or secret_name == "ledgerline-settings"
+        assert (secret_name in secrets) == (not variant.startswith("own secret"))
+
+
+def test_without_the_gateway_nobody_reaches_the_apis_until_named(tools: dict[str, Path]) -> None:
+    def api_ingress(*options: str) -> list[Any]:
+        rendered = helm(tools, "template", RELEASE, str(CHART_DIR), *options)
+        policies = of_kind([m for m in yaml.safe_load_all(rendered) if m], "NetworkPolicy")
+        return [
+            policies[f"{RELEASE}-{api}"]["spec"]["ingress"] for api in ("write-api", "query-api")
+        ]
+
+    # An ingress rule without peers would admit everyone: none is written.
+    assert api_ingress("--set", "gateway.enabled=false") == [[], []]
+    proxy = {"podSelector": {"matchLabels": {"app": "edge-proxy"}}}
+    named = api_ingress(
+        "--set",
+        "gateway.enabled=false",
+        "--set",
+        "networkPolicy.apiFrom[0].podSelector.matchLabels.app=edge-proxy",
+    )
+    assert [[rule["from"] for rule in rules] for rules in named] == [[[proxy]], [[proxy]]]
