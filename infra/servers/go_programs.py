@@ -1,7 +1,7 @@
 """Go programs built from source on this machine, once per version, into Ledgerline's cache.
 
-No registry we can reach ships Mailpit, Jaeger, Prometheus or promtool as binaries, but the Go
-module proxy ships their source, so they are built with the machine's Go into
+No registry we can reach ships Mailpit, Jaeger, Prometheus, promtool, Helm or kubeconform as
+binaries, but the Go module proxy ships their source, so they are built with the machine's Go into
 ``<cache>/<name>-<version>/`` (``~/.cache/ledgerline``, beside the Kafka jars): a directory that
 exists is complete, because the build goes into a temporary sibling that is renamed into place
 when it succeeds; two processes building at once both finish and the second keeps the first's.
