@@ -24,6 +24,7 @@ from infra.servers.dev_ca import DevCA
 from infra.servers.kubernetes_schemas import SCHEMA_LOCATION, ensure_chart_tools
 from infra.servers.nginx import nginx_binary
 from infra.servers.nginx_chart import CHART_DIR, CHART_NGINX_CONF, render_for_chart
+from infra.supervisor import process_specs
 from projections.notifier.service import notifier_group_id
 from projections.process import projector_group_id
 from tests.deployment_files import (
@@ -257,6 +258,23 @@ def test_probes_ask_each_process_on_the_port_its_setting_gives_it(
         assert probes["readiness"] == {"path": "/health/ready", "port": "http"}
         # SIGTERM, the process's grace period, then a margin before SIGKILL.
         assert pod["terminationGracePeriodSeconds"] > settings.shutdown_grace_s
+
+
+def test_pods_carry_the_job_names_the_alert_rules_use(
+    manifests: list[Manifest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = settings_from(chart_environment(manifests), monkeypatch)
+    # The local stack's scrape jobs, which infra/prometheus/alerts.yml is written against.
+    jobs = {spec.args[:2]: spec.kind for spec in process_specs(settings)}
+    for deployment in of_kind(manifests, "Deployment").values():
+        if component(deployment) == "gateway":
+            continue
+        pod = deployment["spec"]["template"]
+        command = tuple(pod["spec"]["containers"][0]["args"])
+        assert pod["metadata"]["labels"]["ledgerline.io/metrics-job"] == jobs[command[:2]]
+        assert pod["metadata"]["annotations"]["prometheus.io/port"] == str(
+            pod["spec"]["containers"][0]["ports"][0]["containerPort"]
+        )
 
 
 def test_only_the_gateway_reaches_the_apis(manifests: list[Manifest]) -> None:
