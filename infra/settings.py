@@ -232,6 +232,11 @@ class Settings(BaseSettings):
         ),
     )
 
+    # How long a process may take after SIGTERM to finish in-flight requests and batches
+    # (Kubernetes' terminationGracePeriodSeconds is set from the same value). Placeholder name
+    # for the chart until the graceful-shutdown work settles it.
+    shutdown_grace_s: float = Field(default=30.0, gt=0.0, le=600.0)
+
     # Logging
     log_level: str = "INFO"
     log_format: Literal["json", "console"] | None = None

@@ -3,7 +3,8 @@ MongoDB-protocol server, Elasticsearch, Mailpit, Redis and Jaeger) and, with ``r
 Ledgerline process on top of them, with the gateway in front (serving the web console, built first
 when its sources changed) and Prometheus scraping them all; ``fetch`` downloads what the
 Maven-built servers need, builds Mailpit, Jaeger and Prometheus with Go and unpacks the gateway's
-exporter, ahead of their first start; ``ca`` makes the development CA the gateway's certificate
+exporter, ahead of their first start, and builds the Helm chart's checkers (Helm, kubeconform and
+the Kubernetes and KEDA schemas); ``ca`` makes the development CA the gateway's certificate
 comes from and says how to trust it.
 
 Thin wrappers over ``infra.devstack`` and ``infra.supervisor``. Output is one line per server
@@ -173,9 +174,10 @@ def status(only: OnlyOption = None) -> None:
 
 @app.command()
 def fetch() -> None:
-    """Download the Kafka jars and the Elasticsearch node, build Mailpit, Jaeger, Prometheus
-    and promtool, and unpack the gateway's exporter, into their caches (install.sh runs this,
-    so that the first start does not)."""
+    """Download the Kafka jars and the Elasticsearch node, build Mailpit, Jaeger, Prometheus,
+    promtool, Helm and kubeconform, unpack the gateway's exporter and generate the Kubernetes
+    schemas, into their caches (install.sh runs this, so that neither the first start nor
+    the first test session does)."""
     settings = _settings()
     try:
         fetched = devstack.fetch_servers(settings)
