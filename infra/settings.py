@@ -132,6 +132,10 @@ class Settings(BaseSettings):
     relay_metrics_port: int = 9101
     projector_mongo_metrics_port: int = 9102
     projector_search_metrics_port: int = 9103
+    # Relay replicas (projections/leadership.py): a leader whose heartbeat is this late is
+    # deposed (PostgreSQL ends its lock session); waiting replicas try the lock this often.
+    relay_leader_lease_s: float = Field(default=5.0, ge=1.0, le=60.0)
+    relay_leader_retry_s: float = Field(default=0.5, gt=0.0, le=10.0)
 
     # Read models
     search_index_prefix: str = "ledgerline"
@@ -232,9 +236,9 @@ class Settings(BaseSettings):
         ),
     )
 
-    # How long a process may take after SIGTERM to finish in-flight requests and batches
-    # (Kubernetes' terminationGracePeriodSeconds is set from the same value). Placeholder name
-    # for the chart until the graceful-shutdown work settles it.
+    # SIGTERM: how long a process may take to finish in-flight requests or its batch, commit
+    # and leave its consumer group before it exits anyway (infra/signals.py; uvicorn's graceful
+    # shutdown). Kubernetes' terminationGracePeriodSeconds must exceed it (the chart adds 10 s).
     shutdown_grace_s: float = Field(default=30.0, gt=0.0, le=600.0)
 
     # Logging
@@ -405,6 +409,9 @@ class Settings(BaseSettings):
             "LEDGERLINE_VERIFY_EMAIL_TOKEN_TTL_S": str(self.verify_email_token_ttl_s),
             "LEDGERLINE_PASSWORD_RESET_TOKEN_TTL_S": str(self.password_reset_token_ttl_s),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
+            "LEDGERLINE_RELAY_LEADER_LEASE_S": str(self.relay_leader_lease_s),
+            "LEDGERLINE_RELAY_LEADER_RETRY_S": str(self.relay_leader_retry_s),
+            "LEDGERLINE_SHUTDOWN_GRACE_S": str(self.shutdown_grace_s),
         }
         # Unset stays unset: an empty variable would read back as "" rather than None.
         if self.smtp_user is not None and self.smtp_password is not None:

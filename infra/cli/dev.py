@@ -88,8 +88,19 @@ InstancesOption = Annotated[
 ]
 
 
+RelaysOption = Annotated[
+    int,
+    typer.Option(
+        "--relays",
+        min=1,
+        max=5,
+        help="Relay replicas: one publishes, the others stand by to take over if it dies.",
+    ),
+]
+
+
 @app.command()
-def run(instances: InstancesOption = None) -> None:
+def run(instances: InstancesOption = None, relays: RelaysOption = 2) -> None:
     """Start the servers, every Ledgerline process and the gateway; Ctrl-C stops all of them."""
     from event_store.errors import StoreUnavailable
     from event_store.schema import migrate
@@ -106,7 +117,11 @@ def run(instances: InstancesOption = None) -> None:
         )
     try:
         supervisor = Supervisor(
-            settings, instances=instances or settings.api_instances, gateway=True, prometheus=True
+            settings,
+            instances=instances or settings.api_instances,
+            relays=relays,
+            gateway=True,
+            prometheus=True,
         )
     except ValueError as exc:
         _fail(str(exc))

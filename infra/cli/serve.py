@@ -60,6 +60,8 @@ def _run_uvicorn(
         # records), but only when the request comes from an address we trust to set it.
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        # SIGTERM: stop accepting, let in-flight requests finish for this long, then cancel.
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_s)),
     )
 
 
