@@ -163,6 +163,8 @@ class Relay:
         self._election = election
         self._term: Term | None = None
         self._term_id: int | None = None  # the checkpoint row's leader_epoch this relay claimed
+        self.leading = False  # publishing under a term (the ledgerline_relay_leader gauge)
+        self.terms = 0  # terms this relay has led
 
     def claim(self) -> None:
         """Start a term: fence out earlier writers and continue from the stored checkpoint."""
@@ -232,6 +234,7 @@ class Relay:
                     LOST.inc()
                     log.warning("relay_deposed", reason=str(error), checkpoint=self.checkpoint)
                 finally:
+                    self.leading = False
                     IS_LEADER.set(0)
                     self._term, self._term_id = None, None
                     self._close_producer()  # nothing of a past term may still be sending
@@ -257,6 +260,8 @@ class Relay:
 
         try:
             retrying(stop, self.claim, retry_on=(StoreUnavailable,), backoff=backoff)
+            self.leading = True
+            self.terms += 1
             if self._term is not None:
                 TAKEOVERS.inc()
                 IS_LEADER.set(1)
