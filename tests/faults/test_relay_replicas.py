@@ -44,6 +44,7 @@ def test_three_relays_with_the_leader_killed_again_and_again_under_load(
             for _ in range(KILLS):
                 traffic(workload, 40)
                 leader = wait_for(lambda: the_leader(system, names), 20, what="one leader")
+                assert leader is not None
                 survivors = [name for name in names if name != leader]
                 before = published(system, survivors)
                 killed_at = time.monotonic()

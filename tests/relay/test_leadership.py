@@ -50,7 +50,9 @@ class Replicas:
             self._running.append((stop, thread))
 
     def leader(self) -> Relay:
-        return wait_for(lambda: self._only_leader(), 20, what="exactly one leader")
+        leader = wait_for(lambda: self._only_leader(), 20, what="exactly one leader")
+        assert leader is not None
+        return leader
 
     def _only_leader(self) -> Relay | None:
         leaders = [relay for relay in self.relays if relay.leading]
