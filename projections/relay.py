@@ -218,7 +218,7 @@ class Relay:
     def run(self, stop: threading.Event) -> None:
         """Loop until ``stop``: with an election, wait for the lock and publish while leader,
         again and again; without, publish from the start."""
-        log.info("relay_started", topic=self._config.topic, replicas=self._election is not None)
+        log.info("relay_started", topic=self._config.topic, elected=self._election is not None)
         try:
             if self._election is None:
                 self._publish_while_leader(stop)
