@@ -18,6 +18,12 @@ from the database without a reset). Two timeouts bound that, both ``lease_s`` (5
 - client side, a holder whose last heartbeat answer is older than ``lease_s`` considers itself
   deposed and stops publishing, because by then the server may have let someone else in.
 
+The lock connection must reach PostgreSQL itself (or a session-pooling proxy): a session
+lock taken through a transaction-pooling proxy (PgBouncer in transaction mode) would belong to
+whichever client next used that server connection. It must also reach the primary, like the
+relay's reads (``event_store.commit_order``): a hot standby grants advisory locks too, but the
+term cannot be claimed there.
+
 After a PostgreSQL fail-over the new primary holds no locks at all: every replica's lock
 connection breaks, each reconnects (to whatever the connection string names) and competes
 again; the heartbeat failure or the fenced checkpoint write (below) stops the old holder.
