@@ -175,15 +175,21 @@ class LeaderElection:
         """Block until this replica holds the lock (a new ``Term``) or ``stop`` is set (None).
         Database outages are ridden out: the connection is opened again at the next try."""
         log.info("relay_waiting_for_leadership", lock=self._name)
+        failures = 0
         while not stop.is_set():
             try:
                 if self._try_lock():
                     conn, self._conn = self._conn, None
                     assert conn is not None
-                    log.info("relay_became_leader", lock=self._name)
+                    log.info("relay_became_leader", lock=self._name, failed_tries=failures)
                     return Term(conn, self._config, self._clock)
             except psycopg.Error as error:
-                log.warning("relay_leader_lock_unavailable", error=str(error).strip())
+                # Every try fails while the database is down (twice a second): say so at the
+                # first and then every 30th, not in every line of the log.
+                if failures % 30 == 0:
+                    reason = str(error).strip()
+                    log.warning("relay_leader_lock_unavailable", error=reason, tries=failures + 1)
+                failures += 1
                 self.close()
             stop.wait(self._config.retry_s)
         self.close()
