@@ -1,5 +1,5 @@
-# One image for every Ledgerline process; the compose file picks the command
-# (`db migrate`, `serve write`, `serve read`, `relay`, `project mongo|search`).
+# One image for every Ledgerline process; the compose file and the Helm chart pick the command
+# (`db migrate`, `serve write`, `serve read`, `relay`, `project mongo|search`, `notify`).
 # Configuration comes only from LEDGERLINE_* environment variables (infra/settings.py).
 FROM python:3.11-slim
 
@@ -17,11 +17,13 @@ COPY projections ./projections
 COPY write_api ./write_api
 COPY read_api ./read_api
 COPY infra ./infra
-RUN pip install . && useradd --system --no-create-home --shell /usr/sbin/nologin ledgerline
+# A fixed uid, so that Kubernetes can check runAsNonRoot (the chart's podSecurityContext).
+RUN pip install . && useradd --system --uid 10001 --user-group --no-create-home \
+    --shell /usr/sbin/nologin ledgerline
 
-USER ledgerline
+USER 10001:10001
 ENV LEDGERLINE_ENV=production \
     LEDGERLINE_BIND_HOST=0.0.0.0
-EXPOSE 8000 8001
+EXPOSE 8000 8001 9101 9102 9103 9104
 ENTRYPOINT ["ledgerline"]
 CMD ["--help"]

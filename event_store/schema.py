@@ -146,6 +146,9 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     position    bigint NOT NULL,
     updated_at  timestamptz NOT NULL DEFAULT now()
 );
+-- The relay leader's term (projections/leadership.py): a new leader increments it, and a
+-- leader's checkpoint write only applies while the row still carries its own term (fencing).
+ALTER TABLE checkpoints ADD COLUMN IF NOT EXISTS leader_epoch bigint NOT NULL DEFAULT 0;
 """
 
 

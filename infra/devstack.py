@@ -42,6 +42,8 @@ from infra.servers import (
     StartOutcome,
     free_ports,
 )
+from infra.servers.go_programs import GoBuildError
+from infra.servers.kubernetes_schemas import ensure_chart_tools
 from infra.servers.process import LOCALHOST
 from infra.servers.prometheus_config import ScrapeTarget
 from infra.settings import Settings
@@ -275,13 +277,19 @@ def stack_status(settings: Settings, only: Iterable[str] | None = None) -> list[
 
 def fetch_servers(settings: Settings) -> dict[str, Path]:
     """Download what Kafka and Elasticsearch need from Maven Central, build Mailpit, Jaeger,
-    Prometheus and promtool with Go, and unpack the gateway's exporter from Debian's package,
+    Prometheus and promtool with Go, unpack the gateway's exporter from Debian's package, and
+    build the Helm chart's checkers (Helm, kubeconform, the Kubernetes and KEDA schemas),
     into their caches unless they are there already; maps each to where it is. Failures are
     ServerStartErrors (one line each)."""
     servers = build_servers(settings, ["kafka", "elasticsearch", "mailpit", "jaeger"])
     prometheus = build_prometheus(settings)
     exporter = build_gateway_exporter(settings)
-    return {
+    chart_log = settings.data_dir / "chart-tools" / "build.log"
+    try:
+        chart_tools = ensure_chart_tools(log_path=chart_log)
+    except GoBuildError as exc:
+        raise ServerStartError("Helm chart tools", chart_log, str(exc)) from exc
+    return chart_tools | {
         "kafka": _typed(servers["kafka"], KafkaServer).ensure_jars(),
         "elasticsearch": _typed(servers["elasticsearch"], ElasticsearchServer).ensure_node(),
         "mailpit": _typed(servers["mailpit"], MailpitServer).ensure_binary(),

@@ -1,5 +1,6 @@
 """A small HTTP endpoint for the non-HTTP processes (relay, projectors): ``/metrics`` in the
-Prometheus text format, ``/health/live`` and ``/health/ready``.
+Prometheus text format (of the registry its owner gives: ``infra.metric_families``),
+``/health/live`` and ``/health/ready``.
 
 The standard library's threading server is enough here: it serves a scraper and a probe, not
 traffic, and keeps these processes free of a web framework.
@@ -15,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 log = structlog.get_logger(__name__)
 
@@ -56,7 +57,7 @@ class ProcessEndpoint:
         host: str,
         port: int,
         ready: ReadyCheck,
-        registry: CollectorRegistry = REGISTRY,
+        registry: CollectorRegistry,
     ) -> None:
         handler = _handler(ready, registry)
         self._server = ThreadingHTTPServer((host, port), handler)

@@ -39,10 +39,8 @@ class Settings(BaseSettings):
     postgres_database: str = "ledgerline"
     postgres_user: str = "postgres"
     database_url_override: str | None = Field(default=None, alias="LEDGERLINE_DATABASE_URL")
-    # A streaming hot standby (``ledgerline dev run --standby``, ``ledgerline db failover``):
-    # with ``standby`` on, database_url lists both servers and asks for the writable one
-    # (infra/failover.py says why); ``synchronous_standby`` makes every commit wait until the
-    # standby has applied it (remote_apply: an acknowledged command survives the primary's loss).
+    # Hot standby (infra/failover.py): ``standby`` makes database_url list both servers and ask
+    # for the writable one; ``synchronous_standby``: commits wait until the standby applied them.
     standby: bool = False
     standby_port: int = 55433
     synchronous_standby: bool = True
@@ -139,6 +137,10 @@ class Settings(BaseSettings):
     relay_metrics_port: int = 9101
     projector_mongo_metrics_port: int = 9102
     projector_search_metrics_port: int = 9103
+    # Relay replicas (projections/leadership.py): a leader whose heartbeat is this late is
+    # deposed (PostgreSQL ends its lock session); waiting replicas try the lock this often.
+    relay_leader_lease_s: float = Field(default=5.0, ge=1.0, le=60.0)
+    relay_leader_retry_s: float = Field(default=0.5, gt=0.0, le=10.0)
 
     # Read models
     search_index_prefix: str = "ledgerline"
@@ -238,6 +240,11 @@ class Settings(BaseSettings):
             "recorded command causes downstream with it)."
         ),
     )
+
+    # SIGTERM: how long a process may take to finish in-flight requests or its batch, commit
+    # and leave its consumer group before it exits anyway (infra/signals.py; uvicorn's graceful
+    # shutdown). Kubernetes' terminationGracePeriodSeconds must exceed it (the chart adds 10 s).
+    shutdown_grace_s: float = Field(default=30.0, gt=0.0, le=600.0)
 
     # Logging
     log_level: str = "INFO"
@@ -413,6 +420,9 @@ class Settings(BaseSettings):
             "LEDGERLINE_VERIFY_EMAIL_TOKEN_TTL_S": str(self.verify_email_token_ttl_s),
             "LEDGERLINE_PASSWORD_RESET_TOKEN_TTL_S": str(self.password_reset_token_ttl_s),
             "LEDGERLINE_LOG_LEVEL": self.log_level,
+            "LEDGERLINE_RELAY_LEADER_LEASE_S": str(self.relay_leader_lease_s),
+            "LEDGERLINE_RELAY_LEADER_RETRY_S": str(self.relay_leader_retry_s),
+            "LEDGERLINE_SHUTDOWN_GRACE_S": str(self.shutdown_grace_s),
         }
         # Unset stays unset: an empty variable would read back as "" rather than None.
         if self.smtp_user is not None and self.smtp_password is not None:
@@ -420,6 +430,8 @@ class Settings(BaseSettings):
             environment["LEDGERLINE_SMTP_PASSWORD"] = self.smtp_password.get_secret_value()
         if self.smtp_ca_file is not None:
             environment["LEDGERLINE_SMTP_CA_FILE"] = str(self.smtp_ca_file)
+        if self.log_format is not None:
+            environment["LEDGERLINE_LOG_FORMAT"] = self.log_format
         return environment | self.tracing_environment()
 
     def tracing_environment(self) -> dict[str, str]:

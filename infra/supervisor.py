@@ -9,7 +9,10 @@ Each API can run as several instances (``write-api``, ``write-api-2`` …, on th
 instance answers, stopped first, so it never routes to instances that are not there yet. With
 ``prometheus``, Prometheus is started last, scraping every child (and, with the gateway, the
 gateway's exporter, started after the gateway): its configuration is made from the children this
-supervisor runs, so ``--instances 4`` means four scraped instances of each API."""
+supervisor runs, so ``--instances 4`` means four scraped instances of each API.
+
+The relay can run as several replicas too (``relay``, ``relay-2`` …, metrics on
+``relay_metrics_port`` + 10 i): one leads, the others wait (``projections.leadership``)."""
 
 from __future__ import annotations
 
@@ -41,6 +44,8 @@ from infra.settings import Settings
 log = structlog.get_logger(__name__)
 
 _MARKER = "infra.cli"  # guards against stale pid files pointing at reused pids
+RELAY_PORT_STRIDE = 10  # relay-2 serves its metrics on relay_metrics_port + 10, and so on
+MAX_RELAYS = 5
 
 
 @dataclass(frozen=True)
@@ -55,19 +60,29 @@ class ProcessSpec:
         return self.job or self.name
 
 
-def process_specs(settings: Settings, instances: int = 1) -> list[ProcessSpec]:
-    """The processes, with ``instances`` of each API (ValueError if their ports collide)."""
+def process_specs(settings: Settings, instances: int = 1, relays: int = 1) -> list[ProcessSpec]:
+    """The processes, with ``instances`` of each API (ValueError if their ports collide) and
+    ``relays`` relay replicas."""
     write_ports, read_ports = settings.api_instance_ports(instances)
+    if not 1 <= relays <= MAX_RELAYS:
+        raise ValueError(f"relays must be between 1 and {MAX_RELAYS}")
     return [
         *(_api_instance("write-api", "write", n, port) for n, port in enumerate(write_ports)),
         *(_api_instance("read-api", "read", n, port) for n, port in enumerate(read_ports)),
-        ProcessSpec("relay", ("relay",), settings.relay_metrics_port),
+        *(_relay_replica(n, settings.relay_metrics_port) for n in range(relays)),
         ProcessSpec("projector-mongo", ("project", "mongo"), settings.projector_mongo_metrics_port),
         ProcessSpec(
             "projector-search", ("project", "search"), settings.projector_search_metrics_port
         ),
         ProcessSpec("notifier", ("notify",), settings.notifier_metrics_port),
     ]
+
+
+def _relay_replica(number: int, first_port: int) -> ProcessSpec:
+    if not number:  # the first replica keeps the plain name and the settings' port
+        return ProcessSpec("relay", ("relay",), first_port, job="relay")
+    port = first_port + RELAY_PORT_STRIDE * number
+    return ProcessSpec(f"relay-{number + 1}", ("relay", "--metrics-port", str(port)), port, "relay")
 
 
 def _api_instance(name: str, api: str, number: int, port: int) -> ProcessSpec:
@@ -108,6 +123,7 @@ class Supervisor:
         only: Collection[str] | None = None,
         *,
         instances: int = 1,
+        relays: int = 1,
         gateway: bool = False,
         prometheus: bool = False,
     ) -> None:
@@ -118,7 +134,7 @@ class Supervisor:
         root = settings.data_dir.resolve()
         self.children = [
             Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid", env)
-            for spec in process_specs(settings, instances)
+            for spec in process_specs(settings, instances, relays)
             if only is None or spec.name in only
         ]
         self.gateway: NginxServer | None = (

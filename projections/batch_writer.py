@@ -14,9 +14,10 @@ this projector -- by the events the rebuild's tail has yet to write -- for a mom
   dead-lettered, say): its later gaps are dead-lettered at once, without stalling every batch
   again, until one of its events applies again.
 
-Tracing: loading the documents, the fold and the sink write are steps of the batch's spans
-(``infra.tracing.batches.batch_step``: ``<projector> load``, ``fold``, ``write``), so a sampled
-event's trace shows each projector's write.
+Tracing: loading the documents, the fold and the sink write are steps of the batch
+(``infra.tracing.batches.batch_step``: ``<projector> load``, ``fold``, ``write``), recorded in
+the trace of its first sampled event; every sampled event's own span covers the batch and links
+there.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from pymongo import MongoClient
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
+from infra.metric_families import PROJECTOR, process_registry
 from infra.process_http import ProcessEndpoint, check_kafka_reachable, check_url_reachable
 from infra.redis.connection import RedisNames, sync_client
 from infra.redis.signals import SignalPublisher
@@ -125,7 +126,7 @@ def run_projector(
         if kind == "mongo"
         else settings.projector_search_metrics_port
     )
-    endpoint = ProcessEndpoint(settings.bind_host, port, ready).start()
+    endpoint = ProcessEndpoint(settings.bind_host, port, ready, process_registry(PROJECTOR)).start()
     try:
         with open_projector(options, stop) as runner:
             runner.run(stop)

@@ -1,6 +1,7 @@
-"""The relay process: ``run_relay(settings, stop)`` wires the relay from settings and runs it;
-``listening_for_new_events(settings, wakeup)`` is its subscription to the write API's "new
-events" signal."""
+"""The relay process: ``run_relay(settings, stop)`` wires the relay from settings and runs it
+as one of any number of replicas (it publishes only while it holds the leader lock:
+``projections.leadership``); ``listening_for_new_events(settings, wakeup)`` is its subscription
+to the write API's "new events" signal."""
 
 from __future__ import annotations
 
@@ -12,12 +13,14 @@ import structlog
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
+from infra.metric_families import RELAY, process_registry
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.redis.connection import RedisNames, sync_client
 from infra.redis.signals import SignalListener, Wakeup
 from infra.settings import Settings
+from projections.leadership import LeaderConfig, LeaderElection
 from projections.producer import make_producer
-from projections.relay import Relay, RelayConfig
+from projections.relay import Relay, RelayConfig, relay_checkpoint_name
 from projections.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -37,9 +40,10 @@ def listening_for_new_events(settings: Settings, wakeup: Wakeup) -> Iterator[Sig
         listener.close()
 
 
-def run_relay(settings: Settings, stop: threading.Event) -> None:
-    """Publish events to Kafka until ``stop`` is set. Errors other than Kafka or PostgreSQL
-    outages (which it rides out) propagate, so a supervisor sees the process die."""
+def run_relay(settings: Settings, stop: threading.Event, metrics_port: int | None = None) -> None:
+    """Publish events to Kafka (while leader) until ``stop`` is set. Errors other than Kafka or
+    PostgreSQL outages (which it rides out) propagate, so a supervisor sees the process die.
+    ``metrics_port`` overrides ``settings.relay_metrics_port`` (a second replica on one host)."""
     ensure_topics(
         settings.kafka_bootstrap_servers, {settings.kafka_topic: settings.kafka_partitions}
     )
@@ -50,7 +54,8 @@ def run_relay(settings: Settings, stop: threading.Event) -> None:
             conn.execute("SELECT 1")
         check_kafka_reachable(settings.kafka_bootstrap_servers)
 
-    endpoint = ProcessEndpoint(settings.bind_host, settings.relay_metrics_port, ready).start()
+    port = settings.relay_metrics_port if metrics_port is None else metrics_port
+    endpoint = ProcessEndpoint(settings.bind_host, port, ready, process_registry(RELAY)).start()
     try:
         wakeup = Wakeup()
         with listening_for_new_events(settings, wakeup):
@@ -59,6 +64,14 @@ def run_relay(settings: Settings, stop: threading.Event) -> None:
                 RelayConfig(topic=settings.kafka_topic),
                 lambda: make_producer(settings.kafka_bootstrap_servers),
                 wakeup,
+                LeaderElection(
+                    settings.database_url,
+                    relay_checkpoint_name(settings.kafka_topic),
+                    LeaderConfig(
+                        lease_s=settings.relay_leader_lease_s,
+                        retry_s=settings.relay_leader_retry_s,
+                    ),
+                ),
             )
             relay.run(stop)
     finally:

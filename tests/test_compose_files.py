@@ -1,36 +1,30 @@
 """docker-compose.yml and the Dockerfile stay in step with the code: they cannot run on the
 development machines (no Docker engine), so this checks what can be checked without one — the
-YAML parses, every LEDGERLINE_ variable is a real setting and yields valid Settings, every
-Ledgerline service runs a real ``ledgerline`` command, the servers are the intended images —
-and runs ``docker compose config`` where Docker happens to exist."""
+YAML parses, every LEDGERLINE_ variable (the Dockerfile's too) is a real setting and yields valid
+Settings, every Ledgerline service runs a real ``ledgerline`` command as the chart's pods do
+(non-root, read-only), the servers are the intended images. tests/test_helm_chart.py checks that
+the compose file and the chart run the same processes with the same settings."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import typer.main
 import yaml
 
-from infra.cli import app as cli_app
 from infra.servers.elasticsearch import ELASTICSEARCH_VERSION
-from infra.settings import Settings
+from tests.deployment_files import (
+    COMPOSE_FILE,
+    DOCKERFILE,
+    LEDGERLINE_PROCESSES,
+    MIGRATION_COMMAND,
+    is_cli_command,
+    setting_names,
+    settings_from,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-COMPOSE_FILE = ROOT / "docker-compose.yml"
-DOCKERFILE = ROOT / "Dockerfile"
-LEDGERLINE_SERVICES = {
-    "migrate": ["db", "migrate"],
-    "write-api": ["serve", "write"],
-    "query-api": ["serve", "read"],
-    "relay": ["relay"],
-    "projector-mongo": ["project", "mongo"],
-    "projector-search": ["project", "search"],
-    "notifier": ["notify"],
-}
-_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+LEDGERLINE_SERVICES = {"migrate": MIGRATION_COMMAND, **LEDGERLINE_PROCESSES}
 
 
 @pytest.fixture(scope="module")
@@ -40,32 +34,11 @@ def services() -> dict[str, dict[str, Any]]:
     return found
 
 
-def setting_names() -> set[str]:
-    """Every environment variable Settings reads."""
-    names = set()
-    for name, field in Settings.model_fields.items():
-        alias = field.validation_alias or field.alias
-        names.add(alias if isinstance(alias, str) else f"LEDGERLINE_{name.upper()}")
-    return names
-
-
 def ledgerline_environment(service: dict[str, Any]) -> dict[str, str]:
     environment = service.get("environment") or {}
     if isinstance(environment, list):  # the "KEY=value" form
         environment = dict(item.split("=", 1) for item in environment)
     return {k: str(v) for k, v in environment.items() if k.startswith("LEDGERLINE_")}
-
-
-def is_cli_command(path: list[str]) -> bool:
-    """``ledgerline PATH`` names a command (not a group). Groups are recognised by their
-    ``commands`` mapping: typer vendors its own click, so isinstance checks would not do."""
-    command: Any = typer.main.get_command(cli_app)
-    for name in path:
-        subcommands = getattr(command, "commands", None)
-        if subcommands is None or name not in subcommands:
-            return False
-        command = subcommands[name]
-    return getattr(command, "commands", None) is None
 
 
 def test_every_ledgerline_process_is_a_service_running_its_cli_command(
@@ -79,22 +52,11 @@ def test_every_ledgerline_process_is_a_service_running_its_cli_command(
             assert is_cli_command(service["command"]), f"{name}: {service['command']}"
 
 
-_SECRET = "eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHh4eHg="
-
-
 def test_every_ledgerline_variable_is_a_real_setting_and_yields_valid_settings(
     services: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    known = setting_names()
     for name in LEDGERLINE_SERVICES:
-        environment = ledgerline_environment(services[name])
-        assert set(environment) <= known, f"{name}: {sorted(set(environment) - known)}"
-        for key, value in environment.items():
-            # ${VAR:?...} is filled in by compose from the user's shell.
-            # (32 bytes in base64: a valid value for every secret the compose file asks for)
-            monkeypatch.setenv(key, _INTERPOLATION.sub(_SECRET, value))
-        settings = Settings()
-        monkeypatch.undo()
+        settings = settings_from(ledgerline_environment(services[name]), monkeypatch)
         assert settings.env == "production"
         assert settings.bind_host == "0.0.0.0"
         assert settings.database_url.startswith("postgresql://")
@@ -131,3 +93,23 @@ def test_the_dockerfile_installs_the_project_and_runs_the_cli() -> None:
     assert 'ENTRYPOINT ["ledgerline"]' in dockerfile
     for package in ("domain", "commands", "event_store", "projections", "read_api", "infra"):
         assert f"COPY {package} ./{package}" in dockerfile
+
+
+def test_every_variable_the_dockerfile_sets_is_a_real_setting() -> None:
+    variables = set(re.findall(r"\b(LEDGERLINE_[A-Z0-9_]+)=", DOCKERFILE.read_text()))
+
+    assert variables == {"LEDGERLINE_ENV", "LEDGERLINE_BIND_HOST"}
+    assert variables <= setting_names()
+
+
+def test_ledgerline_containers_run_as_the_charts_pods_do(
+    services: dict[str, dict[str, Any]],
+) -> None:
+    user = re.search(r"^USER (\d+):(\d+)$", DOCKERFILE.read_text(), re.MULTILINE)
+    assert user is not None and int(user.group(1)) != 0
+    for name in LEDGERLINE_SERVICES:
+        service = services[name]
+        assert service["user"] == f"{user.group(1)}:{user.group(2)}", name
+        assert service["read_only"] is True, name
+        assert service["tmpfs"] == ["/tmp"], name
+        assert service["cap_drop"] == ["ALL"], name

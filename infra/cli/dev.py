@@ -3,7 +3,8 @@ MongoDB-protocol server, Elasticsearch, Mailpit, Redis and Jaeger) and, with ``r
 Ledgerline process on top of them, with the gateway in front (serving the web console, built first
 when its sources changed) and Prometheus scraping them all; ``fetch`` downloads what the
 Maven-built servers need, builds Mailpit, Jaeger and Prometheus with Go and unpacks the gateway's
-exporter, ahead of their first start; ``ca`` makes the development CA the gateway's certificate
+exporter, ahead of their first start, and builds the Helm chart's checkers (Helm, kubeconform and
+the Kubernetes and KEDA schemas); ``ca`` makes the development CA the gateway's certificate
 comes from and says how to trust it.
 
 Thin wrappers over ``infra.devstack`` and ``infra.supervisor``. Output is one line per server
@@ -89,6 +90,17 @@ InstancesOption = Annotated[
 ]
 
 
+RelaysOption = Annotated[
+    int,
+    typer.Option(
+        "--relays",
+        min=1,
+        max=5,
+        help="Relay replicas: one publishes, the others stand by to take over if it dies.",
+    ),
+]
+
+
 StandbyOption = Annotated[
     bool,
     typer.Option(
@@ -103,7 +115,9 @@ StandbyOption = Annotated[
 
 
 @app.command()
-def run(instances: InstancesOption = None, standby: StandbyOption = False) -> None:
+def run(
+    instances: InstancesOption = None, relays: RelaysOption = 2, standby: StandbyOption = False
+) -> None:
     """Start the servers, every Ledgerline process and the gateway; Ctrl-C stops all of them."""
     from event_store.errors import StoreUnavailable
     from event_store.schema import migrate
@@ -128,6 +142,7 @@ def run(instances: InstancesOption = None, standby: StandbyOption = False) -> No
             # must build the two-host connection string too.
             {**os.environ, "LEDGERLINE_STANDBY": "true"} if standby else None,
             instances=instances or settings.api_instances,
+            relays=relays,
             gateway=True,
             prometheus=True,
         )
@@ -205,9 +220,10 @@ def status(only: OnlyOption = None) -> None:
 
 @app.command()
 def fetch() -> None:
-    """Download the Kafka jars and the Elasticsearch node, build Mailpit, Jaeger, Prometheus
-    and promtool, and unpack the gateway's exporter, into their caches (install.sh runs this,
-    so that the first start does not)."""
+    """Download the Kafka jars and the Elasticsearch node, build Mailpit, Jaeger, Prometheus,
+    promtool, Helm and kubeconform, unpack the gateway's exporter and generate the Kubernetes
+    schemas, into their caches (install.sh runs this, so that neither the first start nor
+    the first test session does)."""
     settings = _settings()
     try:
         fetched = devstack.fetch_servers(settings)

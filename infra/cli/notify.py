@@ -22,6 +22,6 @@ def notify() -> None:
     )
     try:
         with traced_process(settings, "notifier"):
-            run_notifier(settings, stop_event_on_signals())
+            run_notifier(settings, stop_event_on_signals(settings.shutdown_grace_s))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

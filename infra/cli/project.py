@@ -51,6 +51,7 @@ def _run(kind: Literal["mongo", "search"], group_id: str | None) -> None:
     )
     try:
         with traced_process(settings, f"projector-{kind}"):
-            run_projector(settings, kind, stop_event_on_signals(), group_id=group_id)
+            stop = stop_event_on_signals(settings.shutdown_grace_s)
+            run_projector(settings, kind, stop, group_id=group_id)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

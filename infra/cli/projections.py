@@ -95,10 +95,13 @@ def rebuild(
             return
         with contextlib.ExitStack() as scraped:
             if metrics_port is not None:
+                from infra.metric_families import REBUILD, process_registry
                 from infra.process_http import ProcessEndpoint
                 from infra.servers.scrape_files import registered_target
 
-                endpoint = ProcessEndpoint(settings.bind_host, metrics_port, lambda: None).start()
+                endpoint = ProcessEndpoint(
+                    settings.bind_host, metrics_port, lambda: None, process_registry(REBUILD)
+                ).start()
                 scraped.callback(endpoint.close)
                 # The local Prometheus scrapes it while it runs (see scrape_files).
                 address = f"{settings.bind_host}:{endpoint.port}"

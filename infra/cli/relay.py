@@ -1,6 +1,9 @@
-"""`ledgerline relay`: publish the event store to Kafka until stopped."""
+"""`ledgerline relay`: publish the event store to Kafka until stopped. Run any number: one
+leads and publishes, the others wait to take over."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -9,9 +12,18 @@ from infra.settings import Settings
 from infra.signals import stop_event_on_signals
 from infra.tracing import traced_process
 
+MetricsPortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port",
+        help="Port of /metrics and /health (default LEDGERLINE_RELAY_METRICS_PORT).",
+        show_default=False,
+    ),
+]
 
-def relay() -> None:
-    """Tail the event store in commit order and publish every event to Kafka."""
+
+def relay(metrics_port: MetricsPortOption = None) -> None:
+    """Tail the event store in commit order and publish every event to Kafka (while leader)."""
     from projections.relay_process import run_relay
 
     settings = Settings()
@@ -20,6 +32,6 @@ def relay() -> None:
     )
     try:
         with traced_process(settings, "relay"):
-            run_relay(settings, stop_event_on_signals())
+            run_relay(settings, stop_event_on_signals(settings.shutdown_grace_s), metrics_port)
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

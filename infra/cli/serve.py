@@ -14,6 +14,7 @@ import typer
 
 from infra.logging import configure_logging
 from infra.settings import Settings
+from infra.signals import stop_event_on_signals
 from infra.tracing import traced_process
 
 app = typer.Typer(no_args_is_help=True)
@@ -48,6 +49,10 @@ def _run_uvicorn(
 ) -> None:
     import uvicorn
 
+    # uvicorn restores the handlers it found and raises the signal again once it has shut down;
+    # with Python's default handler the process would then die of its own SIGTERM (status -15,
+    # indistinguishable from one that never drained). Ours just records it: exit status 0.
+    stop_event_on_signals()
     uvicorn.run(
         app,
         host=host or settings.bind_host,
@@ -60,6 +65,8 @@ def _run_uvicorn(
         # records), but only when the request comes from an address we trust to set it.
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
+        # SIGTERM: stop accepting, let in-flight requests finish for this long, then cancel.
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_s)),
     )
 
 

@@ -3,30 +3,19 @@ type and outcome.
 
 Each app owns a ``CollectorRegistry`` (rather than the process-global one) so tests can build
 many apps in one process without duplicate-metric errors. Its ``/metrics`` page also shows the
-process-wide families of what the service uses underneath, kept in the global registry by the
-modules that own them (``SHARED_PREFIXES``: the business metrics, the event store's appends and
-availability, Redis signals, the process's CPU, memory and file descriptors, Python's garbage
-collector), and only those: other modules a service happens to import (the relay's, the
-projectors') register their families there too, and a write API must not export a relay lag of
-0.
+process-wide families of what the service uses underneath (``infra.metric_families.SHARED``:
+the business metrics, the event store's appends and availability, Redis signals, the process's
+CPU, memory and file descriptors, Python's garbage collector), and only those.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import Metric
-from prometheus_client.registry import Collector
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
-SHARED_PREFIXES = (
-    "ledgerline_business_",
-    "ledgerline_event_store_",
-    "ledgerline_redis_",
-    "process_",
-    "python_",
-)
+from infra.metric_families import process_registry
+
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -90,13 +79,4 @@ class HttpMetrics:
         return generate_latest(self.registry) + generate_latest(_SHARED)
 
 
-class _SharedFamilies(Collector):
-    """The global registry's families whose names start with one of SHARED_PREFIXES."""
-
-    def collect(self) -> Iterator[Metric]:
-        for family in REGISTRY.collect():
-            if family.name.startswith(SHARED_PREFIXES):
-                yield family
-
-
-_SHARED = _SharedFamilies()
+_SHARED = process_registry(())

@@ -3,8 +3,10 @@
 # its dev tools, (if missing) a Java runtime and Maven, and from Maven Central the Kafka jars and
 # the Elasticsearch node (cached outside the clone; ~200 MB and ~20 s the first time); it builds
 # Mailpit, Jaeger, Prometheus and promtool from the Go module proxy (needs Go 1.26; about 2.5, 5
-# and 6 min the first time on two cores) and unpacks the NGINX Prometheus exporter from Debian's
-# package (`ledgerline dev fetch` does all of that); NGINX (the gateway), Redis, wrk (the HTTP
+# and 6 min the first time on two cores), and Helm and kubeconform with the Kubernetes and KEDA
+# schemas they check the chart against (infra/servers/kubernetes_schemas.py; a few minutes), and
+# unpacks the NGINX Prometheus exporter from Debian's package (`ledgerline dev fetch` does all
+# of that); NGINX (the gateway), Redis, wrk (the HTTP
 # benchmarks' load generator) and Chromium (the web console's browser tests) come from Debian's
 # packages; the web console's npm packages from the lock file (needs Node 20 and npm; npm's cache
 # beside the other downloads). Idempotent.

@@ -26,9 +26,9 @@ How a trace crosses the asynchronous hops (``propagation``):
   projector writes and its notifier work in causal order and Jaeger draws them as one tree.
   Links would put one batch span in no trace at all (it would be a root of its own, sampled or
   not by chance) and show each command's trace only a pointer to it. The cost is one span per
-  sampled event per step rather than one per batch: at 10 % sampling that is a tenth of the
-  events. Driver spans (pymongo, Elasticsearch, psycopg) made during a step hang under the
-  first sampled event's span of the batch.
+  sampled event per batch. The steps of the batch (load, fold, write, plan, store) and the driver
+  spans (pymongo, Elasticsearch, psycopg) are recorded once, under the first sampled event's
+  span, which the other events' spans link to (``batches``).
 - webhook deliveries and owed mails keep the traceparent of the notifier span that planned
   them in their rows, so every attempt, even a retry days later, is a child in the same trace.
 - the query API's ``min_version`` wait is a span in the reader's request trace.

@@ -26,6 +26,7 @@ from event_store.errors import StoreUnavailable
 from event_store.store import EventStore
 from infra.bootstrap import build_email_tokens, build_key_store
 from infra.mail import Mailer
+from infra.metric_families import NOTIFIER, process_registry
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.settings import Settings
 from projections.consumer import NOTIFIER_FETCH, consumer_config
@@ -197,7 +198,9 @@ def run_notifier(settings: Settings, stop: threading.Event) -> None:
         check_kafka_reachable(settings.kafka_bootstrap_servers)
         psycopg.connect(settings.database_url, connect_timeout=2).close()
 
-    endpoint = ProcessEndpoint(settings.bind_host, settings.notifier_metrics_port, ready).start()
+    endpoint = ProcessEndpoint(
+        settings.bind_host, settings.notifier_metrics_port, ready, process_registry(NOTIFIER)
+    ).start()
     try:
         with open_notifier(settings, stop) as notifier:
             notifier.run(stop)

@@ -30,7 +30,6 @@ from infra.servers import (
     NginxServer,
     PostgresServer,
     RedisServer,
-    free_port,
     free_ports,
 )
 from infra.settings import Settings
@@ -116,17 +115,30 @@ def system_behind_gateway(
     elasticsearch_server: ElasticsearchServer,
     redis_server: RedisServer,
     *,
-    console_dir: Path,
+    console_dir: Path | None = None,
     instances: int = INSTANCES,
-    processes: Sequence[str] = PROCESSES,
+    processes: Sequence[str] | None = PROCESSES,
+    prometheus: bool = False,
     **overrides: Any,
 ) -> Iterator[Gateway]:
-    """``processes`` (with ``instances`` of each API) on the session's servers, in a database,
-    topic and read models of their own, behind a gateway serving ``console_dir``; ``overrides``
-    are further settings (e.g. the SMTP port of a Mailpit for the notifier)."""
+    """``processes`` (every process when None; ``instances`` of each API) on the session's
+    servers, in a database, topic and read models of their own, behind a gateway serving
+    ``console_dir``, with Prometheus scraping them all if asked (every second); ``overrides``
+    are further settings (e.g. the SMTP port of a Mailpit for the notifier, tracing)."""
     name = f"gw{uuid.uuid4().hex[:8]}"
     write_port, read_port = instance_base_ports(instances)
-    gateway_port, gateway_http_port = free_ports(2)
+    ports = iter(free_ports(9))
+    monitoring: dict[str, Any] = {}
+    if prometheus:
+        monitoring = {
+            "gateway_status_port": next(ports),
+            "gateway_exporter_port": next(ports),
+            "prometheus_port": next(ports),
+            "prometheus_scrape_interval_s": 1,
+        }
+    # Every test client signs up from one address and the failover test sends as fast as it
+    # can; the APIs' own limits have their tests (tests/write_api).
+    chosen = {"rate_limit_enabled": False, "log_level": "WARNING"} | monitoring | overrides
     with temporary_root() as root, fresh_database(postgres_server) as database_url:
         settings = Settings(
             data_dir=root,
@@ -143,18 +155,14 @@ def system_behind_gateway(
             search_index_prefix=name,
             write_api_port=write_port,
             read_api_port=read_port,
-            relay_metrics_port=free_port(),
-            projector_mongo_metrics_port=free_port(),
-            projector_search_metrics_port=free_port(),
-            notifier_metrics_port=free_port(),
-            gateway_port=gateway_port,
-            gateway_http_port=gateway_http_port,
+            relay_metrics_port=next(ports),
+            projector_mongo_metrics_port=next(ports),
+            projector_search_metrics_port=next(ports),
+            notifier_metrics_port=next(ports),
+            gateway_port=next(ports),
+            gateway_http_port=next(ports),
             console_dir=console_dir,
-            # Every test client signs up from one address and the failover test sends as fast
-            # as it can; the APIs' own limits have their tests (tests/write_api).
-            rate_limit_enabled=False,
-            log_level="WARNING",
-            **overrides,
+            **chosen,
         )
         migrate(database_url)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
@@ -164,11 +172,12 @@ def system_behind_gateway(
             only=processes,
             instances=instances,
             gateway=True,
+            prometheus=prometheus,
         )
         server = supervisor.gateway
         assert server is not None
         try:
-            supervisor.start_all(timeout_s=90)
+            supervisor.start_all(timeout_s=120)
             yield Gateway(settings, supervisor, server, instances)
         finally:
             supervisor.stop_all()

@@ -115,8 +115,11 @@ def test_dev_fetch_names_every_cached_server_artefact(dev_env: dict[str, str]) -
     assert sorted(fetched) == [
         "elasticsearch",
         "gateway-exporter",
+        "helm",
         "jaeger",
         "kafka",
+        "kubeconform",
+        "kubernetes-schemas",
         "mailpit",
         "prometheus",
     ]
@@ -128,9 +131,12 @@ def test_dev_fetch_names_every_cached_server_artefact(dev_env: dict[str, str]) -
         ("prometheus", Path(fetched["prometheus"]) / "prometheus"),
         ("promtool", Path(fetched["prometheus"]) / "promtool"),
         ("prometheus-nginx-exporter", Path(fetched["gateway-exporter"])),
+        ("helm", Path(fetched["helm"])),
+        ("kubeconform", Path(fetched["kubeconform"])),
     ]:
         assert binary.name == name
         assert os.access(binary, os.X_OK), binary
+    assert (Path(fetched["kubernetes-schemas"]) / "deployment-apps-v1.json").is_file()
 
 
 def test_dev_up_prints_the_jaeger_ui_address_on_its_own_line(dev_env: dict[str, str]) -> None:

@@ -11,7 +11,9 @@ import pytest
 
 from bench.go_build import build_go_program
 from infra.servers.go_programs import (
+    HELM,
     JAEGER,
+    KUBECONFORM,
     MAILPIT,
     PROMETHEUS,
     GoBuildError,
@@ -81,7 +83,7 @@ def test_a_module_that_does_not_resolve_is_reported_with_the_log_it_wrote(
 
 def test_every_program_is_built_into_its_cache_directory_named_by_version() -> None:
     # install.sh (`ledgerline dev fetch`) built them; this must not build again.
-    for program in (MAILPIT, JAEGER, PROMETHEUS):
+    for program in (MAILPIT, JAEGER, PROMETHEUS, HELM, KUBECONFORM):
         install_dir = ensure_program(program)
         assert install_dir.name == f"{program.name}-{program.version}"
         for package in program.packages:
@@ -89,3 +91,5 @@ def test_every_program_is_built_into_its_cache_directory_named_by_version() -> N
     assert PROMETHEUS.binary(package="cmd/promtool").name == "promtool"
     assert JAEGER.binary().name == "jaeger"
     assert MAILPIT.binary().name == "mailpit"
+    assert HELM.binary().name == "helm"
+    assert KUBECONFORM.binary().name == "kubeconform"

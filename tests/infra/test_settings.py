@@ -39,6 +39,7 @@ def test_a_child_process_environment_gives_back_the_same_settings(
         mail_from="Payments <payments@ledgerline.example>",
         mailpit_http_port=3456,
         log_level="WARNING",
+        log_format="json",
         tracing_endpoint="http://127.0.0.1:4318",
         tracing_sample_ratio=0.25,
     )
@@ -46,6 +47,7 @@ def test_a_child_process_environment_gives_back_the_same_settings(
         monkeypatch.setenv(name, value)
     child = Settings()
     for field in (
+        "log_format",
         "database_url",
         "kafka_bootstrap_servers",
         "mongo_url",

@@ -7,6 +7,11 @@ import urllib.request
 
 from prometheus_client import CollectorRegistry, Counter
 
+# The three processes' modules declare their metric families when imported.
+import projections.notifier.service
+import projections.process
+import projections.relay_process  # noqa: F401
+from infra.metric_families import NOTIFIER, PROJECTOR, RELAY, process_registry
 from infra.process_http import ProcessEndpoint
 
 
@@ -39,3 +44,20 @@ def test_endpoint_serves_metrics_liveness_and_readiness() -> None:
         assert _get(endpoint.port, "/nowhere")[0] == 404
     finally:
         endpoint.close()
+
+
+def test_each_kind_of_process_exports_only_its_own_families() -> None:
+    def families(owned: tuple[str, ...]) -> set[str]:
+        return {family.name for family in process_registry(owned).collect()}
+
+    relay, projector, notifier = families(RELAY), families(PROJECTOR), families(NOTIFIER)
+    assert "ledgerline_relay_lag_events" in relay
+    assert "ledgerline_projector_lag_events" in projector
+    assert "ledgerline_webhook_attempts" in notifier
+    for exported, foreign in ((relay, "projector"), (projector, "relay"), (notifier, "relay")):
+        assert not any(name.startswith(f"ledgerline_{foreign}_") for name in exported)
+    # What every process uses underneath is in all three.
+    assert {
+        "ledgerline_event_store_up",
+        "process_cpu_seconds",
+    } <= relay & projector & notifier

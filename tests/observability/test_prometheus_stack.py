@@ -7,13 +7,11 @@ metric names these processes export."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import tempfile
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +20,6 @@ from typing import Any
 import pytest
 import yaml
 
-from event_store.schema import migrate
 from infra.servers import (
     ElasticsearchServer,
     KafkaServer,
@@ -31,16 +28,13 @@ from infra.servers import (
     PostgresServer,
     PrometheusServer,
     RedisServer,
-    free_ports,
 )
 from infra.servers.prometheus import promtool_binary
 from infra.settings import Settings
 from infra.supervisor import Supervisor
-from projections.topics import ensure_topics
+from tests.gateway.conftest import system_behind_gateway
 from tests.polling import wait_for
-from tests.server_fixtures import fresh_database, instance_base_ports, temporary_root
 
-INSTANCES = 2
 DASHBOARD = Path(__file__).resolve().parents[2] / "infra" / "grafana" / "ledgerline-dashboard.json"
 EXPECTED_TARGETS = {
     ("write-api", "write-api"),
@@ -92,54 +86,19 @@ def monitored(
     redis_server: RedisServer,
     mailpit_server: MailpitServer,
 ) -> Iterator[Monitored]:
-    name = f"prom{uuid.uuid4().hex[:8]}"
-    write_port, read_port = instance_base_ports(INSTANCES)
-    ports = free_ports(9)
-    with temporary_root() as root, fresh_database(postgres_server) as database_url:
-        settings = Settings(
-            data_dir=root,
-            LEDGERLINE_DATABASE_URL=database_url,
-            LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=kafka_server.bootstrap_servers,
-            LEDGERLINE_MONGO_URL=mongo_server.url,
-            LEDGERLINE_ELASTICSEARCH_URL=elasticsearch_server.url,
-            LEDGERLINE_REDIS_URL=redis_server.url,
-            redis_prefix=name,
-            kafka_topic=f"{name}.events",
-            kafka_partitions=3,
-            kafka_group_prefix=name,
-            mongo_database=name,
-            search_index_prefix=name,
-            smtp_port=mailpit_server.port,
-            write_api_port=write_port,
-            read_api_port=read_port,
-            relay_metrics_port=ports[0],
-            projector_mongo_metrics_port=ports[1],
-            projector_search_metrics_port=ports[2],
-            notifier_metrics_port=ports[3],
-            gateway_port=ports[4],
-            gateway_http_port=ports[5],
-            gateway_status_port=ports[6],
-            gateway_exporter_port=ports[7],
-            prometheus_port=ports[8],
-            prometheus_scrape_interval_s=1,
-            log_level="WARNING",
-        )
-        migrate(database_url)
-        ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
-        supervisor = Supervisor(
-            settings,
-            os.environ | settings.process_environment(),
-            instances=INSTANCES,
-            gateway=True,
-            prometheus=True,
-        )
-        assert supervisor.prometheus is not None
-        try:
-            supervisor.start_all(timeout_s=120)
-            yield Monitored(settings, supervisor, supervisor.prometheus)
-        finally:
-            supervisor.stop_all()
-        assert all(server.pid() is None for server in supervisor.servers)
+    with system_behind_gateway(
+        postgres_server,
+        kafka_server,
+        mongo_server,
+        elasticsearch_server,
+        redis_server,
+        processes=None,
+        prometheus=True,
+        smtp_port=mailpit_server.port,
+    ) as system:
+        assert system.supervisor.prometheus is not None
+        yield Monitored(system.settings, system.supervisor, system.supervisor.prometheus)
+    assert all(server.pid() is None for server in system.supervisor.servers)
 
 
 def test_prometheus_scrapes_every_process_and_the_gateway_and_each_is_up(

@@ -8,7 +8,6 @@ a span of the reader's trace; log lines name the trace."""
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import ssl
 import urllib.error
@@ -21,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 
-from event_store.schema import migrate
 from infra.http.auth import mint_token
 from infra.servers import (
     ElasticsearchServer,
@@ -31,16 +29,13 @@ from infra.servers import (
     NginxServer,
     PostgresServer,
     RedisServer,
-    free_port,
-    free_ports,
 )
 from infra.settings import Settings
 from infra.supervisor import Supervisor
-from projections.topics import ensure_topics
 from tests.credentials import PASSWORD
+from tests.gateway.conftest import system_behind_gateway
 from tests.notifier.receiver import Receiver, receiver
 from tests.polling import wait_for
-from tests.server_fixtures import fresh_database, instance_base_ports, temporary_root
 
 SERVICES = {
     name: f"ledgerline-{name}"
@@ -80,59 +75,29 @@ def system(
     redis_server: RedisServer,
     jaeger_server: JaegerServer,
 ) -> Iterator[TracedSystem]:
-    name = f"tr{uuid.uuid4().hex[:8]}"
-    write_port, read_port = instance_base_ports(1)
-    gateway_port, gateway_http_port = free_ports(2)
     with (
-        temporary_root() as root,
-        fresh_database(postgres_server) as database_url,
         receiver() as hooks,
-    ):
-        settings = Settings(
-            data_dir=root,
-            LEDGERLINE_DATABASE_URL=database_url,
-            LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=kafka_server.bootstrap_servers,
-            LEDGERLINE_MONGO_URL=mongo_server.url,
-            LEDGERLINE_ELASTICSEARCH_URL=elasticsearch_server.url,
-            LEDGERLINE_REDIS_URL=redis_server.url,
-            redis_prefix=name,
-            kafka_topic=f"{name}.events",
-            kafka_partitions=3,
-            kafka_group_prefix=name,
-            mongo_database=name,
-            search_index_prefix=name,
-            write_api_port=write_port,
-            read_api_port=read_port,
-            relay_metrics_port=free_port(),
-            projector_mongo_metrics_port=free_port(),
-            projector_search_metrics_port=free_port(),
-            notifier_metrics_port=free_port(),
-            gateway_port=gateway_port,
-            gateway_http_port=gateway_http_port,
-            rate_limit_enabled=False,
+        system_behind_gateway(
+            postgres_server,
+            kafka_server,
+            mongo_server,
+            elasticsearch_server,
+            redis_server,
+            instances=1,
+            processes=None,
             tracing_endpoint=jaeger_server.otlp_http_endpoint,
             tracing_sample_ratio=1.0,
-        )
-        migrate(database_url)
-        ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
+            log_level="INFO",
+            log_format="json",
+        ) as system,
+    ):
         # The tracing variables come from the settings: the supervisor adds them itself.
-        supervisor = Supervisor(
-            settings,
-            os.environ | settings.process_environment() | {"LEDGERLINE_LOG_FORMAT": "json"},
-            instances=1,
-            gateway=True,
-        )
         assert all(
-            child.env and child.env["LEDGERLINE_TRACING_ENDPOINT"] == settings.tracing_endpoint
-            for child in supervisor.children
+            child.env
+            and child.env["LEDGERLINE_TRACING_ENDPOINT"] == system.settings.tracing_endpoint
+            for child in system.supervisor.children
         )
-        gateway = supervisor.gateway
-        assert gateway is not None
-        try:
-            supervisor.start_all(timeout_s=120)
-            yield TracedSystem(settings, supervisor, gateway, jaeger_server, hooks)
-        finally:
-            supervisor.stop_all()
+        yield TracedSystem(system.settings, system.supervisor, system.server, jaeger_server, hooks)
 
 
 def _traceparent() -> tuple[str, str, str]:

@@ -22,7 +22,8 @@ from projections.relay import publish
 from projections.topics import ensure_topics, list_topics, read_whole_topic
 from tests.commands.conftest import context
 from tests.polling import wait_for
-from tests.relay.test_relay import append_credits, start_relay
+from tests.relay.conftest import append_credits
+from tests.relay.test_relay import start_relay
 
 EMAIL, NAME = "margaret.hamilton@apollo.example", "Margaret Hamilton"
 

@@ -23,11 +23,13 @@ from psycopg import sql
 from event_store.schema import migrate
 from infra.devstack import RunningStack
 from infra.servers import free_port
+from infra.servers.process import port_in_use
 from infra.settings import Settings
-from infra.supervisor import Supervisor
+from infra.supervisor import RELAY_PORT_STRIDE, Supervisor
 from projections.topics import ensure_topics
 
 PROCESSES = ("write-api", "relay", "projector-mongo", "projector-search", "notifier")
+MAX_RELAYS = 3
 
 
 @dataclass
@@ -50,6 +52,19 @@ class System:
         ]
 
 
+def relay_replica_names(relays: int) -> list[str]:
+    """The supervisor's names of ``relays`` relay replicas: relay, relay-2, ..."""
+    return ["relay", *(f"relay-{n + 1}" for n in range(1, relays))]
+
+
+def _relay_metrics_port() -> int:
+    """A free port whose neighbours at the replica stride are free too (up to MAX_RELAYS)."""
+    while True:
+        port = free_port()
+        if not any(port_in_use(port + RELAY_PORT_STRIDE * n) for n in range(1, MAX_RELAYS)):
+            return port
+
+
 def system_settings(stack: RunningStack, data_dir: Path, name: str, partitions: int) -> Settings:
     """Settings of a system called ``name`` on ``stack``'s servers."""
     base = stack.settings
@@ -68,7 +83,8 @@ def system_settings(stack: RunningStack, data_dir: Path, name: str, partitions: 
         redis_port=base.redis_port,
         redis_prefix=name,
         write_api_port=free_port(),
-        relay_metrics_port=free_port(),
+        read_api_port=free_port(),
+        relay_metrics_port=_relay_metrics_port(),
         projector_mongo_metrics_port=free_port(),
         projector_search_metrics_port=free_port(),
         notifier_metrics_port=free_port(),
@@ -82,22 +98,36 @@ def system_settings(stack: RunningStack, data_dir: Path, name: str, partitions: 
         # rate limits are tested on their own (tests/write_api/test_rate_limit.py).
         rate_limit_enabled=False,
         log_level="WARNING",
+        # A process that does not stop within this after SIGTERM is a finding, not a wait.
+        shutdown_grace_s=15.0,
     )
 
 
 @contextmanager
 def running_system(
-    stack: RunningStack, data_dir: Path, *, name: str | None = None, partitions: int = 3
+    stack: RunningStack,
+    data_dir: Path,
+    *,
+    name: str | None = None,
+    partitions: int = 3,
+    relays: int = 1,
+    read_api: bool = False,
 ) -> Iterator[System]:
-    """Create the database and topic, start the processes, and stop them on exit (the
-    database, topic and read models are left for inspection; the stack is temporary)."""
+    """Create the database and topic, start the processes (``relays`` relay replicas, and
+    with ``read_api`` the query API too), and stop them on exit (the database, topic and read
+    models are left for inspection; the stack is temporary)."""
+    if not 1 <= relays <= MAX_RELAYS:
+        raise ValueError(f"relays must be between 1 and {MAX_RELAYS}")
     name = name or f"soak{uuid.uuid4().hex[:8]}"
     settings = system_settings(stack, data_dir, name, partitions)
     with psycopg.connect(stack.postgres.url("postgres"), autocommit=True) as admin:
         admin.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     migrate(settings.database_url)
     ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: partitions})
-    supervisor = Supervisor(settings, os.environ | settings.process_environment(), only=PROCESSES)
+    only = {*PROCESSES, *relay_replica_names(relays), *(["read-api"] if read_api else [])}
+    supervisor = Supervisor(
+        settings, os.environ | settings.process_environment(), only=only, relays=relays
+    )
     try:
         supervisor.start_all()
         yield System(settings, supervisor, stack)
