@@ -1,7 +1,8 @@
 """Disaster-recovery drill (a): lose the primary under load, fail over to the hot standby.
 
     python bench/dr_failover.py [--before 20] [--after 10] [--clients 4] [--rate 60]
-                                [--instances 2] [--asynchronous] [--operator-delay 0]
+                                [--instances 2] [--relays 2] [--asynchronous]
+                                [--operator-delay 0]
 
 Starts a private stack (Kafka, the MongoDB-protocol server, Elasticsearch, Redis), a PostgreSQL
 primary with a streaming standby (synchronous, remote_apply, unless ``--asynchronous``), and every
@@ -42,6 +43,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--rate", type=float, default=60.0, help="commands/s, all clients")
     parser.add_argument("--instances", type=int, default=2, help="instances of each API")
+    parser.add_argument("--relays", type=int, default=2, help="relay replicas (one leads)")
     parser.add_argument("--asynchronous", action="store_true", help="an asynchronous standby")
     parser.add_argument(
         "--operator-delay", type=float, default=0.0, help="seconds from the loss to `db failover`"
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         servers = Servers(
             stack.kafka.bootstrap_servers, stack.mongo.url, stack.elasticsearch.url, stack.redis.url
         )
-        with system_on(pair, servers, instances=args.instances) as system:
+        with system_on(pair, servers, instances=args.instances, relays=args.relays) as system:
             log_path = Path(tempfile.mkdtemp(prefix="ledgerline-dr-")) / "load.jsonl"
             print(f"load log: {log_path}")
             result = run_drill(

@@ -78,8 +78,11 @@ class System:
 
 
 @contextmanager
-def system_on(pair: Pair, servers: Servers, *, instances: int = 1) -> Iterator[System]:
-    """Every process (``instances`` of each API) behind a gateway, on ``pair``."""
+def system_on(
+    pair: Pair, servers: Servers, *, instances: int = 1, relays: int = 1
+) -> Iterator[System]:
+    """Every process (``instances`` of each API, ``relays`` relay replicas) behind a gateway,
+    on ``pair``."""
     name = f"dr{uuid.uuid4().hex[:8]}"
     write_port, read_port = instance_base_ports(instances)
     gateway_port, gateway_http_port = free_ports(2)
@@ -120,6 +123,7 @@ def system_on(pair: Pair, servers: Servers, *, instances: int = 1) -> Iterator[S
             os.environ | settings.process_environment(),
             only=names,
             instances=instances,
+            relays=relays,
             gateway=True,
         )
         assert supervisor.gateway is not None
