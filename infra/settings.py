@@ -246,6 +246,14 @@ class Settings(BaseSettings):
     # shutdown). Kubernetes' terminationGracePeriodSeconds must exceed it (the chart adds 10 s).
     shutdown_grace_s: float = Field(default=30.0, gt=0.0, le=600.0)
 
+    # Backups and point-in-time recovery (infra/backup): base backups and the WAL archive live
+    # under backup_dir (default <data_dir>/backups); keep this many full backups (with their
+    # incrementals), older ones and the WAL before the oldest kept one are pruned.
+    backup_dir_override: Path | None = Field(default=None, alias="LEDGERLINE_BACKUP_DIR")
+    backup_keep_full: int = Field(default=2, ge=1, le=1000)
+    backup_slot: str = Field(default="ledgerline_archive", pattern=r"^[a-z0-9_]{1,63}$")
+    wal_archiver_metrics_port: int = 9105
+
     # Logging
     log_level: str = "INFO"
     log_format: Literal["json", "console"] | None = None
@@ -356,7 +364,11 @@ class Settings(BaseSettings):
     def mongo_url(self) -> str:
         return self.mongo_url_override or f"mongodb://127.0.0.1:{self.mongo_port}/"
 
-    @cached_property
+    @property
+    def backup_dir(self) -> Path:
+        return self.backup_dir_override or self.data_dir / "backups"
+
+    @property
     def elasticsearch_url(self) -> str:
         return self.elasticsearch_url_override or f"http://127.0.0.1:{self.elasticsearch_port}"
 
@@ -398,6 +410,10 @@ class Settings(BaseSettings):
             "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ACCOUNT": str(self.login_free_failures_per_account),
             "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ADDRESS": str(self.login_free_failures_per_address),
             "LEDGERLINE_NOTIFIER_METRICS_PORT": str(self.notifier_metrics_port),
+            "LEDGERLINE_BACKUP_DIR": str(self.backup_dir),
+            "LEDGERLINE_BACKUP_KEEP_FULL": str(self.backup_keep_full),
+            "LEDGERLINE_BACKUP_SLOT": self.backup_slot,
+            "LEDGERLINE_WAL_ARCHIVER_METRICS_PORT": str(self.wal_archiver_metrics_port),
             "LEDGERLINE_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": str(
                 self.webhooks_private_addresses_allowed
             ).lower(),

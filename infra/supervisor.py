@@ -60,12 +60,16 @@ class ProcessSpec:
         return self.job or self.name
 
 
-def process_specs(settings: Settings, instances: int = 1, relays: int = 1) -> list[ProcessSpec]:
-    """The processes, with ``instances`` of each API (ValueError if their ports collide) and
-    ``relays`` relay replicas."""
+def process_specs(
+    settings: Settings, instances: int = 1, relays: int = 1, *, archive: bool = False
+) -> list[ProcessSpec]:
+    """The processes, with ``instances`` of each API (ValueError if their ports collide),
+    ``relays`` relay replicas, and with ``archive`` the WAL streamer that archives the event
+    store for backups."""
     write_ports, read_ports = settings.api_instance_ports(instances)
     if not 1 <= relays <= MAX_RELAYS:
         raise ValueError(f"relays must be between 1 and {MAX_RELAYS}")
+    archiver = ProcessSpec("wal-archiver", ("backup", "stream"), settings.wal_archiver_metrics_port)
     return [
         *(_api_instance("write-api", "write", n, port) for n, port in enumerate(write_ports)),
         *(_api_instance("read-api", "read", n, port) for n, port in enumerate(read_ports)),
@@ -75,6 +79,7 @@ def process_specs(settings: Settings, instances: int = 1, relays: int = 1) -> li
             "projector-search", ("project", "search"), settings.projector_search_metrics_port
         ),
         ProcessSpec("notifier", ("notify",), settings.notifier_metrics_port),
+        *([archiver] if archive else []),
     ]
 
 
@@ -114,7 +119,7 @@ class Supervisor:
     (default: inherited), for callers such as benchmarks that run a private stack, plus the
     tracing variables when ``settings`` name a trace endpoint; ``instances`` of each API, with
     ``gateway`` the gateway in front of them, and with ``prometheus`` Prometheus scraping them
-    (and the gateway, through its exporter)."""
+    (and the gateway, through its exporter); with ``archive`` the WAL streamer (backups)."""
 
     def __init__(
         self,
@@ -126,6 +131,7 @@ class Supervisor:
         relays: int = 1,
         gateway: bool = False,
         prometheus: bool = False,
+        archive: bool = False,
     ) -> None:
         self._settings = settings
         if tracing := settings.tracing_environment():
@@ -134,7 +140,7 @@ class Supervisor:
         root = settings.data_dir.resolve()
         self.children = [
             Child(spec, root / "logs" / f"{spec.name}.log", root / "pids" / f"{spec.name}.pid", env)
-            for spec in process_specs(settings, instances, relays)
+            for spec in process_specs(settings, instances, relays, archive=archive)
             if only is None or spec.name in only
         ]
         self.gateway: NginxServer | None = (

@@ -10,6 +10,7 @@ import typer
 from infra.cli import (
     audit,
     auth,
+    backup,
     db,
     dev,
     notify,
@@ -39,4 +40,5 @@ app.add_typer(project.app, name="project", help="Run a projector (Kafka → read
 app.add_typer(projections.app, name="projections", help="Rebuild, verify and inspect read models.")
 app.add_typer(topics.app, name="topics", help="Kafka topics and topic generations.")
 app.add_typer(audit.app, name="audit", help="Audit trail: replay streams, verify hash chains.")
+app.add_typer(backup.app, name="backup", help="Backups and point-in-time recovery.")
 app.add_typer(web.app, name="web", help="The web console: generated API types, build.")

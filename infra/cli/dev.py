@@ -145,6 +145,7 @@ def run(
             relays=relays,
             gateway=True,
             prometheus=True,
+            archive=True,
         )
     except ValueError as exc:
         _fail(str(exc))

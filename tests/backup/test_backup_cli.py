@@ -1,0 +1,109 @@
+"""`ledgerline backup`: full and incremental base backups of a real PostgreSQL with a streaming
+WAL archive, verification in a scratch server, point-in-time restores to a position and to a
+time, and the one-line refusals of bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+import psycopg
+from typer.testing import CliRunner
+
+from infra.cli import app
+from infra.servers import free_port
+from tests.backup.conftest import Primary
+from tests.relay.test_relay import append_credits
+
+URL = "LEDGERLINE_DATABASE_URL"
+
+
+def positions(primary: Primary) -> list[int]:
+    with psycopg.connect(primary.url) as conn:
+        return [row[0] for row in conn.execute("select position from events order by position")]
+
+
+def test_backups_are_listed_verified_and_restored_to_a_position_and_a_time(
+    primary: Primary,
+) -> None:
+    stream = uuid4()
+    with primary.store() as store:
+        append_credits(store, stream, 1, 5)
+        full = primary.cli("create")
+        assert full.exit_code == 0, full.output
+        append_credits(store, stream, 6, 5)
+        incremental = primary.cli("create", "--incremental")
+        assert incremental.exit_code == 0, incremental.output
+        for version in range(11, 14):  # one transaction each: position -> transaction is 1:1
+            append_credits(store, stream, version, 1)
+    listed = [json.loads(line) for line in primary.cli("list", "--json").output.splitlines()]
+    assert [b["kind"] for b in listed] == ["full", "incremental"]
+    assert listed[1]["parent"] == listed[0]["id"] and listed[1]["events"] == 10
+    assert (primary.catalog.path(listed[0]["id"]) / "base.tar.gz").exists()
+
+    primary.archived()  # the last three events exist only in the WAL archive
+    verified = primary.cli("verify")
+    assert verified.exit_code == 0, verified.output
+    assert "13 events in 1 streams with intact hash chains" in verified.output
+
+    # Restore to the commit of the 12th event: the 13th is the future being undone.
+    target = positions(primary)[11]
+    moment_after_all = datetime.now(UTC)
+    primary.server.stop()
+    restored = primary.cli("restore", "--to-position", str(target), "--no-rebuild")
+    assert restored.exit_code == 0, restored.output
+    assert positions(primary)[-1] == target and len(positions(primary)) == 12
+    topic = primary.env["LEDGERLINE_KAFKA_TOPIC"]
+    assert f"LEDGERLINE_KAFKA_TOPIC={topic}.e2" in restored.output
+    with psycopg.connect(primary.url) as conn:
+        epoch = conn.execute("select epoch, head_position, topic from store_epochs").fetchall()
+    assert epoch == [(2, target, f"{topic}.e2")]
+
+    # A time restore to after the 13th event, from the same backups: recovery follows the
+    # restored timeline, on which the 13th event never happened and the epoch began later.
+    primary.archived()
+    primary.server.stop()
+    again = primary.cli("restore", "--to-time", moment_after_all.isoformat(), "--no-rebuild")
+    assert again.exit_code == 0, again.output
+    assert positions(primary)[-1] == target
+    with psycopg.connect(primary.url) as conn:
+        epochs = conn.execute("select epoch, topic from store_epochs").fetchall()
+    # Epoch 2 was undone with everything after that time, but its topic exists: never reused.
+    assert epochs == [(3, f"{topic}.e3")]
+
+
+def test_restore_refuses_while_the_server_runs_and_bad_input_is_one_line(
+    primary: Primary,
+) -> None:
+    primary.server.start()
+    if not primary.catalog.backups():
+        assert primary.cli("create").exit_code == 0
+    running = primary.cli("restore")
+    assert running.exit_code == 1
+    assert "PostgreSQL is running on" in running.output and "stop it first" in running.output
+
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    cases = {
+        ("restore", "--to-time", future): "is in the future",
+        ("restore", "--to-time", "2020-01-01T00:00:00Z"): "before the oldest backup",
+        ("restore", "--to-time", "yesterday"): "is not an RFC 3339 time",
+        ("restore", "--to-time", future, "--to-position", "3"): "exclude each other",
+        ("verify", "20200101T000000000Z-full"): "no backup '20200101T000000000Z-full'",
+        ("restore", "--backup", "nope"): "no backup 'nope'",
+    }
+    primary.server.stop()
+    try:
+        for args, message in cases.items():
+            result = primary.cli(*args)
+            assert result.exit_code != 0, args
+            assert message in result.output, (args, result.output)
+            assert "Traceback" not in result.output
+            assert len(result.output.strip().splitlines()) == 1, result.output
+    finally:
+        primary.server.start()
+    nobody = f"postgresql://postgres@127.0.0.1:{free_port()}/ledgerline"
+    down = CliRunner().invoke(app, ["backup", "create"], env=primary.env | {URL: nobody})
+    assert down.exit_code == 1
+    assert "is unreachable" in down.output and "Traceback" not in down.output
+    assert len(down.output.strip().splitlines()) == 1
