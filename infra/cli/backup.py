@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import structlog
 import typer
@@ -188,7 +189,7 @@ def verify(
             catalog.verify_files(member)
         with scratch_server(catalog, info, RecoveryTarget(), _phases(console, "verify")) as scratch:
             console.print(f"verify: audit verify on the scratch server (port {scratch.port})")
-            report = verify_database(scratch.url(settings.postgres_database))
+            report = verify_database(scratch.url(_database(settings)))
     if not report.ok:
         fail(f"{len(report.breaks)} hash-chain breaks in the restored event store")
     console.print(
@@ -244,7 +245,8 @@ def restore(
         _refuse_if_running(settings, server)
         target = pitr.RecoveryTarget(time=moment)
         if to_position is not None:
-            target = pitr.RecoveryTarget(xid=_transaction_of(catalog, to_position, phase))
+            xid = _transaction_of(catalog, to_position, phase, _database(settings))
+            target = pitr.RecoveryTarget(xid=xid)
         info = catalog.get(backup_id) if backup_id else pitr.choose_backup(catalog, target)
         phase("backup", f"{info.id} ({info.kind}), then WAL to {target.describe()}")
         kept = pitr.restore_into(catalog, info, server, target, phase)
@@ -286,11 +288,18 @@ def _past_moment(value: str) -> datetime:
 
 
 def _local_server(settings: Settings) -> PostgresServer:
+    """The server whose data directory a restore replaces: the local one under
+    ``LEDGERLINE_DATA_DIR``, on the port and database ``LEDGERLINE_DATABASE_URL`` names."""
     from infra.servers import PostgresServer
 
+    address = urlsplit(settings.database_url)
     return PostgresServer(
-        settings.data_dir, settings.postgres_port, database=settings.postgres_database
+        settings.data_dir, address.port or settings.postgres_port, database=_database(settings)
     )
+
+
+def _database(settings: Settings) -> str:
+    return urlsplit(settings.database_url).path.lstrip("/") or settings.postgres_database
 
 
 def _refuse_if_running(settings: Settings, server: PostgresServer) -> None:
@@ -313,7 +322,7 @@ def _refuse_if_running(settings: Settings, server: PostgresServer) -> None:
         fail(f"Ledgerline processes are running ({', '.join(running)}): stop them first")
 
 
-def _transaction_of(catalog: BackupCatalog, position: int, phase: Phase) -> int:
+def _transaction_of(catalog: BackupCatalog, position: int, phase: Phase, database: str) -> int:
     """The transaction that wrote ``position``, found in a scratch restore to the latest point
     (the position may exist only in the WAL of the future being undone)."""
     from infra.backup import restore as pitr
@@ -321,7 +330,7 @@ def _transaction_of(catalog: BackupCatalog, position: int, phase: Phase) -> int:
     latest = pitr.choose_backup(catalog, pitr.RecoveryTarget())
     phase("position", f"finding position {position} in a scratch restore to the latest point")
     with pitr.scratch_server(catalog, latest, pitr.RecoveryTarget(), phase) as scratch:
-        xid = pitr.transaction_of_position(scratch.url(), position)
+        xid = pitr.transaction_of_position(scratch.url(database), position)
     if xid is None:
         raise pitr.RestoreRefused(f"position {position} is not in the backups and WAL archive")
     return xid
