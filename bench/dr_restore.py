@@ -39,6 +39,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ from event_store.schema import migrate
 from infra.http.auth import mint_token
 from infra.servers import PostgresServer, free_port, free_ports
 from infra.servers.dev_ca import DevCA
+from infra.servers.process import terminate
 from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
@@ -135,6 +137,16 @@ def start_processes(settings: Settings) -> Supervisor:
     )
     supervisor.start_all(timeout_s=120)
     return supervisor
+
+
+def stop_all_at_once(supervisor: Supervisor) -> None:
+    """Stop every process in parallel, as a service manager stops its units: one by one, those
+    still waiting on the lost primary (a request in flight, a pool checkout) would each use up
+    their stop timeout in turn."""
+    pids = [child.process.pid for child in supervisor.children if child.process is not None]
+    with ThreadPoolExecutor(max_workers=len(pids) or 1) as pool:
+        list(pool.map(lambda pid: terminate(pid, 15.0), pids))
+    supervisor.stop_all()  # the gateway, and the pid files
 
 
 def ledgerline(settings: Settings, *args: str) -> str:
@@ -286,7 +298,7 @@ def run_drill(
             primary.kill()
             shutil.rmtree(primary.data_dir)
             began = time.monotonic()
-            supervisor.stop_all()
+            stop_all_at_once(supervisor)
             figures.stop_s = time.monotonic() - began
             output = ledgerline(settings, "backup", "restore")
             figures.restore_s = time.monotonic() - began - figures.stop_s

@@ -11,12 +11,14 @@ from uuid import uuid4
 import psycopg
 from typer.testing import CliRunner
 
+from infra.backup.catalog import segment_name
 from infra.cli import app
 from infra.servers import free_port
 from tests.backup.conftest import Primary
 from tests.relay.test_relay import append_credits
 
 URL = "LEDGERLINE_DATABASE_URL"
+KEEP = "LEDGERLINE_BACKUP_KEEP_FULL"
 
 
 def positions(primary: Primary) -> list[int]:
@@ -77,8 +79,20 @@ def test_restore_refuses_while_the_server_runs_and_bad_input_is_one_line(
     primary: Primary,
 ) -> None:
     primary.server.start()
-    if not primary.catalog.backups():
-        assert primary.cli("create").exit_code == 0
+    with primary.store() as store:
+        append_credits(store, uuid4(), 1, 2)  # something to archive before the backup
+    primary.archived()
+    earlier = primary.catalog.backups()
+    kept = CliRunner().invoke(app, ["backup", "create"], env=primary.env | {KEEP: "1"})
+    assert kept.exit_code == 0, kept.output
+    # Retention: one full backup stays, and no WAL from before it.
+    newest = primary.catalog.backups()
+    assert len(newest) == 1 and newest[0].kind == "full" and newest[0] not in earlier
+    first_needed = segment_name(newest[0].start_lsn)
+    wal = [p.name for p in primary.catalog.wal_dir.iterdir() if len(p.name) >= 24]
+    assert wal and all(name[8:24] >= first_needed for name in wal if ".history" not in name)
+    if earlier:
+        assert f"deleted {len(earlier)} backups" in kept.output
     running = primary.cli("restore")
     assert running.exit_code == 1
     assert "PostgreSQL is running on" in running.output and "stop it first" in running.output
