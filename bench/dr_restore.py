@@ -139,14 +139,21 @@ def start_processes(settings: Settings) -> Supervisor:
     return supervisor
 
 
-def stop_all_at_once(supervisor: Supervisor) -> None:
+def stop_all_at_once(supervisor: Supervisor) -> dict[str, float]:
     """Stop every process in parallel, as a service manager stops its units: one by one, those
     still waiting on the lost primary (a request in flight, a pool checkout) would each use up
     their stop timeout in turn."""
-    pids = [child.process.pid for child in supervisor.children if child.process is not None]
+    pids = {c.spec.name: c.process.pid for c in supervisor.children if c.process is not None}
+
+    def stop(pid: int) -> float:
+        began = time.monotonic()
+        terminate(pid, 15.0)
+        return time.monotonic() - began
+
     with ThreadPoolExecutor(max_workers=len(pids) or 1) as pool:
-        list(pool.map(lambda pid: terminate(pid, 15.0), pids))
+        seconds = dict(zip(pids, pool.map(stop, pids.values()), strict=True))
     supervisor.stop_all()  # the gateway, and the pid files
+    return seconds
 
 
 def ledgerline(settings: Settings, *args: str) -> str:
@@ -298,8 +305,9 @@ def run_drill(
             primary.kill()
             shutil.rmtree(primary.data_dir)
             began = time.monotonic()
-            stop_all_at_once(supervisor)
+            stopping = stop_all_at_once(supervisor)
             figures.stop_s = time.monotonic() - began
+            say("stopped in (s): " + ", ".join(f"{n} {t:.1f}" for n, t in stopping.items()))
             output = ledgerline(settings, "backup", "restore")
             figures.restore_s = time.monotonic() - began - figures.stop_s
             topic = output.rsplit("LEDGERLINE_KAFKA_TOPIC=", 1)[1].split()[0]
