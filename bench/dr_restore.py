@@ -394,9 +394,11 @@ def measure_restore_time(root: Path, shared: SharedServers, events: int) -> tupl
     primary.kill()
     shutil.rmtree(primary.data_dir)
     began = time.monotonic()
-    ledgerline(settings, "backup", "restore")
+    output = ledgerline(settings, "backup", "restore")
     seconds = time.monotonic() - began
     primary.stop()
+    rebuilt = [line for line in output.splitlines() if "read models rebuilt" in line]
+    say(f"of which: {rebuilt[0].removeprefix('restore: ') if rebuilt else 'no rebuild line'}")
     return seconds, len(envelopes)
 
 
