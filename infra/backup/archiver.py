@@ -28,6 +28,7 @@ from prometheus_client import Gauge
 
 from infra.backup.catalog import BackupCatalog
 from infra.backup.tools import BackupToolError, binary, run_tool
+from infra.metric_families import process_registry
 from infra.process_http import ProcessEndpoint
 from infra.settings import Settings
 
@@ -37,6 +38,8 @@ LAG_BYTES = Gauge(
     "ledgerline_wal_archive_lag_bytes",
     "WAL the server has written that the archive has not flushed yet (-1: unknown).",
 )
+# This process's own families on its /metrics, beside the shared ones (infra.metric_families).
+ARCHIVER_FAMILIES = ("ledgerline_wal_archive_",)
 RESTARTS_BACKOFF_MAX_S = 10.0
 
 
@@ -140,7 +143,10 @@ def run_wal_streamer(settings: Settings, stop: threading.Event) -> None:
         settings.data_dir / "logs" / "pg_receivewal.log",
     )
     endpoint = ProcessEndpoint(
-        settings.bind_host, settings.wal_archiver_metrics_port, streamer.ready
+        settings.bind_host,
+        settings.wal_archiver_metrics_port,
+        streamer.ready,
+        process_registry(ARCHIVER_FAMILIES),
     ).start()
     try:
         streamer.run(stop)
