@@ -3,20 +3,22 @@ be the session's shared PostgreSQL), its WAL streamer, and the CLI pointed at bo
 
 from __future__ import annotations
 
-import threading
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from uuid import uuid4
 
+import httpx
 import psycopg
 import pytest
 from typer.testing import CliRunner, Result
 
 from event_store.schema import migrate
 from event_store.store import EventStore
-from infra.backup.archiver import WalStreamer
 from infra.backup.catalog import BackupCatalog
 from infra.cli import app
 from infra.servers import KafkaServer, PostgresServer, free_port
@@ -62,6 +64,13 @@ class Primary:
         wait_for(caught_up, 30, what="the WAL archive to catch up")
 
 
+def _ready(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 @pytest.fixture(scope="module")
 def primary(kafka_server: KafkaServer) -> Iterator[Primary]:
     with temporary_root() as root:
@@ -77,16 +86,21 @@ def primary(kafka_server: KafkaServer) -> Iterator[Primary]:
             "LEDGERLINE_LOG_LEVEL": "WARNING",
         }
         primary = Primary(root, server, env)
-        streamer = WalStreamer(
-            server.url(), primary.catalog.wal_dir, primary.slot, root / "logs" / "receivewal.log"
-        )
-        stop = threading.Event()
-        thread = threading.Thread(target=streamer.run, args=(stop,), daemon=True)
-        thread.start()
+        # The streamer as `ledgerline dev run` runs it: its own process, logging to its own file
+        # (in this process its log lines would mix with the CLI output the tests read).
+        health = free_port()
+        streamer_env = os.environ | env | {"LEDGERLINE_WAL_ARCHIVER_METRICS_PORT": str(health)}
+        with (root / "logs" / "wal-archiver.log").open("ab") as log:
+            streamer = subprocess.Popen(
+                [sys.executable, "-m", "infra.cli", "backup", "stream"],
+                env=streamer_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
-            wait_for(streamer.running, 30, what="pg_receivewal to run")
+            wait_for(lambda: _ready(health), 30, what="the WAL streamer to be ready")
             yield primary
         finally:
-            stop.set()
-            thread.join(30)
+            streamer.terminate()
+            streamer.wait(30)
             server.stop()

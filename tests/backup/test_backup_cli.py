@@ -121,3 +121,14 @@ def test_restore_refuses_while_the_server_runs_and_bad_input_is_one_line(
     assert down.exit_code == 1
     assert "is unreachable" in down.output and "Traceback" not in down.output
     assert len(down.output.strip().splitlines()) == 1
+
+    # A damaged backup fails pg_verifybackup (here its gzip stream no longer decompresses),
+    # reported in one line, before anything is restored from it.
+    newest = primary.catalog.backups()[-1]
+    with (primary.catalog.path(newest.id) / "base.tar.gz").open("r+b") as archive:
+        archive.seek(100)
+        archive.write(b"tampered")
+    damaged = primary.cli("verify", newest.id)
+    assert damaged.exit_code == 1
+    last = damaged.output.strip().splitlines()[-1]
+    assert last.startswith("error: pg_verifybackup: ") and "Traceback" not in damaged.output
