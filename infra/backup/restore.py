@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -118,10 +118,35 @@ def restore_into(
     _hand_to_server_user(staging)
     kept = None
     if data_dir.exists():
-        kept = data_dir.with_name(f"{data_dir.name}.replaced-{time.strftime('%Y%m%dT%H%M%S')}")
+        kept = data_dir.with_name(f"{data_dir.name}.replaced-{datetime.now(UTC):%Y%m%dT%H%M%S%f}")
         data_dir.rename(kept)
     staging.rename(data_dir)
     phase("recovering", f"replaying WAL to {target.describe()}")
+    try:
+        _recover(catalog, info, server, target, phase, timeout_s)
+    except (ServerStartError, RestoreRefused) as error:
+        if kept is None:
+            raise
+        raise RestoreRefused(f"{error}; the data directory it replaced is kept at {kept}") from None
+    with psycopg.connect(server.url("postgres"), autocommit=True, connect_timeout=5) as conn:
+        # Recovery settings would otherwise stay in postgresql.auto.conf for every later start.
+        for name in ("restore_command", "recovery_target_action", *_TARGET_SETTINGS):
+            conn.execute(f"alter system reset {name}")
+        conn.execute("select pg_reload_conf()")
+    return kept
+
+
+def _recover(
+    catalog: BackupCatalog,
+    info: BackupInfo,
+    server: PostgresServer,
+    target: RecoveryTarget,
+    phase: Phase,
+    timeout_s: float,
+) -> None:
+    """Start the server on the restored data directory and wait until it has promoted."""
+    data_dir = server.data_dir
+    staging = data_dir.with_name(data_dir.name + ".restoring")
     try:
         server.start(timeout_s=timeout_s)
     except ServerStartError as error:
@@ -137,12 +162,6 @@ def restore_into(
         staging.rename(data_dir)
         server.start(timeout_s=timeout_s)
     _wait_promoted(server, timeout_s)
-    with psycopg.connect(server.url("postgres"), autocommit=True, connect_timeout=5) as conn:
-        # Recovery settings would otherwise stay in postgresql.auto.conf for every later start.
-        for name in ("restore_command", "recovery_target_action", *_TARGET_SETTINGS):
-            conn.execute(f"alter system reset {name}")
-        conn.execute("select pg_reload_conf()")
-    return kept
 
 
 _TARGET_NOT_REACHED = "recovery ended before configured recovery target was reached"
