@@ -130,7 +130,7 @@ def restore_into(
         raise RestoreRefused(f"{error}; the data directory it replaced is kept at {kept}") from None
     with psycopg.connect(server.url("postgres"), autocommit=True, connect_timeout=5) as conn:
         # Recovery settings would otherwise stay in postgresql.auto.conf for every later start.
-        for name in ("restore_command", "recovery_target_action", *_TARGET_SETTINGS):
+        for name in (*_RECOVERY_ONLY, *_TARGET_SETTINGS):
             conn.execute(f"alter system reset {name}")
         conn.execute("select pg_reload_conf()")
     return kept
@@ -165,6 +165,7 @@ def _recover(
 
 
 _TARGET_NOT_REACHED = "recovery ended before configured recovery target was reached"
+_RECOVERY_ONLY = ("restore_command", "recovery_target_action", "synchronous_standby_names")
 _TARGET_SETTINGS = (
     "recovery_target_time",
     "recovery_target_xid",
@@ -251,6 +252,9 @@ def _write_recovery_settings(data_dir: Path, target: RecoveryTarget) -> None:
         "restore_command": "false",  # every segment is in pg_wal already: see the docstring
         "recovery_target_action": "promote",
         "recovery_target_timeline": "latest",
+        # A backup of a primary with a synchronous standby carries its name: the restored server
+        # has no standby (`dev run --standby` makes one again), and would wait for it forever.
+        "synchronous_standby_names": "",
         **target.settings(),
     }
     with (data_dir / "postgresql.auto.conf").open("a") as conf:

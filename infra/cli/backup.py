@@ -288,14 +288,16 @@ def _past_moment(value: str) -> datetime:
 
 
 def _local_server(settings: Settings) -> PostgresServer:
-    """The server whose data directory a restore replaces: the local one under
-    ``LEDGERLINE_DATA_DIR``, on the port and database ``LEDGERLINE_DATABASE_URL`` names."""
+    """The server whose data directory a restore replaces: the local primary under
+    ``LEDGERLINE_DATA_DIR``, on the port and database ``LEDGERLINE_DATABASE_URL`` names (a
+    standby is not restored: it is made again from the restored primary)."""
     from infra.servers import PostgresServer
 
-    address = urlsplit(settings.database_url)
-    return PostgresServer(
-        settings.data_dir, address.port or settings.postgres_port, database=_database(settings)
-    )
+    try:
+        port = urlsplit(settings.database_url).port or settings.postgres_port
+    except ValueError:  # several hosts (primary and standby): the primary's is postgres_port
+        port = settings.postgres_port
+    return PostgresServer(settings.data_dir, port, database=_database(settings))
 
 
 def _database(settings: Settings) -> str:

@@ -30,9 +30,18 @@ def test_backups_are_listed_verified_and_restored_to_a_position_and_a_time(
     primary: Primary,
 ) -> None:
     stream = uuid4()
+    with psycopg.connect(primary.url, autocommit=True) as conn:
+        # What a primary with a synchronous standby has in postgresql.auto.conf (not reloaded
+        # here, so the primary does not wait for it; `backup create` reloads only to turn on
+        # summarize_wal, done first): the restored server must not inherit it.
+        conn.execute("alter system set summarize_wal = on")
+        conn.execute("select pg_reload_conf()")
+        conn.execute("alter system set synchronous_standby_names = 'ledgerline_standby'")
     with primary.store() as store:
         append_credits(store, stream, 1, 5)
         full = primary.cli("create")
+        with psycopg.connect(primary.url, autocommit=True) as conn:
+            conn.execute("alter system reset synchronous_standby_names")
         assert full.exit_code == 0, full.output
         append_credits(store, stream, 6, 5)
         incremental = primary.cli("create", "--incremental")
@@ -60,6 +69,7 @@ def test_backups_are_listed_verified_and_restored_to_a_position_and_a_time(
     assert f"LEDGERLINE_KAFKA_TOPIC={topic}.e2" in restored.output
     with psycopg.connect(primary.url) as conn:
         epoch = conn.execute("select epoch, head_position, topic from store_epochs").fetchall()
+        assert conn.execute("show synchronous_standby_names").fetchone() == ("",)
     assert epoch == [(2, target, f"{topic}.e2")]
 
     # A time restore to after the 13th event, from the same backups: recovery follows the
