@@ -346,7 +346,9 @@ def _check(settings: Settings, load: LoadLog, loss: float, figures: DrillFigures
         figures.events = 0 if count is None else int(count[0])
     lost = [entry for entry in acked if entry[0] not in stored]
     figures.acknowledged, figures.lost = len(acked), len(lost)
-    figures.lost_span_s = (loss - min(entry[2] for entry in lost)) if lost else 0.0
+    # An answer can arrive just after the loss's timestamp (the kill lands a moment later):
+    # that is a span of 0 s, not a negative one.
+    figures.lost_span_s = max(0.0, loss - min(entry[2] for entry in lost)) if lost else 0.0
     wait_drained(settings, 180)
     figures.audit_breaks = len(verify_database(settings.database_url).breaks)
     figures.verify_problems = verify_read_models(settings)
