@@ -30,8 +30,9 @@ from typing import Any
 # `python bench/dr_failover.py` does not have the repository root on its path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from infra.devstack import throwaway_stack
-from tests.failover.drill import Servers, run_drill, system_on
+from tests.failover.drill import run_drill, system_on
 from tests.failover.pair import primary_and_standby
+from tests.server_fixtures import SharedServers
 
 GOALS = {"rpo": 0, "rto_s": 30.0}
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         throwaway_stack(["kafka", "mongo", "elasticsearch", "redis"]) as stack,
         primary_and_standby(synchronous=not args.asynchronous) as pair,
     ):
-        servers = Servers(
+        servers = SharedServers(
             stack.kafka.bootstrap_servers, stack.mongo.url, stack.elasticsearch.url, stack.redis.url
         )
         with system_on(pair, servers, instances=args.instances, relays=args.relays) as system:

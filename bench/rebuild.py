@@ -32,7 +32,6 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import psycopg
 from elasticsearch import Elasticsearch
@@ -41,7 +40,6 @@ from pymongo import MongoClient
 from pymongo.database import Database
 
 from event_store.connection import open_pool
-from event_store.records import NewEvent
 from event_store.schema import migrate
 from event_store.store import EventStore
 from infra.devstack import throwaway_stack
@@ -54,7 +52,7 @@ from projections.search_sink import INDEX_SETTINGS, MAPPINGS
 # The realistic event generator lives with the projector tests (tests/ is not an installed
 # package); a script run as `python bench/rebuild.py` does not have the repo root on its path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.projections.scenario import busy_ledger
+from tests.projections.scenario import append_envelopes, busy_ledger
 
 Doc = dict[str, Any]
 CHUNK = 1000
@@ -75,23 +73,7 @@ def event_store(postgres_url: str, admin_url: str, events: Sequence[Doc]) -> Ite
     pool = open_pool(url, min_size=1, max_size=4)
     store = EventStore(pool)
     started = time.perf_counter()
-    for start in range(0, len(events), 2000):
-        batch = [
-            NewEvent(
-                stream_id=UUID(e["stream_id"]),
-                stream_type=e["stream_type"],
-                version=e["version"],
-                type=e["type"],
-                data=e["data"],
-                schema_version=e["schema_version"],
-                metadata=e["metadata"],
-            )
-            for e in events[start : start + 2000]
-        ]
-        store.append(
-            batch,
-            new_subjects=[e.stream_id for e in batch if e.type == "UserRegistered"],
-        )
+    append_envelopes(store, events)
     log(f"  seeded {len(events):,} events in {time.perf_counter() - started:.1f} s")
     try:
         yield store

@@ -19,8 +19,9 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psutil
 import psycopg
@@ -143,3 +144,48 @@ def instance_base_ports(instances: int) -> tuple[int, int]:
     ports = wait_for(candidate, 10, interval=0, what="free instance ports")
     assert ports is not None  # wait_for returns only a truthy result
     return ports
+
+
+@dataclass(frozen=True)
+class SharedServers:
+    """Where the servers are that systems share (each keeps names of its own in them): the
+    session's in tests, a private stack's in a bench."""
+
+    kafka: str
+    mongo: str
+    elasticsearch: str
+    redis: str
+
+
+def system_fields(servers: SharedServers, root: Path, *, instances: int = 1) -> dict[str, Any]:
+    """Settings fields of one Ledgerline system of its own on ``servers``: data under ``root``,
+    its own topic, consumer groups, Redis prefix, read models and index prefix, every port free
+    (``instances`` of each API), no per-subject rate limits (test and drill clients send from
+    one address as fast as they can; the limits have their own tests), warnings-only logs.
+    The database (``LEDGERLINE_DATABASE_URL``) and anything else are the caller's."""
+    name = f"sys{uuid.uuid4().hex[:8]}"
+    write_port, read_port = instance_base_ports(instances)
+    ports = iter(free_ports(6))
+    return {
+        "data_dir": root,
+        "LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS": servers.kafka,
+        "LEDGERLINE_MONGO_URL": servers.mongo,
+        "LEDGERLINE_ELASTICSEARCH_URL": servers.elasticsearch,
+        "LEDGERLINE_REDIS_URL": servers.redis,
+        "redis_prefix": name,
+        "kafka_topic": f"{name}.events",
+        "kafka_partitions": 3,
+        "kafka_group_prefix": name,
+        "mongo_database": name,
+        "search_index_prefix": name,
+        "write_api_port": write_port,
+        "read_api_port": read_port,
+        "relay_metrics_port": next(ports),
+        "projector_mongo_metrics_port": next(ports),
+        "projector_search_metrics_port": next(ports),
+        "notifier_metrics_port": next(ports),
+        "gateway_port": next(ports),
+        "gateway_http_port": next(ports),
+        "rate_limit_enabled": False,
+        "log_level": "WARNING",
+    }

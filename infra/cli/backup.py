@@ -13,7 +13,6 @@ Bad input, unreachable servers and failed tools end in one line on stderr and a 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -23,12 +22,11 @@ from urllib.parse import urlsplit
 
 import structlog
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from infra.cli.failures import describe_failure, fail
+from infra.cli.failures import describe_failure, fail, operator_settings
 from infra.logging import configure_logging
 from infra.settings import Settings
 
@@ -47,17 +45,6 @@ _USAGE = 2
 @app.callback()
 def backup() -> None:
     """Base backups, the WAL archive and point-in-time recovery of the event store."""
-
-
-def _settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        fail(f"invalid settings: {error.errors()[0]['msg']}")
-    configure_logging(settings.log_level, settings.effective_log_format)
-    for library in ("elastic_transport", "elasticsearch", "kafka", "pymongo", "psycopg"):
-        logging.getLogger(library).setLevel(logging.CRITICAL)
-    return settings
 
 
 @contextmanager
@@ -102,7 +89,7 @@ def create(
     """Take a compressed, checksummed base backup, then apply the retention setting."""
     from infra.backup.catalog import BackupCatalog
 
-    settings = _settings()
+    settings = operator_settings()
     console = Console(highlight=False)
     catalog = BackupCatalog(settings.backup_dir)
     with _one_line_failures(settings):
@@ -135,7 +122,7 @@ def list_backups(
     """The backups, oldest first, and the WAL archive's extent."""
     from infra.backup.catalog import BackupCatalog
 
-    settings = _settings()
+    settings = operator_settings()
     catalog = BackupCatalog(settings.backup_dir)
     backups = catalog.backups()
     if as_json:
@@ -176,7 +163,7 @@ def verify(
     from infra.backup.catalog import BackupCatalog, BackupNotFound
     from infra.backup.restore import RecoveryTarget, scratch_server
 
-    settings = _settings()
+    settings = operator_settings()
     console = Console(highlight=False)
     catalog = BackupCatalog(settings.backup_dir)
     with _one_line_failures(settings):
@@ -235,7 +222,7 @@ def restore(
 
     if to_time is not None and to_position is not None:
         fail("--to-time and --to-position exclude each other: give one", _USAGE)
-    settings = _settings()
+    settings = operator_settings()
     moment = None if to_time is None else _past_moment(to_time)
     console = Console(highlight=False)
     catalog = BackupCatalog(settings.backup_dir)

@@ -4,6 +4,7 @@ non-zero exit (1; 130 when interrupted), never a traceback. SIGTERM unwinds like
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 from collections.abc import Callable, Iterator
 from typing import NoReturn
@@ -11,7 +12,9 @@ from urllib.parse import urlsplit
 
 import structlog
 import typer
+from pydantic import ValidationError
 
+from infra.logging import configure_logging
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -20,6 +23,20 @@ log = structlog.get_logger(__name__)
 def fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def operator_settings() -> Settings:
+    """The settings of an operator command, with logging configured; invalid settings are one
+    line. Client libraries log each failed connection attempt: silenced, since the command's
+    one-line error says it all."""
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        fail(f"invalid settings: {error.errors()[0]['msg']}")
+    configure_logging(settings.log_level, settings.effective_log_format)
+    for library in ("elastic_transport", "elasticsearch", "kafka", "pymongo", "psycopg"):
+        logging.getLogger(library).setLevel(logging.CRITICAL)
+    return settings
 
 
 @contextlib.contextmanager

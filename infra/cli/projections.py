@@ -18,19 +18,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import logging
 from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
 import structlog
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from infra.cli.failures import fail, failures_as_one_line, sigterm_interrupts
+from infra.cli.failures import failures_as_one_line, operator_settings, sigterm_interrupts
 from infra.cli.progress import ProgressObserver
-from infra.logging import configure_logging
 from infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -82,7 +79,7 @@ def rebuild(
     from projections.rebuild.run import rebuild as run_rebuild
 
     kinds = _kinds(target)
-    settings = _settings()
+    settings = operator_settings()
     options = RebuildOptions(batch_size=batch_size, keep_old=keep_old)
     console = Console(highlight=False)
     with (
@@ -192,7 +189,7 @@ def verify(
     from projections.rebuild.verify import verify as run_verify
 
     kinds = _kinds(target)
-    settings = _settings()
+    settings = operator_settings()
     console = Console(highlight=False)
     with (
         failures_as_one_line(settings),
@@ -247,7 +244,7 @@ def status(
     """Relay and projector positions, backlog and age, consumer-group lag per partition."""
     from projections.status import StatusSources, pipeline_status
 
-    settings = _settings()
+    settings = operator_settings()
     console = Console(highlight=False)
     with failures_as_one_line(settings):
         current = pipeline_status(StatusSources.from_settings(settings))
@@ -303,18 +300,6 @@ def _kinds(target: str) -> list[str]:
         typer.echo(f"error: unknown target {target!r}: choose mongo, search or all", err=True)
         raise typer.Exit(2)
     return ["mongo", "search"] if target == "all" else [target]
-
-
-def _settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        fail(f"invalid settings: {error.errors()[0]['msg']}")
-    configure_logging(settings.log_level, settings.effective_log_format)
-    # Client libraries log each failed connection attempt; the one-line error says it all.
-    for library in ("elastic_transport", "elasticsearch", "kafka", "pymongo", "psycopg"):
-        logging.getLogger(library).setLevel(logging.CRITICAL)
-    return settings
 
 
 @contextlib.contextmanager

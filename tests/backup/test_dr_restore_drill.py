@@ -5,9 +5,9 @@ the money invariant all pass afterwards."""
 
 from __future__ import annotations
 
-from bench.dr_restore import SharedServers, run_drill
+from bench.dr_restore import run_drill
 from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, RedisServer
-from tests.server_fixtures import temporary_root
+from tests.server_fixtures import SharedServers, temporary_root
 
 
 def test_the_primary_is_recovered_from_backup_and_wal_under_load(

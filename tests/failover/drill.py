@@ -37,7 +37,6 @@ import httpx
 import psycopg
 
 from infra.http.auth import mint_token
-from infra.servers import free_port, free_ports
 from infra.settings import Settings
 from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
@@ -45,22 +44,12 @@ from tests.credentials import PASSWORD
 from tests.failover.loss import lose
 from tests.failover.pair import Pair
 from tests.polling import wait_for
-from tests.server_fixtures import instance_base_ports, temporary_root
+from tests.server_fixtures import SharedServers, system_fields, temporary_root
 from tests.soak.checks import check_all, wait_drained
 
 PROCESSES = ("relay", "projector-mongo", "projector-search")
 CONSOLE_FILES = {"index.html": "<!doctype html><title>Ledgerline console</title>"}
 _TRANSIENT = frozenset({429, 502, 503, 504})
-
-
-@dataclass
-class Servers:
-    """Where the other servers are (the session's in tests, a private stack in the bench)."""
-
-    kafka: str
-    mongo: str
-    elasticsearch: str
-    redis: str
 
 
 @dataclass
@@ -79,40 +68,16 @@ class System:
 
 @contextmanager
 def system_on(
-    pair: Pair, servers: Servers, *, instances: int = 1, relays: int = 1
+    pair: Pair, servers: SharedServers, *, instances: int = 1, relays: int = 1
 ) -> Iterator[System]:
     """Every process (``instances`` of each API, ``relays`` relay replicas) behind a gateway,
     on ``pair``."""
-    name = f"dr{uuid.uuid4().hex[:8]}"
-    write_port, read_port = instance_base_ports(instances)
-    gateway_port, gateway_http_port = free_ports(2)
     with temporary_root() as root:
         (root / "console").mkdir()
         for relative, text in CONSOLE_FILES.items():
             (root / "console" / relative).write_text(text)
-        settings = pair.settings(
-            data_dir=root,
-            LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=servers.kafka,
-            LEDGERLINE_MONGO_URL=servers.mongo,
-            LEDGERLINE_ELASTICSEARCH_URL=servers.elasticsearch,
-            LEDGERLINE_REDIS_URL=servers.redis,
-            redis_prefix=name,
-            kafka_topic=f"{name}.events",
-            kafka_partitions=3,
-            kafka_group_prefix=name,
-            mongo_database=name,
-            search_index_prefix=name,
-            write_api_port=write_port,
-            read_api_port=read_port,
-            relay_metrics_port=free_port(),
-            projector_mongo_metrics_port=free_port(),
-            projector_search_metrics_port=free_port(),
-            gateway_port=gateway_port,
-            gateway_http_port=gateway_http_port,
-            console_dir=root / "console",
-            rate_limit_enabled=False,  # the load signs up from one address and sends at will
-            log_level="WARNING",
-        )
+        fields = system_fields(servers, root, instances=instances)
+        settings = pair.settings(console_dir=root / "console", **fields)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
         names = [*PROCESSES, "write-api", "read-api"]
         names += [

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, RedisServer
-from tests.failover.drill import Servers, System, run_drill, system_on
+from tests.failover.drill import System, run_drill, system_on
 from tests.failover.pair import Pair
+from tests.server_fixtures import SharedServers
 
 OPERATOR_DELAY_S = 8.0
 
@@ -25,7 +26,7 @@ def system(
     elasticsearch_server: ElasticsearchServer,
     redis_server: RedisServer,
 ) -> Iterator[System]:
-    servers = Servers(
+    servers = SharedServers(
         kafka_server.bootstrap_servers,
         mongo_server.url,
         elasticsearch_server.url,

@@ -37,7 +37,7 @@ from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
 from tests.credentials import PASSWORD
 from tests.polling import wait_for
-from tests.server_fixtures import fresh_database, instance_base_ports, temporary_root
+from tests.server_fixtures import SharedServers, fresh_database, system_fields, temporary_root
 
 INSTANCES = 2
 PROCESSES = ("write-api", "write-api-2", "read-api", "read-api-2", "relay", "projector-mongo")
@@ -125,45 +125,21 @@ def system_behind_gateway(
     servers, in a database, topic and read models of their own, behind a gateway serving
     ``console_dir``, with Prometheus scraping them all if asked (every second); ``overrides``
     are further settings (e.g. the SMTP port of a Mailpit for the notifier, tracing)."""
-    name = f"gw{uuid.uuid4().hex[:8]}"
-    write_port, read_port = instance_base_ports(instances)
-    ports = iter(free_ports(9))
+    servers = SharedServers(
+        kafka_server.bootstrap_servers, mongo_server.url, elasticsearch_server.url, redis_server.url
+    )
     monitoring: dict[str, Any] = {}
     if prometheus:
+        status_port, exporter_port, prometheus_port = free_ports(3)
         monitoring = {
-            "gateway_status_port": next(ports),
-            "gateway_exporter_port": next(ports),
-            "prometheus_port": next(ports),
+            "gateway_status_port": status_port,
+            "gateway_exporter_port": exporter_port,
+            "prometheus_port": prometheus_port,
             "prometheus_scrape_interval_s": 1,
         }
-    # Every test client signs up from one address and the failover test sends as fast as it
-    # can; the APIs' own limits have their tests (tests/write_api).
-    chosen = {"rate_limit_enabled": False, "log_level": "WARNING"} | monitoring | overrides
     with temporary_root() as root, fresh_database(postgres_server) as database_url:
-        settings = Settings(
-            data_dir=root,
-            LEDGERLINE_DATABASE_URL=database_url,
-            LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=kafka_server.bootstrap_servers,
-            LEDGERLINE_MONGO_URL=mongo_server.url,
-            LEDGERLINE_ELASTICSEARCH_URL=elasticsearch_server.url,
-            LEDGERLINE_REDIS_URL=redis_server.url,
-            redis_prefix=name,
-            kafka_topic=f"{name}.events",
-            kafka_partitions=3,
-            kafka_group_prefix=name,
-            mongo_database=name,
-            search_index_prefix=name,
-            write_api_port=write_port,
-            read_api_port=read_port,
-            relay_metrics_port=next(ports),
-            projector_mongo_metrics_port=next(ports),
-            projector_search_metrics_port=next(ports),
-            notifier_metrics_port=next(ports),
-            gateway_port=next(ports),
-            gateway_http_port=next(ports),
-            console_dir=console_dir,
-            **chosen,
-        )
+        fields = system_fields(servers, root, instances=instances) | monitoring | overrides
+        settings = Settings(LEDGERLINE_DATABASE_URL=database_url, console_dir=console_dir, **fields)
         migrate(database_url)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})
         supervisor = Supervisor(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +24,8 @@ from domain.account import Account
 from domain.payment import Payment
 from domain.transfer import Transfer
 from domain.user import User
-from event_store.records import RecordedEvent
+from event_store.records import NewEvent, RecordedEvent
+from event_store.store import EventStore
 from projections.envelope import encode_envelope, to_envelope
 
 Envelope = dict[str, Any]
@@ -262,3 +264,24 @@ def busy_ledger(events: int, *, seed: int = 7, users: int = 40) -> Ledger:
 
 def encoded(envelope: Envelope) -> bytes:
     return encode_envelope(envelope)
+
+
+def append_envelopes(store: EventStore, envelopes: Sequence[Envelope], batch: int = 2000) -> None:
+    """Store ``envelopes`` as the write side would have (a store seeded for benches and drills),
+    ``batch`` events per append; a ``UserRegistered`` claims its subject's personal-data key."""
+    for start in range(0, len(envelopes), batch):
+        events = [
+            NewEvent(
+                stream_id=uuid.UUID(e["stream_id"]),
+                stream_type=e["stream_type"],
+                version=e["version"],
+                type=e["type"],
+                data=e["data"],
+                schema_version=e["schema_version"],
+                metadata=e["metadata"],
+            )
+            for e in envelopes[start : start + batch]
+        ]
+        store.append(
+            events, new_subjects=[e.stream_id for e in events if e.type == "UserRegistered"]
+        )
