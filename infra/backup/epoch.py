@@ -101,6 +101,32 @@ def begin_epoch(settings: Settings, restored_from: str, target: str) -> Epoch:
     return Epoch(number, topic, int(head[0]), int(head[1]))
 
 
+class StaleTopic(RuntimeError):
+    """A relay was started for a topic of an epoch before the store's current one."""
+
+
+def check_topic_is_current(conn: psycopg.Connection[Any], topic: str) -> None:
+    """Raise ``StaleTopic`` when the store was restored into an epoch whose topic generation is
+    another of ``topic``'s line. The relay checks this before it publishes: the old topic's
+    checkpoint was restored with the store, so a relay still configured for it would publish the
+    restored events after the lost future's, reusing their positions and stream versions, and
+    consumers would drop them as duplicates."""
+    found = conn.execute("SELECT to_regclass('store_epochs')").fetchone()
+    if found is None or found[0] is None:
+        return
+    row = conn.execute(
+        "SELECT epoch, topic FROM store_epochs ORDER BY epoch DESC LIMIT 1"
+    ).fetchone()
+    if row is None:
+        return
+    epoch, current = int(row[0]), str(row[1])
+    if current != topic and generation_topic(current, 0) == generation_topic(topic, 0):
+        raise StaleTopic(
+            f"the event store was restored into epoch {epoch}, whose topic is {current}, but this"
+            f" relay is configured for {topic}: set LEDGERLINE_KAFKA_TOPIC={current}"
+        )
+
+
 def _newest_generation(settings: Settings) -> int:
     base = generation_topic(settings.kafka_topic, 0).removesuffix("0")
     numbers = [

@@ -5,6 +5,9 @@ time, and the one-line refusals of bad input."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -15,6 +18,7 @@ from infra.backup.catalog import segment_name
 from infra.cli import app
 from infra.servers import free_port
 from tests.backup.conftest import Primary
+from tests.polling import wait_for
 from tests.relay.test_relay import append_credits
 
 URL = "LEDGERLINE_DATABASE_URL"
@@ -36,6 +40,15 @@ def test_backups_are_listed_verified_and_restored_to_a_position_and_a_time(
         # summarize_wal, done first): the restored server must not inherit it.
         conn.execute("alter system set summarize_wal = on")
         conn.execute("select pg_reload_conf()")
+
+    # The reload is asynchronous: had it not read the file before the next ALTER SYSTEM, it
+    # would load that one too, and every commit would wait for a standby that is not there.
+    def reloaded() -> bool:
+        with psycopg.connect(primary.url) as conn:
+            return conn.execute("show summarize_wal").fetchone() == ("on",)
+
+    wait_for(reloaded, 30, what="the configuration reload")
+    with psycopg.connect(primary.url, autocommit=True) as conn:
         conn.execute("alter system set synchronous_standby_names = 'ledgerline_standby'")
     with primary.store() as store:
         append_credits(store, stream, 1, 5)
@@ -71,6 +84,21 @@ def test_backups_are_listed_verified_and_restored_to_a_position_and_a_time(
         epoch = conn.execute("select epoch, head_position, topic from store_epochs").fetchall()
         assert conn.execute("show synchronous_standby_names").fetchone() == ("",)
     assert epoch == [(2, target, f"{topic}.e2")]
+    # A relay still configured for the old topic would publish the restored events after the
+    # lost future's, with their positions and versions: it refuses, in one line.
+    stale = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "relay"],
+        env=os.environ | primary.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert stale.returncode == 1, stale.stderr
+    assert stale.stderr.strip().splitlines()[-1] == (
+        f"error: the event store was restored into epoch 2, whose topic is {topic}.e2, but this"
+        f" relay is configured for {topic}: set LEDGERLINE_KAFKA_TOPIC={topic}.e2"
+    )
 
     # A time restore to after the 13th event, from the same backups: recovery follows the
     # restored timeline, on which the 13th event never happened and the epoch began later.
