@@ -22,7 +22,7 @@ import logging
 import re
 import sys
 from collections.abc import MutableMapping
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 import structlog
 from opentelemetry import trace
@@ -87,6 +87,20 @@ def add_trace_ids(
     return event_dict
 
 
+class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """A handler writing to ``sys.stderr`` as it is when a record is emitted, not as it was when
+    logging was configured: a command run in-process (tests' CliRunner) swaps stderr for a
+    buffer it closes afterwards, and a library's late log line must not hit the closed one."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass  # always the current sys.stderr
+
+
 def configure_logging(
     level: str = "INFO", fmt: Literal["json", "console"] = "console", *, trace_ids: bool = False
 ) -> None:
@@ -119,7 +133,7 @@ def configure_logging(
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderr()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -15,6 +15,7 @@ unwinds as on Ctrl-C and the session fixtures stop their servers instead of leak
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 import pytest
+import structlog
 
 from event_store.schema import migrate
 from event_store.store import EventStore
@@ -143,3 +145,24 @@ def database_url(fresh_database_url: str) -> str:
 def event_store(database_url: str) -> Iterator[EventStore]:
     with event_store_on(database_url, max_connections=12) as store:
         yield store
+
+
+@pytest.fixture
+def cli_logging_left_alone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Operator commands (``infra.cli.failures.operator_settings``) configure process-wide
+    logging (structlog caches loggers configured that way); run in-process by CliRunner in this
+    shared test process they must not, or later tests' ``capture_logs`` stop seeing those
+    loggers. Packages whose tests run them use this fixture for every test."""
+    config = structlog.get_config()
+
+    def quiet(*args: object) -> None:
+        # As LEDGERLINE_LOG_LEVEL=WARNING would, without caching loggers.
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+    monkeypatch.setattr("infra.cli.failures.configure_logging", quiet)
+    names = ("elastic_transport", "elasticsearch", "kafka", "pymongo", "psycopg")
+    levels = {name: logging.getLogger(name).level for name in names}
+    yield
+    structlog.configure(**config)
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)

@@ -9,4 +9,5 @@ bash infra/scripts/install.sh
 .venv/bin/ruff format --check .
 .venv/bin/mypy domain commands event_store projections write_api read_api infra
 (cd web && npm run --silent lint && npm run --silent typecheck && npm run --silent test)
-.venv/bin/pytest -q "$@"
+# The slowest tests are listed at the end: the suite must stay within CI's 25 minutes.
+.venv/bin/pytest -q --durations=25 "$@"

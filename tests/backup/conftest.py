@@ -104,3 +104,8 @@ def primary(kafka_server: KafkaServer) -> Iterator[Primary]:
             streamer.terminate()
             streamer.wait(30)
             server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _operator_commands_leave_logging_alone(cli_logging_left_alone: None) -> None:
+    """The backup commands run in-process here (``cli_logging_left_alone``)."""

@@ -5,7 +5,6 @@ in-memory fold of everything in the store, independent of the code under test's 
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-import structlog
 from elasticsearch import Elasticsearch
 from pymongo import MongoClient
 from pymongo.database import Database
@@ -174,23 +172,8 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def cli_logging_left_alone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The CLI configures process-wide logging (structlog caches loggers configured that way,
-    on CliRunner's short-lived stderr); in this shared test process it must not, or later
-    tests' ``capture_logs`` stop seeing those loggers."""
-    config = structlog.get_config()
-
-    def quiet(*args: object) -> None:
-        # As LEDGERLINE_LOG_LEVEL=WARNING would, without caching loggers.
-        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
-
-    monkeypatch.setattr("infra.cli.projections.configure_logging", quiet)
-    names = ("elastic_transport", "elasticsearch", "kafka", "pymongo", "psycopg")
-    levels = {name: logging.getLogger(name).level for name in names}
-    yield
-    structlog.configure(**config)
-    for name, level in levels.items():
-        logging.getLogger(name).setLevel(level)
+def _operator_commands_leave_logging_alone(cli_logging_left_alone: None) -> None:
+    """The rebuild commands run in-process here (``cli_logging_left_alone``)."""
 
 
 @pytest.fixture
