@@ -374,81 +374,10 @@ class Settings(BaseSettings):
 
     def process_environment(self) -> dict[str, str]:
         """The ``LEDGERLINE_`` variables that make a child process (``python -m infra.cli ...``)
-        see these settings: servers, names, ports, secrets, limits, password hashing and login
-        throttle, outgoing mail, e-mail links, pool, log level and tracing."""
-        environment = {
-            "LEDGERLINE_DATA_DIR": str(self.data_dir),
-            "LEDGERLINE_DATABASE_URL": self.database_url,
-            "LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS": self.kafka_bootstrap_servers,
-            "LEDGERLINE_KAFKA_TOPIC": self.kafka_topic,
-            "LEDGERLINE_KAFKA_PARTITIONS": str(self.kafka_partitions),
-            "LEDGERLINE_KAFKA_GROUP_PREFIX": self.kafka_group_prefix,
-            "LEDGERLINE_MONGO_URL": self.mongo_url,
-            "LEDGERLINE_MONGO_DATABASE": self.mongo_database,
-            "LEDGERLINE_ELASTICSEARCH_URL": self.elasticsearch_url,
-            "LEDGERLINE_REDIS_URL": self.redis_url,
-            "LEDGERLINE_REDIS_PREFIX": self.redis_prefix,
-            "LEDGERLINE_FORWARDED_ALLOW_IPS": self.forwarded_allow_ips,
-            "LEDGERLINE_SEARCH_INDEX_PREFIX": self.search_index_prefix,
-            "LEDGERLINE_WRITE_API_PORT": str(self.write_api_port),
-            "LEDGERLINE_READ_API_PORT": str(self.read_api_port),
-            "LEDGERLINE_RELAY_METRICS_PORT": str(self.relay_metrics_port),
-            "LEDGERLINE_PROJECTOR_MONGO_METRICS_PORT": str(self.projector_mongo_metrics_port),
-            "LEDGERLINE_PROJECTOR_SEARCH_METRICS_PORT": str(self.projector_search_metrics_port),
-            "LEDGERLINE_JWT_SECRET": self.jwt_secret.get_secret_value(),
-            "LEDGERLINE_RATE_LIMIT_ENABLED": str(self.rate_limit_enabled).lower(),
-            "LEDGERLINE_ANONYMOUS_RATE_LIMIT_BURST": str(self.anonymous_rate_limit_burst),
-            "LEDGERLINE_DB_POOL_MIN_SIZE": str(self.db_pool_min_size),
-            "LEDGERLINE_DB_POOL_MAX_SIZE": str(self.db_pool_max_size),
-            "LEDGERLINE_DB_POOL_TIMEOUT_S": str(self.db_pool_timeout_s),
-            "LEDGERLINE_PERSONAL_DATA_KEY_TTL_S": str(self.personal_data_key_ttl_s),
-            "LEDGERLINE_AUTH_ISSUER": self.auth_issuer,
-            "LEDGERLINE_SIGNING_KEY_SECRET": self.signing_key_secret.get_secret_value(),
-            "LEDGERLINE_PASSWORD_HASH_TIME_COST": str(self.password_hash_time_cost),
-            "LEDGERLINE_PASSWORD_HASH_MEMORY_KIB": str(self.password_hash_memory_kib),
-            "LEDGERLINE_PASSWORD_HASH_PARALLELISM": str(self.password_hash_parallelism),
-            "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ACCOUNT": str(self.login_free_failures_per_account),
-            "LEDGERLINE_LOGIN_FREE_FAILURES_PER_ADDRESS": str(self.login_free_failures_per_address),
-            "LEDGERLINE_NOTIFIER_METRICS_PORT": str(self.notifier_metrics_port),
-            "LEDGERLINE_BACKUP_DIR": str(self.backup_dir),
-            "LEDGERLINE_BACKUP_KEEP_FULL": str(self.backup_keep_full),
-            "LEDGERLINE_BACKUP_SLOT": self.backup_slot,
-            "LEDGERLINE_WAL_ARCHIVER_METRICS_PORT": str(self.wal_archiver_metrics_port),
-            "LEDGERLINE_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": str(
-                self.webhooks_private_addresses_allowed
-            ).lower(),
-            "LEDGERLINE_WEBHOOK_TIMEOUT_S": str(self.webhook_timeout_s),
-            "LEDGERLINE_WEBHOOK_WORKERS": str(self.webhook_workers),
-            "LEDGERLINE_WEBHOOK_ENDPOINT_CONCURRENCY": str(self.webhook_endpoint_concurrency),
-            "LEDGERLINE_WEBHOOK_CLAIM_LEASE_S": str(self.webhook_claim_lease_s),
-            "LEDGERLINE_WEBHOOK_RETRY_DELAY_SCALE": str(self.webhook_retry_delay_scale),
-            "LEDGERLINE_MAIL_LARGE_WITHDRAWAL_MINOR": str(self.mail_large_withdrawal_minor),
-            "LEDGERLINE_SMTP_HOST": self.smtp_host,
-            "LEDGERLINE_SMTP_PORT": str(self.smtp_port),
-            "LEDGERLINE_SMTP_SECURITY": self.smtp_security,
-            "LEDGERLINE_SMTP_TIMEOUT_S": str(self.smtp_timeout_s),
-            "LEDGERLINE_MAIL_FROM": self.mail_from,
-            "LEDGERLINE_MAILPIT_HTTP_PORT": str(self.mailpit_http_port),
-            "LEDGERLINE_PASSWORD_RESET_REQUESTS_PER_ADDRESS": str(
-                self.password_reset_requests_per_address
-            ),
-            "LEDGERLINE_PUBLIC_URL": self.public_url,
-            "LEDGERLINE_VERIFY_EMAIL_TOKEN_TTL_S": str(self.verify_email_token_ttl_s),
-            "LEDGERLINE_PASSWORD_RESET_TOKEN_TTL_S": str(self.password_reset_token_ttl_s),
-            "LEDGERLINE_LOG_LEVEL": self.log_level,
-            "LEDGERLINE_RELAY_LEADER_LEASE_S": str(self.relay_leader_lease_s),
-            "LEDGERLINE_RELAY_LEADER_RETRY_S": str(self.relay_leader_retry_s),
-            "LEDGERLINE_SHUTDOWN_GRACE_S": str(self.shutdown_grace_s),
-        }
-        # Unset stays unset: an empty variable would read back as "" rather than None.
-        if self.smtp_user is not None and self.smtp_password is not None:
-            environment["LEDGERLINE_SMTP_USER"] = self.smtp_user
-            environment["LEDGERLINE_SMTP_PASSWORD"] = self.smtp_password.get_secret_value()
-        if self.smtp_ca_file is not None:
-            environment["LEDGERLINE_SMTP_CA_FILE"] = str(self.smtp_ca_file)
-        if self.log_format is not None:
-            environment["LEDGERLINE_LOG_FORMAT"] = self.log_format
-        return environment | self.tracing_environment()
+        see these settings (``infra.child_environment``)."""
+        from infra.child_environment import child_environment
+
+        return child_environment(self)
 
     def tracing_environment(self) -> dict[str, str]:
         """The tracing variables of a child process: none while tracing is off."""
