@@ -29,6 +29,7 @@ from infra.redis.versions import encode_versions
 from infra.settings import Settings
 from projections.consumer import SEARCH_FETCH, consumer_config
 from projections.dead_letter import DeadLetterQueue, dead_letter_topic, make_dead_letter_producer
+from projections.epochs import follow_store_epoch
 from projections.mongo_projection import MONGO_PROJECTION
 from projections.mongo_sink import MongoCollections, MongoSink, ensure_mongo_collections
 from projections.operations import Document, Sink
@@ -113,7 +114,6 @@ def run_projector(
 ) -> None:
     """Project the event topic into MongoDB (``mongo``) or Elasticsearch (``search``) until
     ``stop`` is set. Server outages are waited out; anything else propagates."""
-    options = ProjectorOptions.from_settings(settings, kind, group_id)
     sink_url = settings.mongo_url if kind == "mongo" else settings.elasticsearch_url
 
     def ready() -> None:
@@ -128,9 +128,10 @@ def run_projector(
     )
     endpoint = ProcessEndpoint(settings.bind_host, port, ready, process_registry(PROJECTOR)).start()
     try:
+        options = ProjectorOptions.from_settings(follow_store_epoch(settings, stop), kind, group_id)
         with open_projector(options, stop) as runner:
             runner.run(stop)
-    except SetupInterrupted:
+    except (SetupInterrupted, Stopped):
         log.info("projector_stopped_during_setup", projector=kind)
     finally:
         endpoint.close()

@@ -9,21 +9,20 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import psycopg
 import structlog
-from psycopg_pool import ConnectionPool, PoolTimeout
 
 from event_store.connection import open_pool
 from event_store.store import EventStore
-from infra.backup.epoch import check_topic_is_current
 from infra.metric_families import RELAY, process_registry
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.redis.connection import RedisNames, sync_client
 from infra.redis.signals import SignalListener, Wakeup
 from infra.settings import Settings
+from projections.epochs import follow_store_epoch
 from projections.leadership import LeaderConfig, LeaderElection
 from projections.producer import make_producer
 from projections.relay import Relay, RelayConfig, relay_checkpoint_name
+from projections.retry import Stopped
 from projections.topics import ensure_topics
 
 log = structlog.get_logger(__name__)
@@ -47,9 +46,12 @@ def run_relay(settings: Settings, stop: threading.Event, metrics_port: int | Non
     """Publish events to Kafka (while leader) until ``stop`` is set. Errors other than Kafka or
     PostgreSQL outages (which it rides out) propagate, so a supervisor sees the process die.
     ``metrics_port`` overrides ``settings.relay_metrics_port`` (a second replica on one host)."""
+    try:
+        settings = follow_store_epoch(settings, stop)
+    except Stopped:
+        return
     pool = open_pool(settings.database_url, min_size=1, max_size=2, name="relay")
     try:
-        _refuse_a_stale_topic(pool, settings.kafka_topic)
         ensure_topics(
             settings.kafka_bootstrap_servers, {settings.kafka_topic: settings.kafka_partitions}
         )
@@ -85,15 +87,3 @@ def run_relay(settings: Settings, stop: threading.Event, metrics_port: int | Non
     finally:
         endpoint.close()
         pool.close()
-
-
-def _refuse_a_stale_topic(pool: ConnectionPool, topic: str) -> None:
-    """``StaleTopic`` if a restore moved the store to another topic generation (see
-    ``infra.backup.epoch.check_topic_is_current``). Unchecked while PostgreSQL does not answer:
-    a restore needs every process stopped, so one started during an outage was not restored
-    under."""
-    try:
-        with pool.connection(timeout=5) as conn:
-            check_topic_is_current(conn, topic)
-    except (psycopg.OperationalError, PoolTimeout):
-        log.warning("relay_topic_unchecked", reason="PostgreSQL does not answer")

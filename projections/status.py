@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +41,7 @@ from event_store.records import Checkpoint
 from infra.settings import Settings
 from projections.dead_letter import dead_letter_topic
 from projections.envelope import decode_envelope
+from projections.epochs import topic_of_current_epoch
 from projections.process import DEFAULT_GROUP_IDS, projector_group_id
 from projections.rebuild.guard import JOURNAL_PREFIX
 from projections.relay import relay_checkpoint_name
@@ -92,10 +93,6 @@ class StatusSources:
     projector_groups: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_GROUP_IDS))
     timeout_s: float = 5.0
 
-    @property
-    def relay_consumer(self) -> str:
-        return relay_checkpoint_name(self.topic)
-
     @classmethod
     def from_settings(cls, settings: Settings) -> StatusSources:
         return cls(
@@ -110,7 +107,9 @@ class StatusSources:
 
 def pipeline_status(sources: StatusSources) -> PipelineStatus:
     """The status of the relay and every projector; StatusUnavailable if a server is down."""
-    head_position, head_recorded_at, relay, pending = _from_postgres(sources)
+    topic, head_position, head_recorded_at, relay, pending = _from_postgres(sources)
+    # The processes use the store's current epoch's topic (projections.epochs): so does this.
+    sources = replace(sources, topic=topic)
     projectors, dead_letters = _from_kafka(sources, relay)
     return PipelineStatus(
         head_position=head_position,
@@ -128,18 +127,19 @@ def pipeline_status(sources: StatusSources) -> PipelineStatus:
 
 def _from_postgres(
     sources: StatusSources,
-) -> tuple[int | None, str | None, ConsumerStatus, list[str]]:
+) -> tuple[str, int | None, str | None, ConsumerStatus, list[str]]:
     try:
         with psycopg.connect(
             sources.database_url, autocommit=True, connect_timeout=max(1, int(sources.timeout_s))
         ) as conn:
+            topic = topic_of_current_epoch(conn, sources.topic)
             head = conn.execute(
                 b"SELECT position, recorded_at FROM events WHERE data IS NOT NULL"
                 b" ORDER BY position DESC LIMIT 1"
             ).fetchone()
             checkpoint = conn.execute(
                 b"SELECT tx_id::text, position FROM checkpoints WHERE consumer = %s",
-                (sources.relay_consumer,),
+                (relay_checkpoint_name(topic),),
             ).fetchone()
             tx_id, position = checkpoint if checkpoint else ("0", 0)
             behind, age = backlog_after(conn, Checkpoint(int(tx_id), int(position)))
@@ -158,6 +158,7 @@ def _from_postgres(
         oldest_unprocessed_age_s=None if age is None else round(age, 3),
     )
     return (
+        topic,
         None if head is None else int(head[0]),
         None if head is None else _rfc3339(head[1]),
         relay,

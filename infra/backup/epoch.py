@@ -10,9 +10,9 @@ generation** per epoch rather than an epoch marker inside the old topic:
   topic and every consumer (ours and anyone else's) would have to learn to skip everything
   between the marker and... what? Reused positions and versions make "newer" meaningless there.
   A new topic holds nothing of the lost future, by construction, and needs no consumer changes:
-  topic generations exist already (``ledgerline topics``, README "Kafka envelope"), consumers
-  follow ``LEDGERLINE_KAFKA_TOPIC``, and consumer groups start a topic they have no offsets for at
-  its beginning.
+  topic generations exist already (``ledgerline topics``, README "Kafka envelope"), every process
+  that uses the topic reads the current epoch's at start (``projections.epochs``), and consumer
+  groups start a topic they have no offsets for at its beginning.
 - The relay keeps one checkpoint per topic. The new generation's checkpoint starts at the relay's
   checkpoint *as restored* (at or below the restored head, never in the lost future), so the new
   topic begins with the restored events the old relay had not published yet at that point; the
@@ -30,7 +30,6 @@ restored head, topic), so the store says which generation belongs to it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ import psycopg
 
 from infra.settings import Settings
 from projections.dead_letter import dead_letter_topic
+from projections.epochs import generation_topic, topic_of_current_epoch
 from projections.relay import relay_checkpoint_name
 from projections.topics import ensure_topics, list_topics
 
@@ -59,13 +59,9 @@ CREATE TABLE IF NOT EXISTS store_epochs (
 class Epoch:
     number: int
     topic: str
+    previous_topic: str  # the topic of the epoch the store was restored into
     head_position: int
     events: int
-
-
-def generation_topic(topic: str, epoch: int) -> str:
-    """``ledgerline.events`` -> ``ledgerline.events.e2``; ``….e2`` -> ``….e3``."""
-    return f"{re.sub(r'[.]e[0-9]+$', '', topic)}.e{epoch}"
 
 
 def begin_epoch(settings: Settings, restored_from: str, target: str) -> Epoch:
@@ -79,6 +75,8 @@ def begin_epoch(settings: Settings, restored_from: str, target: str) -> Epoch:
         # with it) left a topic holding its events, which must never be reused.
         number = max(int(row[0]), _newest_generation(settings)) + 1
         topic = generation_topic(settings.kafka_topic, number)
+        # The relay followed the store's epoch (projections.epochs), whatever was configured.
+        previous = topic_of_current_epoch(conn, settings.kafka_topic)
         ensure_topics(
             settings.kafka_bootstrap_servers,
             {topic: settings.kafka_partitions, dead_letter_topic(topic): 1},
@@ -91,40 +89,14 @@ def begin_epoch(settings: Settings, restored_from: str, target: str) -> Epoch:
                 " SELECT %s, tx_id, position FROM checkpoints WHERE consumer = %s"
                 " ON CONFLICT (consumer) DO UPDATE SET tx_id = excluded.tx_id,"
                 " position = excluded.position, updated_at = now()",
-                (relay_checkpoint_name(topic), relay_checkpoint_name(settings.kafka_topic)),
+                (relay_checkpoint_name(topic), relay_checkpoint_name(previous)),
             )
             conn.execute(
                 "INSERT INTO store_epochs (epoch, restored_from, target, head_position, topic)"
                 " VALUES (%s, %s, %s, %s, %s)",
                 (number, restored_from, target, head[0], topic),
             )
-    return Epoch(number, topic, int(head[0]), int(head[1]))
-
-
-class StaleTopic(RuntimeError):
-    """A relay was started for a topic of an epoch before the store's current one."""
-
-
-def check_topic_is_current(conn: psycopg.Connection[Any], topic: str) -> None:
-    """Raise ``StaleTopic`` when the store was restored into an epoch whose topic generation is
-    another of ``topic``'s line. The relay checks this before it publishes: the old topic's
-    checkpoint was restored with the store, so a relay still configured for it would publish the
-    restored events after the lost future's, reusing their positions and stream versions, and
-    consumers would drop them as duplicates."""
-    found = conn.execute("SELECT to_regclass('store_epochs')").fetchone()
-    if found is None or found[0] is None:
-        return
-    row = conn.execute(
-        "SELECT epoch, topic FROM store_epochs ORDER BY epoch DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return
-    epoch, current = int(row[0]), str(row[1])
-    if current != topic and generation_topic(current, 0) == generation_topic(topic, 0):
-        raise StaleTopic(
-            f"the event store was restored into epoch {epoch}, whose topic is {current}, but this"
-            f" relay is configured for {topic}: set LEDGERLINE_KAFKA_TOPIC={current}"
-        )
+    return Epoch(number, topic, previous, int(head[0]), int(head[1]))
 
 
 def _newest_generation(settings: Settings) -> int:

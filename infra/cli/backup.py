@@ -4,7 +4,8 @@ point-in-time recovery of the event store (``infra.backup``).
 ``restore`` replaces the data directory of the local PostgreSQL (``LEDGERLINE_DATA_DIR``); it stops
 nothing. It refuses while that PostgreSQL, or any Ledgerline process of the stack, is running:
 the operator stops them (README, "Recovery"), keeps Kafka, MongoDB and Elasticsearch up (the new
-epoch needs them), restores, then starts the processes with the new topic generation it prints.
+epoch needs them), restores, then starts the processes, which find the new epoch's topic generation
+in the store (``projections.epochs``).
 
 Bad input, unreachable servers and failed tools end in one line on stderr and a non-zero exit
 (2 for usage errors, 1 otherwise), never a traceback.
@@ -248,9 +249,9 @@ def restore(
         if rebuild:
             _rebuild(settings, console)
     console.print(
-        f"restored. Start the Ledgerline processes with LEDGERLINE_KAFKA_TOPIC={epoch.topic}"
-        f" (the old topic {settings.kafka_topic} holds the lost future: delete it with"
-        " `ledgerline topics delete` once nothing reads it)."
+        f"restored. Start the Ledgerline processes: they read the new topic generation"
+        f" {epoch.topic} from the store. The old topic {epoch.previous_topic} holds the lost"
+        " future: delete it with `ledgerline topics delete` once nothing reads it."
     )
 
 

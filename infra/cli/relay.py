@@ -24,7 +24,6 @@ MetricsPortOption = Annotated[
 
 def relay(metrics_port: MetricsPortOption = None) -> None:
     """Tail the event store in commit order and publish every event to Kafka (while leader)."""
-    from infra.backup.epoch import StaleTopic
     from projections.relay_process import run_relay
 
     settings = Settings()
@@ -34,8 +33,5 @@ def relay(metrics_port: MetricsPortOption = None) -> None:
     try:
         with traced_process(settings, "relay"):
             run_relay(settings, stop_event_on_signals(settings.shutdown_grace_s), metrics_port)
-    except StaleTopic as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None

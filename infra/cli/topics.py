@@ -9,7 +9,8 @@ version before personal fields travelled sealed) is replaced, not repaired:
    and the projectors' groups start NEW from its beginning (every write is guarded by stream
    version, so the read models do not change);
 4. once ``projections status`` shows no lag, ``topics delete OLD --yes`` deletes the old
-   generation (refused for the topic the settings name).
+   generation (refused for the topic the settings name, and for the event store's current
+   epoch's topic after a restore: ``projections.epochs``).
 Failures are one line on stderr and exit 1, never a traceback.
 """
 
@@ -17,12 +18,14 @@ from __future__ import annotations
 
 from typing import Annotated, NoReturn
 
+import psycopg
 import typer
 from kafka.errors import KafkaError
 
 from infra.cli.failures import fail
 from infra.settings import Settings
 from projections.dead_letter import dead_letter_topic
+from projections.epochs import topic_of_current_epoch
 from projections.topics import (
     delete_topic_generation,
     ensure_topics,
@@ -39,6 +42,15 @@ app = typer.Typer(
 
 def _kafka_down(settings: Settings, error: KafkaError) -> NoReturn:
     fail(f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {type(error).__name__}")
+
+
+def _topic_of_the_store(settings: Settings) -> str:
+    """The topic the processes use; after a restore, the current epoch's (projections.epochs)."""
+    try:
+        with psycopg.connect(settings.database_url, connect_timeout=5) as conn:
+            return topic_of_current_epoch(conn, settings.kafka_topic)
+    except psycopg.OperationalError:
+        fail("cannot tell which topic is in use: PostgreSQL does not answer")
 
 
 @app.command()
@@ -115,6 +127,8 @@ def delete(
         fail(f"{topic} is the topic in use (LEDGERLINE_KAFKA_TOPIC); switch to a new one first")
     if not yes:
         fail(f"deleting {topic} and {dead_letter_topic(topic)} cannot be undone; add --yes")
+    if topic == _topic_of_the_store(settings):
+        fail(f"{topic} is the topic of the event store's current epoch (a restore made it)")
     try:
         deleted = delete_topic_generation(settings.kafka_bootstrap_servers, topic)
     except KafkaError as error:

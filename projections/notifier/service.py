@@ -30,6 +30,7 @@ from infra.metric_families import NOTIFIER, process_registry
 from infra.process_http import ProcessEndpoint, check_kafka_reachable
 from infra.settings import Settings
 from projections.consumer import NOTIFIER_FETCH, consumer_config
+from projections.epochs import follow_store_epoch
 from projections.notifier.deliveries import DeliveryStore
 from projections.notifier.dispatcher import Dispatcher, DispatcherConfig
 from projections.notifier.endpoints import endpoint_store
@@ -182,6 +183,7 @@ def open_notifier(
         stack.callback(pool.close)
         store = EventStore(pool)
         _until_up(stop, lambda: ensure_tables(store.connection))
+        settings = follow_store_epoch(settings, stop)
         _until_up(
             stop,
             lambda: ensure_topics(

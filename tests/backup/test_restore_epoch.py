@@ -2,8 +2,9 @@
 commands flow end to end: the whole system (write and query API behind the gateway, relay, both
 projectors, notifier) runs on a primary with a streaming WAL archive; a user signed up after the
 restore point is in the store, the Kafka topic, MongoDB, Elasticsearch and the notifier's mail
-outbox; after ``ledgerline backup restore --to-time`` and a restart on the new topic generation
-it is in none of them, while a user signed up before is everywhere and a new one flows through."""
+outbox; after ``ledgerline backup restore --to-time`` and a restart with the same settings (the
+processes find the new topic generation in the store) it is in none of them, while a user signed
+up before is everywhere and a new one flows through."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from infra.cli import app
 from infra.servers import ElasticsearchServer, KafkaServer, MongoServer, RedisServer, free_port
 from infra.settings import Settings
 from infra.supervisor import Supervisor, stop_processes
+from projections.dead_letter import dead_letter_topic
+from projections.status import StatusSources, pipeline_status
 from projections.topics import read_whole_topic
 from tests.backup.conftest import Primary
 from tests.gateway.conftest import Gateway, sign_up, system_behind_gateway
@@ -122,21 +125,24 @@ def test_a_restore_leaves_nothing_of_the_lost_future_and_new_commands_flow(
     output = backup_cli(primary, settings, "restore", "--to-time", restore_point.isoformat())
     assert "read models rebuilt" in output
     new_topic = f"{settings.kafka_topic}.e2"
-    assert f"LEDGERLINE_KAFKA_TOPIC={new_topic}" in output
+    assert f"topic generation {new_topic}" in " ".join(output.split())
 
-    restarted = settings.model_copy(update={"kafka_topic": new_topic})
+    # Restarted with the settings unchanged: every process finds the new topic in the store.
     supervisor = Supervisor(
-        restarted,
-        dict(restarted.process_environment()) | _path_environment(),
+        settings,
+        dict(settings.process_environment()) | _path_environment(),
         only=PROCESSES,
         instances=1,
         gateway=True,
     )
     supervisor.start_all(timeout_s=90)
+    restarted = settings.model_copy(update={"kafka_topic": new_topic})  # where to look
     try:
         with system.client() as client:
             fresh, _ = sign_up(client)
             wait_for(lambda: everywhere(restarted, fresh), 60, what="a new user everywhere")
+            status = pipeline_status(StatusSources.from_settings(settings))
+            assert status.dead_letter_topic == dead_letter_topic(new_topic)
             profile = client.get(f"/v1/users/{fresh}", headers=system.token(fresh))
             assert profile.status_code == 200, profile.text
         assert traces_of(restarted, lost) == dict.fromkeys(traces_of(restarted, lost), False)

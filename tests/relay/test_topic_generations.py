@@ -4,8 +4,11 @@ the old generation is then deleted (``ledgerline topics``)."""
 
 from __future__ import annotations
 
+import threading
 from uuid import uuid4
 
+import psycopg
+import pytest
 from typer.testing import CliRunner, Result
 
 from commands.bus import CommandBus
@@ -14,11 +17,15 @@ from commands.messages import RegisterUser
 from event_store.commit_order import read_committed
 from event_store.records import Checkpoint
 from event_store.store import EventStore
+from infra.backup.epoch import DDL as EPOCHS_DDL
 from infra.cli.topics import app as topics_cli
 from infra.servers import KafkaServer, free_port
+from infra.settings import Settings
 from projections.dead_letter import dead_letter_topic
+from projections.epochs import follow_store_epoch
 from projections.producer import make_producer
 from projections.relay import publish
+from projections.retry import Stopped
 from projections.topics import ensure_topics, list_topics, read_whole_topic
 from tests.commands.conftest import context
 from tests.polling import wait_for
@@ -28,8 +35,10 @@ from tests.relay.test_relay import start_relay
 EMAIL, NAME = "margaret.hamilton@apollo.example", "Margaret Hamilton"
 
 
-def topics(bootstrap_servers: str, topic: str, *args: str) -> Result:
+def topics(bootstrap_servers: str, topic: str, *args: str, database_url: str = "") -> Result:
     env = {"LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers, "LEDGERLINE_KAFKA_TOPIC": topic}
+    if database_url:
+        env["LEDGERLINE_DATABASE_URL"] = database_url
     return CliRunner().invoke(topics_cli, list(args), env=env)
 
 
@@ -77,7 +86,7 @@ def test_an_old_clear_topic_is_replaced_by_a_sealed_generation_and_deleted(
     unconfirmed = topics(bootstrap, new, "delete", old)
     assert unconfirmed.exit_code == 1 and "--yes" in unconfirmed.output
     assert old in list_topics(bootstrap)
-    deleted = topics(bootstrap, new, "delete", old, "--yes")
+    deleted = topics(bootstrap, new, "delete", old, "--yes", database_url=database_url)
     assert deleted.exit_code == 0, deleted.output
     wait_for(lambda: old not in list_topics(bootstrap), 30, what=f"{old} deleted")
     gone = topics(bootstrap, old, "check")
@@ -89,3 +98,50 @@ def test_an_unreachable_broker_is_one_line_and_exit_1() -> None:
     assert result.exit_code == 1
     assert result.output.startswith("error: cannot reach Kafka at 127.0.0.1:")
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_processes_follow_the_topic_of_the_stores_epoch_which_is_never_deleted(
+    kafka_server: KafkaServer, database_url: str
+) -> None:
+    """After a restore (``infra.backup.epoch``) the store names its epoch's topic generation;
+    every process that uses the topic takes it in place of a configured topic of the same line
+    (``projections.epochs``), and ``topics delete`` refuses it."""
+    bootstrap = kafka_server.bootstrap_servers
+    line = f"line-{uuid4().hex[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(EPOCHS_DDL)
+        conn.execute(
+            "INSERT INTO store_epochs (epoch, restored_from, target, head_position, topic)"
+            " VALUES (2, 'b1', 'latest', 0, %s)",
+            (f"{line}.e2",),
+        )
+    never = threading.Event()
+    expected = {line: f"{line}.e2", f"{line}.e5": f"{line}.e2", "other": "other"}
+    for configured, used in expected.items():
+        settings = Settings(LEDGERLINE_DATABASE_URL=database_url, kafka_topic=configured)
+        assert follow_store_epoch(settings, never).kafka_topic == used
+
+    ensure_topics(bootstrap, {f"{line}.e2": 1})
+    refused = topics(bootstrap, line, "delete", f"{line}.e2", "--yes", database_url=database_url)
+    assert refused.exit_code == 1
+    assert refused.output.strip() == (
+        f"error: {line}.e2 is the topic of the event store's current epoch (a restore made it)"
+    )
+    assert f"{line}.e2" in list_topics(bootstrap)
+    unknown = topics(bootstrap, line, "delete", f"{line}.e2", "--yes", database_url=_nowhere())
+    assert unknown.exit_code == 1
+    assert unknown.output.strip() == (
+        "error: cannot tell which topic is in use: PostgreSQL does not answer"
+    )
+
+
+def test_a_process_waiting_for_postgresql_to_learn_its_topic_stops_when_asked() -> None:
+    settings = Settings(LEDGERLINE_DATABASE_URL=_nowhere(), kafka_topic="ledgerline.events")
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Stopped):
+        follow_store_epoch(settings, stop)
+
+
+def _nowhere() -> str:
+    return f"postgresql://ledgerline@127.0.0.1:{free_port()}/ledgerline"
