@@ -22,11 +22,24 @@ from event_store.personal_data import PERSONAL_FIELDS, is_sealed
 from projections.dead_letter import dead_letter_topic
 from projections.envelope import decode_envelope
 
+# kafka-python waits 30 s (its request timeout) for an unreachable broker before it gives up;
+# a local or in-cluster broker answers in milliseconds, so an operator command or a process
+# start learns of an outage sooner (processes retry the call with back-off).
+BOOTSTRAP_TIMEOUT_MS = 10_000
+
+
+def _admin(bootstrap_servers: str) -> KafkaAdminClient:
+    return KafkaAdminClient(
+        bootstrap_servers=bootstrap_servers,
+        client_id="ledgerline-admin",
+        bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS,
+    )
+
 
 def ensure_topics(bootstrap_servers: str, topics: dict[str, int]) -> None:
     """Create each ``{name: partitions}`` topic that does not exist yet (replication factor 1
     here; a production cluster sets its own defaults through the broker)."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="ledgerline-admin")
+    admin = _admin(bootstrap_servers)
     try:
         existing = set(admin.list_topics())
         missing = [
@@ -43,7 +56,7 @@ def ensure_topics(bootstrap_servers: str, topics: dict[str, int]) -> None:
 
 
 def list_topics(bootstrap_servers: str) -> set[str]:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="ledgerline-admin")
+    admin = _admin(bootstrap_servers)
     try:
         return set(admin.list_topics())
     finally:
@@ -56,7 +69,7 @@ def delete_topic_generation(bootstrap_servers: str, topic: str) -> list[str]:
         name for name in (topic, dead_letter_topic(topic)) if name in list_topics(bootstrap_servers)
     ]
     if names:
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="ledgerline-admin")
+        admin = _admin(bootstrap_servers)
         try:
             with contextlib.suppress(UnknownTopicOrPartitionError):
                 admin.delete_topics(names)
