@@ -61,7 +61,7 @@ from projections.topics import ensure_topics
 
 # A script run as `python bench/dr_restore.py` has bench/, not the repository, on its path.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.server_fixtures import SharedServers, system_fields
+from tests.server_fixtures import SharedServers, system_fields, write_stand_in_console
 from tests.soak.checks import money_invariant, verify_read_models, wait_drained
 
 PROCESSES = (
@@ -82,9 +82,7 @@ def say(message: str) -> None:
 
 
 def drill_settings(root: Path, primary: PostgresServer, shared: SharedServers) -> Settings:
-    console = root / "console"
-    console.mkdir(parents=True, exist_ok=True)
-    (console / "index.html").write_text("<!doctype html><title>drill</title>")
+    console = write_stand_in_console(root / "console")
     return Settings(
         **system_fields(shared, root),
         postgres_port=primary.port,

@@ -52,6 +52,21 @@ ROOT_PREFIX = "ledgerline-test-"
 S = TypeVar("S", bound=ManagedServer)
 
 
+# A stand-in for the web console's build: a page and a content-hashed asset.
+CONSOLE_FILES = {
+    "index.html": "<!doctype html><title>Ledgerline console</title>",
+    "assets/index-Dq3xJk9a.js": "console.log('console');",
+}
+
+
+def write_stand_in_console(directory: Path) -> Path:
+    """``CONSOLE_FILES`` under ``directory`` (the gateway's LEDGERLINE_CONSOLE_DIR)."""
+    for relative, text in CONSOLE_FILES.items():
+        (directory / relative).parent.mkdir(parents=True, exist_ok=True)
+        (directory / relative).write_text(text)
+    return directory
+
+
 @contextmanager
 def temporary_root() -> Iterator[Path]:
     """A fresh directory for server data and logs, deleted afterwards."""

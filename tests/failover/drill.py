@@ -44,11 +44,15 @@ from tests.credentials import PASSWORD
 from tests.failover.loss import lose
 from tests.failover.pair import Pair
 from tests.polling import wait_for
-from tests.server_fixtures import SharedServers, system_fields, temporary_root
+from tests.server_fixtures import (
+    SharedServers,
+    system_fields,
+    temporary_root,
+    write_stand_in_console,
+)
 from tests.soak.checks import check_all, wait_drained
 
 PROCESSES = ("relay", "projector-mongo", "projector-search")
-CONSOLE_FILES = {"index.html": "<!doctype html><title>Ledgerline console</title>"}
 _TRANSIENT = frozenset({429, 502, 503, 504})
 
 
@@ -73,9 +77,7 @@ def system_on(
     """Every process (``instances`` of each API, ``relays`` relay replicas) behind a gateway,
     on ``pair``."""
     with temporary_root() as root:
-        (root / "console").mkdir()
-        for relative, text in CONSOLE_FILES.items():
-            (root / "console" / relative).write_text(text)
+        write_stand_in_console(root / "console")
         fields = system_fields(servers, root, instances=instances)
         settings = pair.settings(console_dir=root / "console", **fields)
         ensure_topics(settings.kafka_bootstrap_servers, {settings.kafka_topic: 3})

@@ -1,9 +1,10 @@
 """One Ledgerline system behind the gateway, shared by the package's tests: two instances of each
 API, the relay and the Mongo projector as OS processes (as ``ledgerline dev run`` starts them),
 on the session's servers with a database, topic and read models of its own, and NGINX in front
-on free ports, serving a stand-in web console build (``CONSOLE_FILES``). Clients reach it only
-through ``Gateway.url``, trusting the development CA. ``system_behind_gateway`` builds such a
-system for other packages too (tests/web, with the real console).
+on free ports, serving a stand-in web console build (``tests.server_fixtures.CONSOLE_FILES``).
+Clients reach it only through ``Gateway.url``, trusting the development CA.
+``system_behind_gateway`` builds such a system for other packages too (tests/web, with the real
+console).
 """
 
 from __future__ import annotations
@@ -37,15 +38,16 @@ from infra.supervisor import Supervisor
 from projections.topics import ensure_topics
 from tests.credentials import PASSWORD
 from tests.polling import wait_for
-from tests.server_fixtures import SharedServers, fresh_database, system_fields, temporary_root
+from tests.server_fixtures import (
+    SharedServers,
+    fresh_database,
+    system_fields,
+    temporary_root,
+    write_stand_in_console,
+)
 
 INSTANCES = 2
 PROCESSES = ("write-api", "write-api-2", "read-api", "read-api-2", "relay", "projector-mongo")
-# A stand-in for the web console's build: a page and a content-hashed asset.
-CONSOLE_FILES = {
-    "index.html": "<!doctype html><title>Ledgerline console</title>",
-    "assets/index-Dq3xJk9a.js": "console.log('console');",
-}
 
 
 @dataclass
@@ -174,9 +176,7 @@ def gateway(
     redis_server: RedisServer,
 ) -> Iterator[Gateway]:
     with temporary_root() as console_dir:
-        for relative, text in CONSOLE_FILES.items():
-            (console_dir / relative).parent.mkdir(parents=True, exist_ok=True)
-            (console_dir / relative).write_text(text)
+        write_stand_in_console(console_dir)
         with system_behind_gateway(
             postgres_server,
             kafka_server,

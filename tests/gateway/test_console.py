@@ -3,8 +3,9 @@ page for any path that is not an API's, and API paths (including their 404s) sti
 
 from __future__ import annotations
 
-from tests.gateway.conftest import CONSOLE_FILES, Gateway
+from tests.gateway.conftest import Gateway
 from tests.problems import assert_problem
+from tests.server_fixtures import CONSOLE_FILES
 
 INDEX = CONSOLE_FILES["index.html"]
 ASSET = "/assets/index-Dq3xJk9a.js"
