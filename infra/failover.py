@@ -30,8 +30,8 @@ on its port that it cannot stop. It then leaves in the old data directory, when 
 ``standby.signal`` (a restart comes back in recovery, read-only), ``default_transaction_read_only
 = on`` (read-only even if someone deletes the signal file; libpq's ``read-write`` check looks at
 both) and a ``LEDGERLINE_FENCED`` note saying why. A fenced server answers reads but libpq never
-picks it for ``read-write``. To use the machine again, delete that directory and make a new
-standby from the promoted server (``ledgerline dev run --standby`` with the ports swapped).
+picks it for ``read-write``. ``ledgerline db new-standby`` (``infra.standby_roles``) then sets it
+aside and makes a new standby of the promoted server in its place, on its port.
 
 Ordering across the promotion
 -----------------------------
@@ -82,6 +82,11 @@ def fail_over(primary: PostgresServer, standby: StandbyServer) -> FailoverReport
         raise FailoverError(
             f"no standby configured in {standby.data_dir}"
             " (start one with `ledgerline dev run --standby`)"
+        )
+    if (standby.data_dir / FENCE_MARKER).exists():
+        raise FailoverError(
+            f"the server at {where} is the old primary, fenced by an earlier fail-over: make a"
+            " new standby first (`ledgerline db new-standby`); nothing was changed"
         )
     try:
         in_recovery = standby.in_recovery()

@@ -34,23 +34,33 @@ def failover() -> None:
     connect with a connection string that lists both servers and reconnect to the promoted one
     by themselves."""
     from infra.failover import FailoverError, fail_over
-    from infra.servers import PostgresServer
-    from infra.servers.standby import StandbyServer
+    from infra.standby_roles import roles
 
-    settings = Settings()
-    primary = PostgresServer(
-        settings.data_dir, settings.postgres_port, database=settings.postgres_database
-    )
-    standby = StandbyServer(
-        settings.data_dir, settings.standby_port, primary, database=settings.postgres_database
-    )
+    pair = roles(Settings())
     try:
-        report = fail_over(primary, standby)
+        report = fail_over(pair.primary, pair.standby)
     except FailoverError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"promoted the standby at {report.promoted} in {report.seconds:.1f}s")
-    typer.echo(f"old primary at 127.0.0.1:{settings.postgres_port}: {report.old_primary}")
+    typer.echo(f"old primary at {pair.primary.host}:{pair.primary.port}: {report.old_primary}")
+
+
+@app.command("new-standby")
+def new_standby() -> None:
+    """After a fail-over: set the fenced old primary aside and make a new streaming standby of the
+    promoted server in its place, on its port, while everything runs (infra/standby_roles.py)."""
+    from infra.standby_roles import NewStandbyError
+    from infra.standby_roles import new_standby as make
+
+    try:
+        report = make(Settings())
+    except NewStandbyError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from None
+    if report.kept is not None:
+        typer.echo(f"the fenced old primary's directory is kept at {report.kept}")
+    typer.echo(f"standby at {report.standby} of the primary at {report.primary}: {report.how}")
 
 
 class Switch(enum.StrEnum):
@@ -68,13 +78,10 @@ def synchronous_standby(
     the way out when the standby is lost and commits hang on it (RPO > 0 until it is back)."""
     import psycopg
 
-    from infra.servers import PostgresServer
     from infra.servers.standby import make_asynchronous, make_synchronous
+    from infra.standby_roles import roles
 
-    settings = Settings()
-    primary = PostgresServer(
-        settings.data_dir, settings.postgres_port, database=settings.postgres_database
-    )
+    primary = roles(Settings()).primary
     on = switch is Switch.on
     try:
         if on:
@@ -85,4 +92,4 @@ def synchronous_standby(
         typer.echo(f"error: {' '.join(str(error).split())}", err=True)
         raise typer.Exit(1) from None
     state = "wait for the standby (remote_apply)" if on else "no longer wait for a standby"
-    typer.echo(f"commits on 127.0.0.1:{settings.postgres_port} {state}")
+    typer.echo(f"commits on {primary.host}:{primary.port} {state}")

@@ -25,8 +25,9 @@ from infra.logging import configure_logging
 from infra.servers import PostgresServer, ServerStartError, ServerStatus, StartOutcome
 from infra.servers.dev_ca import DevCA, trust_instructions
 from infra.servers.process import LOCALHOST
-from infra.servers.standby import StandbyServer, start_standby, stop_waiting_for_a_standby
+from infra.servers.standby import start_standby, stop_waiting_for_a_standby
 from infra.settings import Settings
+from infra.standby_roles import STANDBY_PLACE, is_fenced, roles
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -155,7 +156,7 @@ def run(
     stop = stop_event_on_signals()
     supervisor.claim()
     try:
-        _standby_or_not(settings, standby)
+        start_standby_or_not(settings, standby)
         migrate(settings.database_url)
         ensure_topics(
             settings.kafka_bootstrap_servers,
@@ -180,7 +181,7 @@ def run(
     finally:
         supervisor.stop_all()
         devstack.stop_stack(settings)
-        _standby_server(settings).stop()
+        _standby_place(settings).stop()
         typer.echo("stopped")
 
 
@@ -193,7 +194,7 @@ def down(only: OnlyOption = None) -> None:
     if not only:
         for name in stop_processes(settings):
             typer.echo(f"{name:<14} stopped")
-        if _standby_server(settings).stop():
+        if _standby_place(settings).stop():
             typer.echo(f"{'standby':<14} stopped")
     try:
         stopped = devstack.stop_stack(settings, only)
@@ -213,8 +214,8 @@ def status(only: OnlyOption = None) -> None:
         _fail(str(exc))
     for entry in statuses:
         typer.echo(_line(entry.name, entry.address, entry.log_path, _describe(entry)))
-    standby = _standby_server(settings)
-    if not only and standby.exists():  # made by an earlier `dev run --standby`
+    standby = _standby_place(settings)
+    if not only and (standby.data_dir / "PG_VERSION").exists():  # an earlier `dev run --standby`
         entry = standby.status()
         typer.echo(_line(entry.name, entry.address, entry.log_path, _describe(entry)))
 
@@ -248,28 +249,42 @@ def ca() -> None:
         typer.echo(f"  {line}")
 
 
-def _standby_server(settings: Settings) -> StandbyServer:
-    primary = PostgresServer(
-        settings.data_dir, settings.postgres_port, database=settings.postgres_database
-    )
-    return StandbyServer(
-        settings.data_dir, settings.standby_port, primary, database=settings.postgres_database
+def _standby_place(settings: Settings) -> PostgresServer:
+    """The server in ROOT/standby, primary or standby (``infra.standby_roles``): stopped and
+    shown along with the stack's servers."""
+    return PostgresServer(
+        settings.data_dir,
+        settings.standby_port,
+        database=settings.postgres_database,
+        name=STANDBY_PLACE,
     )
 
 
-def _standby_or_not(settings: Settings, standby: bool) -> None:
-    """Start the standby (--standby), or make sure the primary waits for none."""
+def start_standby_or_not(settings: Settings, standby: bool) -> None:
+    """Start the standby (--standby), or make sure the primary waits for none. After a fail-over
+    the primary is the server in ROOT/standby, which only --standby starts."""
     import psycopg
 
-    server = _standby_server(settings)
+    pair = roles(settings)
     try:
         if not standby:
-            stop_waiting_for_a_standby(server.primary)
+            if pair.swapped:
+                raise RuntimeError(
+                    f"since a fail-over the primary is the server in {pair.primary.data_dir}"
+                    f" (port {pair.primary.port}): run with --standby"
+                )
+            stop_waiting_for_a_standby(pair.primary)
             return
-        how = start_standby(server, synchronous=settings.synchronous_standby)
+        if pair.swapped:
+            pair.primary.start()
+            typer.echo(_line("primary", pair.primary.address, pair.primary.log_path, "running"))
+        if is_fenced(pair.standby):
+            how = "none: the fenced old primary is there; make one with `db new-standby`"
+        else:
+            how = start_standby(pair.standby, synchronous=settings.synchronous_standby)
     except (TimeoutError, psycopg.Error) as exc:
         raise RuntimeError(f"standby: {exc}") from None
-    typer.echo(_line(server.name, server.address, server.log_path, how))
+    typer.echo(_line("standby", pair.standby.address, pair.standby.log_path, how))
 
 
 def _describe(entry: ServerStatus) -> str:

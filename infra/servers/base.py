@@ -70,7 +70,7 @@ class ServerStatus:
 class ManagedServer(ABC):
     """One local server process bound to 127.0.0.1, with its data under ``root``."""
 
-    name: ClassVar[str]
+    name: str  # class default; an instance may own another directory (PostgresServer)
     start_timeout_s: ClassVar[float] = 30.0
     stop_timeout_s: ClassVar[float] = 20.0
     host: ClassVar[str] = LOCALHOST

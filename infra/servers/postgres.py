@@ -39,9 +39,13 @@ class PostgresServer(ManagedServer):
 
     name = "postgres"
 
-    def __init__(self, root: Path, port: int, *, database: str = "ledgerline") -> None:
+    def __init__(
+        self, root: Path, port: int, *, database: str = "ledgerline", name: str | None = None
+    ) -> None:
         super().__init__(root, port)
         self.database = database
+        if name is not None:  # a primary and its standby swap directories after a fail-over
+            self.name = name
 
     def url(self, database: str | None = None) -> str:
         """libpq conninfo URL for `database` (default: the application database)."""

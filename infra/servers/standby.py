@@ -54,9 +54,15 @@ class StandbyServer(PostgresServer):
     start_timeout_s = 60.0
 
     def __init__(
-        self, root: Path, port: int, primary: PostgresServer, *, database: str = "ledgerline"
+        self,
+        root: Path,
+        port: int,
+        primary: PostgresServer,
+        *,
+        database: str = "ledgerline",
+        name: str | None = None,
     ) -> None:
-        super().__init__(root, port, database=database)
+        super().__init__(root, port, database=database, name=name)
         self.primary = primary
 
     def exists(self) -> bool:
