@@ -266,7 +266,11 @@ def stop_processes(settings: Settings, *, include_supervisor: bool = True) -> li
     """Stop every Ledgerline process recorded under the data directory; returns their names."""
     stopped = []
     supervisor = read_pid_file(_supervisor_pid_path(settings))
-    if include_supervisor and supervisor is not None and process_alive(supervisor, "ledgerline"):
+    # `ledgerline dev run` or `python -m infra.cli dev run`: either names itself so.
+    is_ours = supervisor is not None and any(
+        process_alive(supervisor, marker) for marker in ("ledgerline", _MARKER)
+    )
+    if include_supervisor and supervisor is not None and is_ours:
         terminate(supervisor, timeout_s=60.0)  # it stops its children and the servers itself
         stopped.append("supervisor")
     supervisor_pid_path = _supervisor_pid_path(settings)

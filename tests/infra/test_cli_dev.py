@@ -12,6 +12,9 @@ from pathlib import Path
 import pytest
 
 from infra.servers import free_port, free_ports
+from infra.servers.process import write_pid_file
+from infra.settings import Settings
+from infra.supervisor import stop_processes
 from tests.server_fixtures import temporary_root
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,3 +156,26 @@ def test_dev_up_prints_the_jaeger_ui_address_on_its_own_line(dev_env: dict[str, 
 
     down = ledgerline(env, "dev", "down", "--only", "jaeger")
     assert "jaeger         stopped" in down.stdout
+
+
+def test_dev_down_stops_a_supervisor_started_as_python_m_infra_cli(tmp_path: Path) -> None:
+    """`python -m infra.cli dev run` has no "ledgerline" in its command line; `dev down` must
+    still recognise it from its pid file (and leave an unrelated process with a reused pid)."""
+    settings = Settings(data_dir=tmp_path)
+    pid_file = tmp_path / "pids" / "supervisor.pid"
+    pid_file.parent.mkdir(parents=True)
+    unrelated = subprocess.Popen(["sleep", "120"])
+    ours = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)", "-m", "infra.cli", "dev", "run"]
+    )
+    try:
+        write_pid_file(pid_file, unrelated.pid)
+        assert "supervisor" not in stop_processes(settings)
+        assert unrelated.poll() is None
+        write_pid_file(pid_file, ours.pid)
+        assert "supervisor" in stop_processes(settings)
+        assert ours.wait(30) is not None
+    finally:
+        for process in (unrelated, ours):
+            process.kill()
+            process.wait()
