@@ -42,7 +42,11 @@ class CommandContext:
 
     @property
     def idempotency_scope(self) -> str:
-        """Keys are per caller: two users may pick the same key without colliding."""
-        if self.principal.user_id is not None:
-            return f"user:{self.principal.user_id}"
-        return f"anonymous:{self.client_address or 'unknown'}"
+        return idempotency_scope(self.principal, self.client_address)
+
+
+def idempotency_scope(principal: Principal, client_address: str | None) -> str:
+    """Keys are per caller: two users may pick the same key without colliding."""
+    if principal.user_id is not None:
+        return f"user:{principal.user_id}"
+    return f"anonymous:{client_address or 'unknown'}"

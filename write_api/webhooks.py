@@ -1,5 +1,6 @@
 """Webhook endpoints: register, change, delete, rotate the secret, send a test ping, retry a
-delivery. Reads (list, get, delivery log) are on the query API.
+delivery. Reads (list, get, delivery log) are on the query API. Every POST honours
+`Idempotency-Key` as commands do (``write_api.idempotent_calls``).
 
 Plain ``def`` routes: they talk to PostgreSQL and, for a URL, to DNS, both blocking; FastAPI
 runs them in its thread pool.
@@ -13,6 +14,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from commands.authorization import require_authenticated
+from commands.context import Principal
 from commands.errors import Forbidden, NotFound
 from infra.http.auth import CurrentPrincipal
 from infra.http.problems import problem_responses
@@ -25,6 +27,7 @@ from infra.http.webhooks import (
     EndpointOut,
     EndpointUpdate,
     SecretRotated,
+    WebhookAccess,
     WebhooksDep,
     check_url,
     endpoint_for,
@@ -33,6 +36,7 @@ from infra.http.webhooks import (
 from projections.notifier import public_events
 from projections.notifier.deliveries import NewDelivery, add_deliveries, delivery_id
 from projections.notifier.endpoints import ROTATION_OVERLAP
+from write_api.idempotent_calls import IdempotentCall, run_once
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=DocstringSummaryRoute)
 
@@ -45,19 +49,28 @@ _WITH_BODY = (*_ALWAYS, 400, 413)
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=problem_responses(*_WITH_BODY, 403))
 def create_endpoint(
-    body: EndpointCreate, principal: CurrentPrincipal, webhooks: WebhooksDep
+    body: EndpointCreate,
+    principal: CurrentPrincipal,
+    webhooks: WebhooksDep,
+    call: IdempotentCall,
+    response: Response,
 ) -> EndpointCreated:
-    """Register an endpoint; the answer carries its signing secret, shown only this once."""
+    """Register an endpoint; the answer carries its signing secret, shown only this once (and
+    to a repeat with the same `Idempotency-Key`)."""
     owner = require_authenticated(principal)
     if body.owner_id is not None and body.owner_id != owner:
         if not principal.is_admin:
             raise Forbidden("only an admin may register an endpoint for another user")
         owner = body.owner_id
-    check_url(webhooks, body.url)
-    endpoint, secret = webhooks.endpoints.create(
-        owner, body.url, body.event_types, body.description, webhooks.clock()
-    )
-    return EndpointCreated(**endpoint_out(endpoint).model_dump(), secret=secret)
+
+    def create(access: WebhookAccess) -> EndpointCreated:
+        check_url(access, body.url)
+        endpoint, secret = access.endpoints.create(
+            owner, body.url, body.event_types, body.description, access.clock()
+        )
+        return EndpointCreated(**endpoint_out(endpoint).model_dump(), secret=secret)
+
+    return run_once(webhooks, call, response, EndpointCreated, create)
 
 
 @router.patch("/{endpoint_id}", responses=problem_responses(*_WITH_BODY, 404))
@@ -93,13 +106,21 @@ def delete_endpoint(
 
 @router.post("/{endpoint_id}/rotate-secret", responses=problem_responses(*_ALWAYS, 404))
 def rotate_secret(
-    endpoint_id: uuid.UUID, principal: CurrentPrincipal, webhooks: WebhooksDep
+    endpoint_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    webhooks: WebhooksDep,
+    call: IdempotentCall,
+    response: Response,
 ) -> SecretRotated:
     """A new signing secret; the previous one keeps signing beside it for 24 hours."""
-    endpoint_for(webhooks, endpoint_id, principal)
-    now = webhooks.clock()
-    secret = webhooks.endpoints.rotate_secret(endpoint_id, now)
-    return SecretRotated(secret=secret, previous_secret_expires_at=now + ROTATION_OVERLAP)
+
+    def rotate(access: WebhookAccess) -> SecretRotated:
+        endpoint_for(access, endpoint_id, principal)
+        now = access.clock()
+        secret = access.endpoints.rotate_secret(endpoint_id, now)
+        return SecretRotated(secret=secret, previous_secret_expires_at=now + ROTATION_OVERLAP)
+
+    return run_once(webhooks, call, response, SecretRotated, rotate)
 
 
 @router.post(
@@ -108,9 +129,23 @@ def rotate_secret(
     responses=problem_responses(*_ALWAYS, 404, 409),
 )
 def send_test(
-    endpoint_id: uuid.UUID, principal: CurrentPrincipal, webhooks: WebhooksDep
+    endpoint_id: uuid.UUID,
+    principal: CurrentPrincipal,
+    webhooks: WebhooksDep,
+    call: IdempotentCall,
+    response: Response,
 ) -> DeliveryQueued:
     """Send a `webhook.ping` event to the endpoint now (watch it in the delivery log)."""
+    return run_once(
+        webhooks,
+        call,
+        response,
+        DeliveryQueued,
+        lambda access: _ping(access, endpoint_id, principal),
+    )
+
+
+def _ping(webhooks: WebhookAccess, endpoint_id: uuid.UUID, principal: Principal) -> DeliveryQueued:
     endpoint = endpoint_for(webhooks, endpoint_id, principal)
     if not endpoint.enabled:
         raise EndpointDisabled("The endpoint is disabled; enable it to send a test.")
@@ -137,10 +172,19 @@ def send_test(
     responses=problem_responses(*_ALWAYS, 404),
 )
 def retry_delivery(
-    endpoint_id: uuid.UUID, delivery: str, principal: CurrentPrincipal, webhooks: WebhooksDep
+    endpoint_id: uuid.UUID,
+    delivery: str,
+    principal: CurrentPrincipal,
+    webhooks: WebhooksDep,
+    call: IdempotentCall,
+    response: Response,
 ) -> DeliveryQueued:
     """Send a delivery again now, with the same `webhook-id` and body."""
-    endpoint_for(webhooks, endpoint_id, principal)
-    if not webhooks.deliveries.retry_now(endpoint_id, delivery, webhooks.clock()):
-        raise NotFound("webhook delivery", delivery)
-    return DeliveryQueued(delivery_id=delivery)
+
+    def retry(access: WebhookAccess) -> DeliveryQueued:
+        endpoint_for(access, endpoint_id, principal)
+        if not access.deliveries.retry_now(endpoint_id, delivery, access.clock()):
+            raise NotFound("webhook delivery", delivery)
+        return DeliveryQueued(delivery_id=delivery)
+
+    return run_once(webhooks, call, response, DeliveryQueued, retry)

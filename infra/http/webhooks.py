@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+import psycopg
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, field_validator
@@ -38,6 +40,20 @@ class WebhookAccess:
     connect: Connect
     clock: Callable[[], datetime]
     allow_private: bool
+
+    def on(self, conn: psycopg.Connection[Any]) -> WebhookAccess:
+        """The same access with every store working on ``conn``, inside its transaction (their
+        own transactions become savepoints there)."""
+
+        def connect() -> AbstractContextManager[psycopg.Connection[Any]]:
+            return nullcontext(conn)
+
+        return replace(
+            self,
+            endpoints=self.endpoints.on(connect),
+            deliveries=DeliveryStore(connect),
+            connect=connect,
+        )
 
 
 async def get_webhooks(request: Request) -> WebhookAccess:

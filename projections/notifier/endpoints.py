@@ -82,7 +82,8 @@ class Endpoint:
 
 
 class SecretBox:
-    """Seals endpoint secrets under a key derived from the operator's signing-key secret."""
+    """Seals endpoint secrets (and answers that carry one) under a key derived from the
+    operator's signing-key secret, bound to the id of what they belong to."""
 
     def __init__(self, operator_secret: bytes) -> None:
         key = HKDF(
@@ -102,6 +103,17 @@ class EndpointStore:
     def __init__(self, connect: Connect, box: SecretBox) -> None:
         self._connect = connect
         self._box = box
+
+    def on(self, connect: Connect) -> EndpointStore:
+        """The same store working through ``connect`` (one caller's transaction)."""
+        return EndpointStore(connect, self._box)
+
+    def seal_answer(self, bound_to: uuid.UUID, answer: str) -> bytes:
+        """An answer that carries a secret, sealed for keeping (write_api.idempotent_calls)."""
+        return self._box.seal(bound_to, answer)
+
+    def open_answer(self, bound_to: uuid.UUID, sealed: bytes) -> str:
+        return self._box.open(bound_to, sealed)
 
     def create(
         self,

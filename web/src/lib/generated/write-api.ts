@@ -631,8 +631,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Register an endpoint; the answer carries its signing secret, shown only this once.
-         * @description Register an endpoint; the answer carries its signing secret, shown only this once.
+         * Register an endpoint; the answer carries its signing secret, shown only this once (and
+         * @description Register an endpoint; the answer carries its signing secret, shown only this once (and
+         *     to a repeat with the same `Idempotency-Key`).
          */
         post: operations["create_endpoint_v1_webhooks_post"];
         delete?: never;
@@ -4892,7 +4893,10 @@ export interface operations {
     create_endpoint_v1_webhooks_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a request safely: the same key and body return the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -5133,7 +5137,10 @@ export interface operations {
     rotate_secret_v1_webhooks__endpoint_id__rotate_secret_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a request safely: the same key and body return the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 endpoint_id: string;
             };
@@ -5200,7 +5207,10 @@ export interface operations {
     send_test_v1_webhooks__endpoint_id__test_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a request safely: the same key and body return the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 endpoint_id: string;
             };
@@ -5276,7 +5286,10 @@ export interface operations {
     retry_delivery_v1_webhooks__endpoint_id__deliveries__delivery__retry_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Repeat a request safely: the same key and body return the first response. */
+                "Idempotency-Key"?: string | null;
+            };
             path: {
                 endpoint_id: string;
                 delivery: string;

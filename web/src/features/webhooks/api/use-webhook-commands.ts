@@ -1,14 +1,15 @@
 // Changes to webhook endpoints (write API): register, enable or disable, delete, rotate the
 // signing secret, send a test ping, retry a delivery. One hook per endpoint of the API.
 //
-// None of these is retried by itself, and none carries an Idempotency-Key: unlike the money
-// commands, the API's webhook routes take none (their OpenAPI document names no such header),
-// so a repeated registration would make a second endpoint with a second secret. A request that
-// got no answer is left for the person to check (the list) and repeat.
+// Registration carries the form submission's Idempotency-Key and is retried on transient
+// failures (502/503/504, network): a repeat gets the first answer, the same endpoint and secret,
+// never a second endpoint. The other changes are single clicks that are not retried by
+// themselves; a request that got no answer is left for the person to check and repeat.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 
 import { useApi } from "../../../lib/api/api-context";
 import { queryKeys } from "../../../lib/api/query-keys";
+import { retryTransient } from "../../../lib/api/retry";
 import { dataOf } from "../../../lib/api/result";
 import type { components } from "../../../lib/generated/write-api";
 
@@ -24,7 +25,14 @@ export function useCreateWebhookEndpoint() {
   const { write } = useApi();
   const refresh = useRefreshEndpoints();
   return useMutation({
-    mutationFn: (body: EndpointCreate) => dataOf(write.POST("/v1/webhooks", { body })),
+    mutationFn: ({ body, idempotencyKey }: { body: EndpointCreate; idempotencyKey: string }) =>
+      dataOf(
+        write.POST("/v1/webhooks", {
+          body,
+          params: { header: { "Idempotency-Key": idempotencyKey } },
+        }),
+      ),
+    retry: retryTransient,
     onSuccess: () => refresh(),
   });
 }

@@ -1,11 +1,13 @@
 // Registers a webhook endpoint: its HTTPS URL, the event types to send it (or all), and a
 // description. The API checks the URL (it must not point into private networks outside
-// development) and answers with the signing secret, which the page shows once.
+// development) and answers with the signing secret, which the page shows once. A submission
+// repeated before it succeeded reuses its Idempotency-Key: one endpoint, one secret.
 import { useState } from "react";
 import { useForm, useWatch } from "react-hook-form";
 
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { TextField } from "../../../components/TextField";
+import { useSubmissionKeys } from "../../../lib/api/idempotency";
 import { showServerErrors } from "../../../lib/forms/server-errors";
 import { useCreateWebhookEndpoint, type EndpointCreate } from "../api/use-webhook-commands";
 import { useWebhookEventTypes } from "../api/use-webhook-event-types";
@@ -28,6 +30,7 @@ export interface CreatedEndpoint {
 export function EndpointForm({ onCreated }: { onCreated: (created: CreatedEndpoint) => void }) {
   const eventTypes = useWebhookEventTypes();
   const create = useCreateWebhookEndpoint();
+  const keys = useSubmissionKeys();
   const [problem, setProblem] = useState<unknown>(null);
   const { register, handleSubmit, setError, reset, control, formState } = useForm<EndpointValues>({
     defaultValues: { url: "", description: "", all: true, event_types: [] },
@@ -43,7 +46,8 @@ export function EndpointForm({ onCreated }: { onCreated: (created: CreatedEndpoi
       event_types: values.all ? [ALL_EVENTS] : values.event_types,
     };
     try {
-      const created = await create.mutateAsync(body);
+      const created = await create.mutateAsync({ body, idempotencyKey: keys.keyFor(body) });
+      keys.succeeded();
       reset();
       onCreated({ id: created.id, url: created.url, secret: created.secret });
     } catch (error) {

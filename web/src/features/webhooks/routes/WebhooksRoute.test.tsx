@@ -73,6 +73,25 @@ describe("the webhooks page", () => {
     expect(screen.queryByText(/whsec_/)).not.toBeInTheDocument();
   });
 
+  it("retries a registration that got a 503 with the same Idempotency-Key", async () => {
+    let answers = 0;
+    const { requests } = renderWebhooks(() =>
+      ++answers === 1
+        ? problem(503, "service-unavailable", "Try again shortly.")
+        : json({ ...endpointDoc(), secret: "whsec_once" }, 201),
+    );
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText("URL"), "https://shop.example/hooks");
+    await user.click(screen.getByRole("button", { name: "Add the endpoint" }));
+    expect(await screen.findByTestId("signing-secret", {}, { timeout: 5_000 })).toHaveTextContent(
+      "whsec_once",
+    );
+    const keys = posts(requests).map((r) => r.headers.get("Idempotency-Key"));
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toBeTruthy();
+    expect(keys[1]).toBe(keys[0]);
+  });
+
   it("subscribes to the event types chosen, and asks for at least one", async () => {
     const { requests } = renderWebhooks(() => json({ ...endpointDoc(), secret: "whsec_x" }, 201));
     const user = userEvent.setup();
