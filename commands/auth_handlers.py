@@ -18,7 +18,7 @@ from uuid import UUID
 
 from commands.authorization import require_user_or_admin
 from commands.context import Principal
-from commands.errors import Forbidden, InvalidCode, InvalidCredentials, NotFound
+from commands.errors import Forbidden, InvalidCode, NotFound, WrongPassword
 from commands.handlers import Handler, Outcome
 from commands.messages import (
     ChangePassword,
@@ -187,7 +187,7 @@ def auth_handlers(services: AuthServices) -> dict[type[Any], Handler]:
         user = uow.get(User, cmd.user_id, addressed=True)
         require_user_or_admin(principal, user.id)
         if not credentials.verify_password(user.password_hash, cmd.current_password):
-            raise InvalidCredentials("The current password is not correct.")
+            raise WrongPassword("current_password", "The current password is not correct.")
         user.change_password(cmd.new_password_hash)
         keep = principal.session_id if principal.user_id == user.id else None
         ending = user.revoke_sessions(keep=keep, reason="password-changed")
@@ -217,7 +217,7 @@ def auth_handlers(services: AuthServices) -> dict[type[Any], Handler]:
         user = uow.get(User, cmd.user_id, addressed=True)
         _require_self(principal, user.id)
         if not credentials.verify_password(user.password_hash, cmd.password):
-            raise InvalidCredentials("The password is not correct.")
+            raise WrongPassword("password")
         step = second_factor(user, cmd.code)
         if step is False:
             raise InvalidCode()

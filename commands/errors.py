@@ -76,6 +76,18 @@ class InvalidToken(CommandError):
         super().__init__(message)
 
 
+class WrongPassword(CommandError):
+    """The password a signed-in user gives to confirm a change (``field``) is not theirs: an
+    input error naming that field (422), not a 401, which would say their token was refused
+    and send clients to refresh it."""
+
+    code = "wrong-password"
+
+    def __init__(self, field: str, message: str = "The password is not correct.") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class InvalidCode(CommandError):
     """A one-time or recovery code that does not match (names the ``code`` field)."""
 

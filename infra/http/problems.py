@@ -138,6 +138,7 @@ _COMMAND_ERROR_STATUS: dict[type[Exception], int] = {
     command_errors.EmailTaken: 409,
     command_errors.InvalidCredentials: 401,
     command_errors.InvalidCode: 422,
+    command_errors.WrongPassword: 422,
     command_errors.InvalidToken: 400,
     command_errors.Conflict: 409,
     command_errors.ServiceUnavailable: 503,
@@ -226,6 +227,8 @@ async def _command_error(request: Request, exc: Exception) -> ProblemResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="ledgerline"'}
     if isinstance(exc, command_errors.InvalidCode):
         errors = [FieldError(field="code", message=str(exc))]
+    if isinstance(exc, command_errors.WrongPassword):
+        errors = [FieldError(field=exc.field, message=str(exc))]
     if isinstance(exc, command_errors.InvalidToken):
         errors = [FieldError(field="token", message=str(exc))]
     return problem_response(status, exc.code, str(exc), headers=headers, errors=errors)

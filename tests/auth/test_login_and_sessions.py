@@ -71,7 +71,11 @@ def test_a_password_change_revokes_every_other_session(auth: AuthClient) -> None
         json={"current_password": "not my password at all", "new_password": new_password},
         headers=here.headers,
     )
-    assert_problem(wrong, 401, "invalid-credentials")
+    problem = assert_problem(wrong, 422, "wrong-password")
+    assert problem["errors"] == [
+        {"field": "current_password", "message": "The current password is not correct."}
+    ]
+    assert "www-authenticate" not in wrong.headers  # the token was fine: nothing to refresh
     changed = auth.http.post(
         f"/v1/users/{user_id}/password",
         json={"current_password": PASSWORD, "new_password": new_password},

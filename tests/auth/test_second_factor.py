@@ -111,7 +111,7 @@ def test_disabling_needs_the_password_and_a_code(auth: AuthClient) -> None:
         json={"password": "not my password at all", "code": code},
         headers=login.headers,
     )
-    assert_problem(wrong_password, 401, "invalid-credentials")
+    assert assert_problem(wrong_password, 422, "wrong-password")["errors"][0]["field"] == "password"
     wrong_code = auth.http.request(
         "DELETE",
         f"/v1/users/{user_id}/mfa",

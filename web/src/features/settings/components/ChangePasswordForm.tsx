@@ -5,8 +5,8 @@ import { useForm } from "react-hook-form";
 
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { TextField } from "../../../components/TextField";
+import { showServerErrors } from "../../../lib/forms/server-errors";
 import { useChangePassword } from "../api/use-change-password";
-import { showCredentialErrors } from "./credential-errors";
 
 const MIN_PASSWORD = 12;
 
@@ -32,9 +32,7 @@ export function ChangePasswordForm({ userId }: { userId: string }) {
       reset();
       setDone(true);
     } catch (error) {
-      setProblem(
-        showCredentialErrors(error, setError, "current_password", ["current_password", "new_password"]),
-      );
+      setProblem(showServerErrors(error, setError, ["current_password", "new_password"]));
     }
   });
 

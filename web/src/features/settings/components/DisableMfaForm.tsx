@@ -4,8 +4,8 @@ import { useForm } from "react-hook-form";
 
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { TextField } from "../../../components/TextField";
+import { showServerErrors } from "../../../lib/forms/server-errors";
 import { useDisableMfa, type MfaDisable } from "../api/use-second-factor";
-import { showCredentialErrors } from "./credential-errors";
 
 export function DisableMfaForm({ userId, onDisabled }: { userId: string; onDisabled: () => void }) {
   const disable = useDisableMfa(userId);
@@ -21,7 +21,7 @@ export function DisableMfaForm({ userId, onDisabled }: { userId: string; onDisab
       await disable.mutateAsync({ ...values, code: values.code.replace(/\s/g, "") });
       onDisabled();
     } catch (error) {
-      setProblem(showCredentialErrors(error, setError, "password", ["password", "code"]));
+      setProblem(showServerErrors(error, setError, ["password", "code"]));
     }
   });
 

@@ -3,7 +3,6 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
 import { json, problem, renderConsole, signedInSession, type Handler } from "../../../test/render";
-import { accessTokenFor } from "../../../test/tokens";
 
 const USER = "5f0e9c3a-7b21-4d8e-9a64-0c2b1e7d3f58";
 const SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP";
@@ -96,9 +95,9 @@ describe("SecurityRoute: two-step login", () => {
       {
         [`GET /v1/users/${USER}`]: () => json(user(true, 5)),
         [`DELETE /v1/users/${USER}/mfa`]: () =>
-          problem(401, "invalid-credentials", "The password is not correct."),
-        "POST /v1/auth/token": () =>
-          json({ access_token: accessTokenFor(USER, 2), expires_in: 600, refresh_token: "r2" }),
+          problem(422, "wrong-password", "The password is not correct.", [
+            { field: "password", message: "The password is not correct." },
+          ]),
       },
       signedInSession(USER),
     );
@@ -137,13 +136,13 @@ describe("SecurityRoute: password", () => {
     let answers = 0;
     renderSecurity({
       [`POST /v1/users/${USER}/password`]: () =>
-        ++answers <= 2 // the client refreshes once after a 401 and sends again
-          ? problem(401, "invalid-credentials", "The current password is not correct.")
+        ++answers === 1
+          ? problem(422, "wrong-password", "The current password is not correct.", [
+              { field: "current_password", message: "The current password is not correct." },
+            ])
           : problem(422, "validation-error", "The request is invalid; see errors.", [
               { field: "new_password", message: "Value error, this password is too common" },
             ]),
-      "POST /v1/auth/token": () =>
-        json({ access_token: accessTokenFor(USER, 2), expires_in: 600, refresh_token: "r2" }),
     });
     const user = userEvent.setup();
     await user.type(await screen.findByLabelText("Current password"), "wrong password!");
