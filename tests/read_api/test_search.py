@@ -167,6 +167,24 @@ def test_a_customer_finds_only_payments_of_their_own_accounts(
     assert ids(search(client, alice, q="coffee")) == corpus.ids("p4", "p1")
 
 
+def test_an_accounts_payments_are_those_from_or_to_it_for_those_who_may_read_it(
+    client: TestClient, corpus: Corpus, caller: Caller
+) -> None:
+    alice = caller.of(corpus.users["alice"])
+    eur = corpus.payments["p1"]["payer_account_id"]
+    usd = corpus.payments["p4"]["payer_account_id"]
+    assert ids(search(client, alice, account_id=eur)) == corpus.ids("p3", "p1")
+    assert ids(search(client, alice, account_id=usd, q="coffee")) == corpus.ids("p4")
+    assert ids(search(client, caller("auditor"), account_id=eur)) == corpus.ids("p3", "p1")
+    # Bob's account is not Alice's to read: the same 404 as for an account that does not exist.
+    bobs = corpus.payments["p2"]["payer_account_id"]
+    for unknown in (bobs, "00000000-0000-4000-8000-000000000000"):
+        hidden = client.get("/v1/search/payments", params={"account_id": unknown}, headers=alice)
+        assert_problem(hidden, 404, "not-found")
+    bad = client.get("/v1/search/payments", params={"account_id": "x"}, headers=alice)
+    assert fields(assert_problem(bad, 422, "validation-error")) == ["account_id"]
+
+
 def test_every_term_of_the_text_query_must_match(
     client: TestClient, corpus: Corpus, caller: Caller
 ) -> None:

@@ -21,6 +21,8 @@ export interface PaymentFilters {
   /** Minor units of `currency`, as decimal digits; only with a currency. */
   min_amount?: string;
   max_amount?: string;
+  /** Only payments from or to this account (an account page's list; not in the URL). */
+  account_id?: string;
 }
 
 const MAX_QUERY_CHARS = 200;

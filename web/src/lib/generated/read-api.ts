@@ -250,8 +250,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Search payments by description and merchant, with filters and facet counts.
-         * @description Search payments by description and merchant, with filters and facet counts.
+         * Search payments by description and merchant, with filters and facet counts; with
+         * @description Search payments by description and merchant, with filters and facet counts; with
+         *     `account_id`, an account's payments (404 for an account the caller may not read).
          */
         get: operations["search_payments_v1_search_payments_get"];
         put?: never;
@@ -2157,6 +2158,8 @@ export interface operations {
                 from?: string | null;
                 /** @description Created at or before (RFC 3339). */
                 to?: string | null;
+                /** @description Only payments from or to this account (one the caller may read). */
+                account_id?: string | null;
                 /** @description Page size, 1 to 100. */
                 limit?: number;
                 /** @description Opaque `next_cursor` of the previous page; omit for the first page. */
@@ -2179,6 +2182,15 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unknown id. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

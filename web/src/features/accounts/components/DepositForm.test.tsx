@@ -34,6 +34,8 @@ function renderAccount(deposits: Handler) {
     {
       [`GET /v1/accounts/${ACCOUNT}`]: accountRead,
       [`GET /v1/accounts/${ACCOUNT}/entries`]: () => json({ items: [], next_cursor: null }),
+      "GET /v1/search/payments": () =>
+        json({ items: [], total: 0, facets: { status: {}, currency: {} }, next_cursor: null }),
       [DEPOSITS]: deposits,
     },
     signedInSession(USER),

@@ -1,10 +1,11 @@
 // /accounts/:accountId: one account's balance, status and number; moving money (deposit,
-// withdraw, transfer); paying a merchant from it; and its statement.
+// withdraw, transfer); paying a merchant from it; its statement and its payments.
 import { Link, useParams } from "react-router";
 
 import { PageHeading } from "../../../components/PageHeading";
 import { ProblemAlert } from "../../../components/ProblemAlert";
 import { useAccount } from "../api/use-account";
+import { AccountPayments } from "../components/AccountPayments";
 import { AccountSummary } from "../components/AccountSummary";
 import { MoveMoney } from "../components/MoveMoney";
 import { Statement } from "../components/Statement";
@@ -40,6 +41,7 @@ export function AccountRoute() {
             </>
           )}
           <Statement accountId={account.data.id} accountVersion={account.data.version} />
+          <AccountPayments accountId={account.data.id} />
         </>
       ) : null}
     </section>

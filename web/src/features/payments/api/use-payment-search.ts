@@ -1,7 +1,8 @@
 // Payment search (GET /v1/search/payments): full text over description and merchant, filters,
 // facet counts of the whole result, a page at a time. The API searches only payments where one
 // of the caller's accounts pays or is paid, so with no filters this is the user's payments
-// list, newest first. The index trails the commands by about a second.
+// list, newest first; with `account_id`, one account's. The index trails the commands by about
+// a second.
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 
 import { useApi } from "../../../lib/api/api-context";
@@ -33,6 +34,7 @@ export function usePaymentSearch(filters: PaymentFilters) {
               currency: filters.currency,
               min_amount: amount(filters.min_amount),
               max_amount: amount(filters.max_amount),
+              account_id: filters.account_id,
               limit: SEARCH_PAGE_SIZE,
               cursor: pageParam,
             },
