@@ -75,6 +75,7 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
     from infra.tracing.redaction import RedactingExporter
+    from infra.tracing.sampled_only import SampledOnlyTracerProvider
     from infra.tracing.sampling import entry_point_sampler
 
     resource = Resource.create(
@@ -87,7 +88,8 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
         }
     )
     provider = TracerProvider(
-        sampler=entry_point_sampler(settings.tracing_sample_ratio),
+        # The ratio is applied to requests at the edge (http.api_telemetry).
+        sampler=entry_point_sampler(),
         resource=resource,
         # Flushed by Tracing.shutdown on the way out, not by the SDK's atexit hook, which
         # would run after the logging it reports through is gone.
@@ -102,16 +104,18 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
     provider.add_span_processor(
         BatchSpanProcessor(exporter, max_queue_size=16_384, schedule_delay_millis=1000)
     )
-    trace.set_tracer_provider(provider)
+    # Every tracer skips spans outside a sampled trace before the SDK sees them (sampled_only).
+    tracers = SampledOnlyTracerProvider(provider)
+    trace.set_tracer_provider(tracers)
     # W3C trace context only: a client's ``baggage`` (anything at all) is not carried along.
     propagate.set_global_textmap(TraceContextTextMapPropagator())
     # Statement texts only (they hold placeholders, never values): no parameters, no comments.
     PsycopgInstrumentor().instrument(
-        tracer_provider=provider, capture_parameters=False, enable_commenter=False
+        tracer_provider=tracers, capture_parameters=False, enable_commenter=False
     )
     # The command's name only, never its document (which holds read-model fields).
     PymongoInstrumentor().instrument(
-        tracer_provider=provider, capture_statement=False, failed_hook=_failed_command
+        tracer_provider=tracers, capture_statement=False, failed_hook=_failed_command
     )
     _ENABLED = True
     return Tracing(name, provider)
