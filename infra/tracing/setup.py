@@ -8,9 +8,6 @@ all and returns a handle whose ``shutdown`` does nothing.
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,27 +67,18 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
-    from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    from infra.tracing.process_resource import process_resource
     from infra.tracing.redaction import RedactingExporter
     from infra.tracing.sampled_only import SampledOnlyTracerProvider
     from infra.tracing.sampling import entry_point_sampler
 
-    resource = Resource.create(
-        {
-            "service.name": name,
-            "service.namespace": "ledgerline",
-            "service.instance.id": str(uuid.uuid4()),
-            "host.name": socket.gethostname(),
-            "process.pid": os.getpid(),
-        }
-    )
     provider = TracerProvider(
         # The ratio is applied to requests at the edge (http.api_telemetry).
         sampler=entry_point_sampler(),
-        resource=resource,
+        resource=process_resource(name),
         # Flushed by Tracing.shutdown on the way out, not by the SDK's atexit hook, which
         # would run after the logging it reports through is gone.
         shutdown_on_exit=False,
