@@ -70,6 +70,8 @@ class SampledOnlyTracer(trace.Tracer):
 
     # The API declares this as a generator-based context manager; any context manager that
     # yields the span serves its callers (``with``), and a plain one is the cheap part here.
+    # Not usable as a decorator, which the API allows: nothing in Ledgerline or the libraries
+    # it instruments decorates with it (the decision would be taken once, at decoration).
     def start_as_current_span(  # type: ignore[override]
         self,
         name: str,
