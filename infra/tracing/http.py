@@ -29,7 +29,6 @@ _TRACEPARENT = b"traceparent"
 
 Scope = MutableMapping[str, Any]
 
-
 _TRACE_CONTEXT = TraceContextTextMapPropagator()
 
 
@@ -42,6 +41,8 @@ def request_traced(traceparent: str | None, ratio: float) -> bool:
         context = trace.get_current_span(parent).get_span_context()
         if context.is_valid:
             return context.trace_flags.sampled
+    # A random draw rather than the SDK's trace-id ratio: no trace id exists yet, and a root's
+    # decision is taken here only, once; its descendants in every process follow the flag.
     return ratio >= 1.0 or random.random() < ratio
 
 
