@@ -121,7 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
             "asynchronously; pass `min_version` to read your own write."
         ),
         lifespan=lifespan,
-        telemetry=api_telemetry(),
+        telemetry=api_telemetry(settings.tracing_sample_ratio),
         **docs_settings(settings),
     )
     app.state.settings = settings

@@ -118,7 +118,7 @@ def create_app(settings: Settings, *, resources: ResourceFactory = open_resource
         summary="Commands of the Ledgerline payments backend.",
         description="Errors are RFC 9457 `application/problem+json` documents.",
         lifespan=lifespan,
-        telemetry=api_telemetry(),
+        telemetry=api_telemetry(settings.tracing_sample_ratio),
         **docs_settings(settings),
     )
     app.state.settings = settings

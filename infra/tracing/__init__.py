@@ -4,11 +4,13 @@ store, the relay, Kafka, both projectors, the notifier and the query API as one 
 Off unless ``LEDGERLINE_TRACING_ENDPOINT`` names an OTLP/HTTP receiver: then no SDK provider
 and no instrumentation is installed, every span our code starts is the OpenTelemetry API's
 no-op span, and batch steps skip even that (``batches``). On, ``configure_tracing`` (``setup``)
-installs the provider once per process: sampling ``ParentBased(TraceIdRatioBased(ratio))``
-where only HTTP requests may start a trace (``sampling``), batched OTLP export with URLs and
-error texts scrubbed (``redaction``), instrumentation of psycopg and pymongo, FastAPI's native
-request spans (``http``), Elasticsearch's native client spans; ``logs`` puts ``trace_id`` and
-``span_id`` on log lines.
+installs the provider once per process: a request is traced with probability ``ratio`` or as
+its client's ``traceparent`` says, decided before any span exists, children follow their parent,
+and only HTTP requests may start a trace (``sampling``); spans outside a sampled trace are not
+even started (``sampled_only``); batched OTLP export with URLs and error texts scrubbed
+(``redaction``), instrumentation of psycopg and pymongo, FastAPI's native request spans
+(``http``), Elasticsearch's native client spans; ``logs`` puts ``trace_id`` and ``span_id`` on
+log lines.
 
 How a trace crosses the asynchronous hops (``propagation``):
 

@@ -8,9 +8,6 @@ all and returns a handle whose ``shutdown`` does nothing.
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,25 +67,18 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
-    from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    from infra.tracing.process_resource import process_resource
     from infra.tracing.redaction import RedactingExporter
+    from infra.tracing.sampled_only import SampledOnlyTracerProvider
     from infra.tracing.sampling import entry_point_sampler
 
-    resource = Resource.create(
-        {
-            "service.name": name,
-            "service.namespace": "ledgerline",
-            "service.instance.id": str(uuid.uuid4()),
-            "host.name": socket.gethostname(),
-            "process.pid": os.getpid(),
-        }
-    )
     provider = TracerProvider(
-        sampler=entry_point_sampler(settings.tracing_sample_ratio),
-        resource=resource,
+        # The ratio is applied to requests at the edge (http.api_telemetry).
+        sampler=entry_point_sampler(),
+        resource=process_resource(name),
         # Flushed by Tracing.shutdown on the way out, not by the SDK's atexit hook, which
         # would run after the logging it reports through is gone.
         shutdown_on_exit=False,
@@ -102,16 +92,18 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
     provider.add_span_processor(
         BatchSpanProcessor(exporter, max_queue_size=16_384, schedule_delay_millis=1000)
     )
-    trace.set_tracer_provider(provider)
+    # Every tracer skips spans outside a sampled trace before the SDK sees them (sampled_only).
+    tracers = SampledOnlyTracerProvider(provider)
+    trace.set_tracer_provider(tracers)
     # W3C trace context only: a client's ``baggage`` (anything at all) is not carried along.
     propagate.set_global_textmap(TraceContextTextMapPropagator())
     # Statement texts only (they hold placeholders, never values): no parameters, no comments.
     PsycopgInstrumentor().instrument(
-        tracer_provider=provider, capture_parameters=False, enable_commenter=False
+        tracer_provider=tracers, capture_parameters=False, enable_commenter=False
     )
     # The command's name only, never its document (which holds read-model fields).
     PymongoInstrumentor().instrument(
-        tracer_provider=provider, capture_statement=False, failed_hook=_failed_command
+        tracer_provider=tracers, capture_statement=False, failed_hook=_failed_command
     )
     _ENABLED = True
     return Tracing(name, provider)
