@@ -364,12 +364,15 @@ def test_log_lines_name_the_trace_of_a_request_that_came_without_one(
 
     line = wait_for(request_line, 10, what="the request's log line")
     assert len(line["trace_id"]) == 32 and len(line["span_id"]) == 16
-    # The trace the write API started itself, with the projectors' work in it.
-    _wait_for_spans(
+    # The trace the write API started itself, with the projectors' work in it (the batch's
+    # write in this trace, or in the batch's first traced event's, which the span links to).
+    spans = _wait_for_spans(
         system.jaeger,
         line["trace_id"],
         {
             (SERVICES["write-api"], "command DepositFunds"),
-            (SERVICES["projector-mongo"], "mongo write"),
+            (SERVICES["projector-mongo"], "project mongo"),
         },
     )
+    mongo = _one(spans, "projector-mongo", "project mongo")
+    assert _step(system.jaeger, spans, mongo, "mongo write").name == "mongo write"
