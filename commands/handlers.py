@@ -26,6 +26,7 @@ from commands.messages import (
     DepositFunds,
     ForgetPersonalData,
     FreezeAccount,
+    MarkNotificationsRead,
     OpenAccount,
     RefundPayment,
     RegisterUser,
@@ -91,6 +92,15 @@ def change_notification_preferences(
     user = session.get(User, cmd.user_id, addressed=True)
     require_user_or_admin(principal, user.id)
     user.change_notification_preferences(cmd.email, cmd.language)
+    return Outcome(user)
+
+
+def mark_notifications_read(
+    cmd: MarkNotificationsRead, session: Session, principal: Principal
+) -> Outcome:
+    user = session.get(User, cmd.user_id, addressed=True)
+    require_user_or_admin(principal, user.id)
+    user.mark_notifications_read(cmd.up_to_position)
     return Outcome(user)
 
 
@@ -214,6 +224,7 @@ HANDLERS: dict[type[Any], Handler] = {
     RegisterUser: register_user,
     ChangeProfile: change_profile,
     ChangeNotificationPreferences: change_notification_preferences,
+    MarkNotificationsRead: mark_notifications_read,
     DeactivateUser: deactivate_user,
     ForgetPersonalData: forget_personal_data,
     OpenAccount: open_account,

@@ -40,6 +40,12 @@ class ChangeNotificationPreferences:
 
 
 @dataclass(frozen=True)
+class MarkNotificationsRead:
+    user_id: UUID
+    up_to_position: int
+
+
+@dataclass(frozen=True)
 class OpenAccount:
     owner_id: UUID
     currency: str
@@ -239,6 +245,7 @@ Command = (
     | DeactivateUser
     | ForgetPersonalData
     | ChangeNotificationPreferences
+    | MarkNotificationsRead
     | OpenAccount
     | DepositFunds
     | WithdrawFunds

@@ -44,6 +44,7 @@ _EVENTS_BY_AGGREGATE: dict[str, tuple[type[Aggregate.Event], ...]] = {
         User.PasswordResetRequested,
         User.PasswordReset,
         User.NotificationPreferencesChanged,
+        User.NotificationsRead,
     ),
     "Account": (
         Account.Opened,

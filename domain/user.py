@@ -77,6 +77,7 @@ class User(Aggregate):
     PasswordResetRequested = user_events.PasswordResetRequested
     PasswordReset = user_events.PasswordReset
     NotificationPreferencesChanged = user_events.NotificationPreferencesChanged
+    NotificationsRead = user_events.NotificationsRead
 
     @classmethod
     def _create(
@@ -127,6 +128,7 @@ class User(Aggregate):
         self.reset_expires_at: datetime | None = None
         self.email_preferences: dict[str, bool] = default_email_preferences()
         self.language: str | None = language  # None once forgotten
+        self.notifications_read_up_to: int = 0  # an event-store position (the inbox's order)
 
     @property
     def mfa_enabled(self) -> bool:
@@ -313,6 +315,13 @@ class User(Aggregate):
         if merged != self.email_preferences or new_language != self.language:
             self._notification_preferences_changed(email=merged, language=new_language)
 
+    def mark_notifications_read(self, up_to_position: int) -> None:
+        """Every inbox line at or below ``up_to_position`` is read. A mark never moves back:
+        one at or below the current one records nothing (a repeat, or an older tab)."""
+        self.check_is_not_forgotten()
+        if up_to_position > self.notifications_read_up_to:
+            self._notifications_read(up_to_position=up_to_position)
+
     def revoke_sessions(self, *, keep: UUID | None, reason: str) -> list[UUID]:
         """Revoke every session but ``keep``; returns the ones to end (the caller ends each
         session's own stream too, so that nothing shows it as active)."""
@@ -434,6 +443,10 @@ class User(Aggregate):
     ) -> None:
         self.email_preferences = dict(email)
         self.language = language
+
+    @event(NotificationsRead)
+    def _notifications_read(self, up_to_position: int) -> None:
+        self.notifications_read_up_to = up_to_position
 
     def _void_pending_reset(self) -> None:
         # Not an event of its own: called by the events that void a pending reset.

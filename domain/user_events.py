@@ -126,3 +126,8 @@ class NotificationPreferencesChanged(UserEvent):
     SCHEMA_VERSION: ClassVar[int] = 1
     email: dict[str, bool]  # every optional kind -> on/off (security kinds: always on)
     language: str | None
+
+
+class NotificationsRead(UserEvent):
+    SCHEMA_VERSION: ClassVar[int] = 1
+    up_to_position: int  # every inbox line at or below this event-store position is read

@@ -36,6 +36,7 @@ def _user_registered(envelope: Envelope, data: Data, current: Document | None) -
         email_verified=False,
         language=data.get("language"),
         notification_preferences=default_email_preferences(),
+        notifications_read_up_to=0,
         session_generation=0,
         kept_session=None,
     )
@@ -98,6 +99,11 @@ def _password_changed(envelope: Envelope, data: Data, current: Document | None) 
         return Projected(evolved(envelope, user))
     line = notification(envelope, user_id=user["id"], message="Your password was changed")
     return Projected(evolved(envelope, user), [("notifications", line)])
+
+
+def _notifications_read(envelope: Envelope, data: Data, current: Document | None) -> Projected:
+    user = existing(envelope, current)
+    return Projected(evolved(envelope, user, notifications_read_up_to=data["up_to_position"]))
 
 
 def _notification_preferences_changed(
@@ -199,6 +205,7 @@ USER_HANDLERS: dict[str, tuple[str, Handler]] = {
     "UserPasswordResetRequested": ("User", _unchanged),
     "UserPasswordReset": ("User", _noticed("Your password was reset")),
     "UserNotificationPreferencesChanged": ("User", _notification_preferences_changed),
+    "UserNotificationsRead": ("User", _notifications_read),
     "SessionStarted": ("Session", _session_started),
     "SessionRefreshed": ("Session", _session_refreshed),
     "SessionRefreshTokenReused": ("Session", _session_ended("refresh-token-reused")),

@@ -40,6 +40,9 @@ class UserPublic(_ReadModel):
     email_verified: bool = Field(
         default=False, description="Whether the current e-mail address has been confirmed."
     )
+    notifications_read_up_to: int = Field(
+        default=0, description="Inbox lines at or below this position are read."
+    )
     version: int = Field(description=_VERSION)
     created_at: datetime
     updated_at: datetime
@@ -120,6 +123,9 @@ class NotificationPublic(_ReadModel):
     currency: str | None = None
     payment_id: UUID | None = None
     position: int = Field(description="Global event position (newest has the highest).")
+    read: bool = Field(
+        default=False, description="At or below the user's read mark (`notifications/read`)."
+    )
     created_at: datetime
 
 

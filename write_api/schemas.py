@@ -144,6 +144,13 @@ class NotificationPreferencesUpdate(StrictBody):
     language: Language | None = None
 
 
+class NotificationsReadUpdate(StrictBody):
+    """Mark the inbox read up to a line's ``position`` (the newest line seen: every line at or
+    below it is read)."""
+
+    up_to_position: int = Field(ge=1, le=2**63 - 1, examples=[4211])
+
+
 class UserUpdate(StrictBody):
     """Profile change; at least one field."""
 

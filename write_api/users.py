@@ -1,6 +1,6 @@
 """Write routes for users: sign-up (with a password), profile changes, notification
-preferences, deactivation and GDPR erasure. Credentials, sessions and roles are in
-``user_security``; e-mail verification and password reset in ``recovery``."""
+preferences, the inbox's read mark, deactivation and GDPR erasure. Credentials, sessions and
+roles are in ``user_security``; e-mail verification and password reset in ``recovery``."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from commands.messages import (
     ChangeProfile,
     DeactivateUser,
     ForgetPersonalData,
+    MarkNotificationsRead,
     RegisterUser,
 )
 from infra.http.routing import DocstringSummaryRoute
@@ -23,6 +24,7 @@ from write_api.responses import command_responses
 from write_api.schemas import (
     CommandResponse,
     NotificationPreferencesUpdate,
+    NotificationsReadUpdate,
     UserCreate,
     UserUpdate,
 )
@@ -68,6 +70,15 @@ async def change_notification_preferences(
             user_id=user_id, email=body.email.changes(), language=body.language
         )
     )
+
+
+@router.post("/{user_id}/notifications/read", responses=_ON_USER)
+async def mark_notifications_read(
+    user_id: UUID, body: NotificationsReadUpdate, send: Dispatch
+) -> CommandResponse:
+    """Mark the inbox read up to a line's position; a mark below the current one changes
+    nothing (no event)."""
+    return await send(MarkNotificationsRead(user_id=user_id, up_to_position=body.up_to_position))
 
 
 @router.post("/{user_id}/deactivate", responses=_ON_USER)

@@ -106,3 +106,25 @@ def test_a_forgotten_user_has_no_preferences_to_change(auth: AuthClient) -> None
     gone = auth.http.delete(f"/v1/users/{user_id}/personal-data", headers=login.headers)
     assert gone.status_code == 200, gone.text
     assert_problem(put(auth, user_id, login, {"language": "en"}), 409, "user-forgotten")
+
+
+def test_the_inbox_read_mark_moves_forward_only_for_the_user_and_names_bad_input(
+    auth: AuthClient,
+) -> None:
+    user_id, login = a_user(auth)
+    path = f"/v1/users/{user_id}/notifications/read"
+
+    def mark(body: Any, as_: Login = login) -> Any:
+        return auth.http.post(path, json=body, headers=as_.headers)
+
+    first = mark({"up_to_position": 40})
+    assert first.status_code == 200, first.text
+    assert first.json()["events"] == ["UserNotificationsRead"]
+    assert mark({"up_to_position": 12}).json()["events"] == []  # never moves back
+    stored = stored_events(auth.settings.database_url, user_id, "UserNotificationsRead")
+    assert [event["up_to_position"] for event in stored] == [40]
+    for bad in ({}, {"up_to_position": 0}, {"up_to_position": "x"}, {"up_to_position": 2**63}):
+        problem = assert_problem(mark(bad), 422, "validation-error")
+        assert problem["errors"][0]["field"] == "up_to_position"
+    _, stranger = a_user(auth)
+    assert mark({"up_to_position": 50}, stranger).status_code == 403

@@ -242,3 +242,21 @@ def test_the_audit_trail_can_show_the_new_state() -> None:
     assert state["pending_reset_id"] == str(reset_id)
     assert state["reset_expires_at"] == "2026-11-30T12:30:00Z"
     assert state["email_preferences"]["money_received"] is False
+
+
+def test_the_inbox_read_mark_only_moves_forward_and_survives_replay() -> None:
+    user = a_user()
+    user.mark_notifications_read(40)
+    user.mark_notifications_read(40)  # a repeat
+    user.mark_notifications_read(12)  # an older tab's mark
+    user.mark_notifications_read(41)
+    assert event_names(user).count("NotificationsRead") == 2
+    assert user.notifications_read_up_to == 41
+    assert replay(user.collect_events()).notifications_read_up_to == 41
+
+
+def test_a_forgotten_user_has_no_inbox_to_mark() -> None:
+    user = a_user()
+    user.forget_personal_data()
+    with pytest.raises(UserForgotten):
+        user.mark_notifications_read(1)

@@ -42,6 +42,7 @@ EXPECTED_EVENT_TYPES = {
     "UserPasswordResetRequested": User.PasswordResetRequested,
     "UserPasswordReset": User.PasswordReset,
     "UserNotificationPreferencesChanged": User.NotificationPreferencesChanged,
+    "UserNotificationsRead": User.NotificationsRead,
     "SessionStarted": Session.Started,
     "SessionRefreshed": Session.Refreshed,
     "SessionRefreshTokenReused": Session.RefreshTokenReused,

@@ -101,6 +101,14 @@ def test_every_event_type_reaches_mongo_and_elasticsearch(system: System) -> Non
         lambda: system.get(f"/v1/users/{ada['id']}/notifications", as_ada, limit=100)["items"]
     )
     assert inbox, "deposits and captures notify the account owner"
+    newest = inbox[0]["position"]
+    marked = system.command(
+        f"/v1/users/{ada['id']}/notifications/read", {"up_to_position": newest}, as_ada
+    )
+    seen = system.get(
+        f"/v1/users/{ada['id']}/notifications", as_ada, limit=100, min_version=marked["version"]
+    )["items"]
+    assert all(line["read"] for line in seen if line["position"] <= newest)
 
     found = wait_for(lambda: system.get("/v1/search/payments", as_ada, q="computer")["items"])
     assert [p["id"] for p in found] == [paid["id"]]

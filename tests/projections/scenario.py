@@ -142,6 +142,10 @@ class Ledger:
         user.change_profile(email=email, full_name=full_name)
         self.record(user, command="ChangeProfile")
 
+    def mark_read(self, user: User, up_to_position: int) -> None:
+        user.mark_notifications_read(up_to_position)
+        self.record(user, command="MarkNotificationsRead")
+
     def deactivate(self, user: User) -> None:
         user.deactivate()
         self.record(user, command="DeactivateUser")
@@ -201,6 +205,7 @@ def mixed_story() -> MixedStory:
     ledger.unfreeze(bob_eur, "verified")
     ledger.close(spare, "not needed")
     ledger.change_profile(ada, full_name="Ada King")
+    ledger.mark_read(ada, 12)
     ledger.change_profile(bob, email="bob@babbage.example")
     ledger.deactivate(bob)
     ledger.forget(bob)

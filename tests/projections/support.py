@@ -66,6 +66,7 @@ def expected_user(user: User) -> dict[str, Any]:
         "status": user.status,
         "roles": list(user.roles),
         "personal_data_forgotten": user.personal_data_forgotten,
+        "notifications_read_up_to": user.notifications_read_up_to,
         "version": user.version,
     }
 

@@ -42,8 +42,23 @@ def test_the_inbox_holds_the_users_and_their_accounts_lines_newest_first(
         "currency": "EUR",
         "payment_id": None,
         "position": mine[0]["position"],
+        "read": False,
         "created_at": mine[0]["created_at"],
     }
+
+
+def test_lines_at_or_below_the_users_read_mark_are_read(
+    client: TestClient, models: ReadModels, caller: Caller
+) -> None:
+    ada = models.user()
+    lines = [models.notification(user=ada, kind="UserProfileChanged") for _ in range(3)]
+    models.db["users"].update_one(
+        {"_id": ada["id"]}, {"$set": {"notifications_read_up_to": lines[1]["position"]}}
+    )
+    body = client.get(f"/v1/users/{ada['id']}/notifications", headers=caller.of(ada)).json()
+    assert [item["read"] for item in body["items"]] == [False, True, True]
+    profile = client.get(f"/v1/users/{ada['id']}", headers=caller.of(ada)).json()
+    assert profile["notifications_read_up_to"] == lines[1]["position"]
 
 
 def test_the_inbox_pages_without_duplicates_even_when_lines_share_a_position(

@@ -27,6 +27,7 @@ def test_a_customer_reads_their_own_user(
         "personal_data_forgotten": False,
         "mfa_enabled": False,
         "email_verified": False,
+        "notifications_read_up_to": 0,
         "version": 3,
         "created_at": ada["created_at"],
         "updated_at": ada["updated_at"],

@@ -149,8 +149,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * A user's inbox (their own and their accounts' notifications), newest first.
-         * @description A user's inbox (their own and their accounts' notifications), newest first.
+         * A user's inbox (their own and their accounts' notifications), newest first; `read`
+         * @description A user's inbox (their own and their accounts' notifications), newest first; `read`
+         *     says whether a line is at or below the user's read mark (`min_version`: of the user).
          */
         get: operations["list_notifications_v1_users__user_id__notifications_get"];
         put?: never;
@@ -941,6 +942,12 @@ export interface components {
              */
             position: number;
             /**
+             * Read
+             * @description At or below the user's read mark (`notifications/read`).
+             * @default false
+             */
+            read: boolean;
+            /**
              * Created At
              * Format: date-time
              */
@@ -1250,6 +1257,12 @@ export interface components {
              * @default false
              */
             email_verified: boolean;
+            /**
+             * Notifications Read Up To
+             * @description Inbox lines at or below this position are read.
+             * @default 0
+             */
+            notifications_read_up_to: number;
             /**
              * Version
              * @description Version of the stream this document reflects (use it as `min_version`).
@@ -1822,6 +1835,8 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque `next_cursor` of the previous page; omit for the first page. */
                 cursor?: string | null;
+                /** @description Read your own write: wait (bounded, then 504) until the read model reflects at least this version of the stream (the `version` a command returned). */
+                min_version?: number | null;
             };
             header?: never;
             path: {
@@ -1878,6 +1893,15 @@ export interface operations {
             };
             /** @description A dependency is unavailable; retry later. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The read model did not reach `min_version` in time. */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

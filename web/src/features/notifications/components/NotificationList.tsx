@@ -1,5 +1,5 @@
 // Inbox lines: what happened (the API's sentence), when, and a link to the payment or account
-// it is about.
+// it is about; a line not read yet is marked "New" (in words, not by weight alone).
 import { Link } from "react-router";
 
 import { DateTime } from "../../../components/DateTime";
@@ -9,8 +9,11 @@ export function NotificationList({ notifications }: { notifications: readonly No
   return (
     <ol className="item-list" aria-label="Notifications">
       {notifications.map((notification) => (
-        <li key={notification.id}>
-          <div>{notification.message}</div>
+        <li key={notification.id} className={notification.read ? undefined : "unread"}>
+          <div>
+            {notification.read ? null : <span className="status-badge">New</span>}{" "}
+            {notification.message}
+          </div>
           <div className="item-meta">
             <DateTime value={notification.created_at} />
             {notification.payment_id ? (

@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it } from "vitest";
 
@@ -18,6 +18,7 @@ const line = (id: string, message: string, extra: Record<string, unknown>) => ({
   currency: "EUR",
   payment_id: null,
   position: 10,
+  read: true,
   created_at: "2026-11-30T12:00:00Z",
   ...extra,
 });
@@ -52,5 +53,37 @@ describe("the notification inbox", () => {
     expect(screen.getByText("Showing 2 notifications (all).")).toBeInTheDocument();
     const cursors = requests.map((r) => new URL(r.url).searchParams.get("cursor"));
     expect(cursors).toEqual([null, "older"]);
+  });
+
+  it("marks every line up to the newest shown as read, and reads the inbox at that version", async () => {
+    let mark = 0;
+    const { requests } = renderConsole(
+      "/notifications",
+      {
+        [`GET /v1/users/${USER}/notifications`]: () =>
+          json({
+            items: [
+              line("new", "Credited 5.00 EUR (gift)", { position: 42, read: mark >= 42 }),
+              line("old", "Credited 25.00 EUR (salary)", { position: 40, read: true }),
+            ],
+            next_cursor: null,
+          }),
+        [`POST /v1/users/${USER}/notifications/read`]: async (request) => {
+          mark = ((await request.json()) as { up_to_position: number }).up_to_position;
+          return json({ id: USER, version: 7, events: ["UserNotificationsRead"] });
+        },
+      },
+      signedInSession(USER),
+    );
+    const inbox = await screen.findByRole("list", { name: "Notifications" });
+    expect(within(inbox).getAllByText("New")).toHaveLength(1);
+    await userEvent.setup().click(screen.getByRole("button", { name: "Mark all as read" }));
+    await waitFor(() => {
+      expect(within(inbox).queryByText("New")).not.toBeInTheDocument();
+    });
+    expect(mark).toBe(42);
+    expect(screen.queryByRole("button", { name: "Mark all as read" })).not.toBeInTheDocument();
+    const reads = requests.filter((r) => r.method === "GET");
+    expect(new URL(reads.at(-1)?.url ?? "").searchParams.get("min_version")).toBe("7");
   });
 });
