@@ -116,6 +116,7 @@ def mongo_round(
         clock = PhaseClock()
         run = rebuild_offline if offline else rebuild
         report = run(store, [MongoTarget(database)], RebuildOptions(batch_size=batch_size), clock)
+        indexing = clock.seconds("indexing", None if offline else "swapping")
         rebuild_rate = events / report.seconds
         docs = {name: list(database[name].find()) for name in MongoCollections().all().values()}
         total = sum(map(len, docs.values()))
@@ -129,7 +130,6 @@ def mongo_round(
             f"documents {raw_seconds:.1f} s = {raw_rate:,.0f} events/s; "
             f"ratio {rebuild_rate / raw_rate:.2f}"
         )
-        indexing = clock.seconds("indexing", "swapping" if not offline else None)
         log(f"  of which indexing after the load took {indexing:.1f} s")
         if not offline:
             swap = clock.swap_seconds()
