@@ -87,9 +87,13 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
 
 
 def ensure_mongo_collections(
-    database: Database[Document], collections: MongoCollections = MongoCollections()
+    database: Database[Document],
+    collections: MongoCollections = MongoCollections(),
+    *,
+    indexes: bool = True,
 ) -> None:
-    """Create the read-model collections and their indexes (idempotent)."""
+    """Create the read-model collections and (unless ``indexes`` is false: a rebuild bulk-loads
+    first and indexes after) their indexes (idempotent)."""
     try:
         existing = set(database.list_collection_names())
         for logical, name in collections.all().items():
@@ -97,7 +101,7 @@ def ensure_mongo_collections(
                 # Another instance starting at the same moment may create it first.
                 with contextlib.suppress(CollectionInvalid):
                     database.create_collection(name)
-            for keys, options in INDEXES.get(logical, []):
+            for keys, options in INDEXES.get(logical, []) if indexes else []:
                 database[name].create_index(keys, **options)
     except ConnectionFailure as error:
         raise SinkUnavailable(f"MongoDB: {error}") from error

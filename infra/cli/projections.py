@@ -2,7 +2,10 @@
 
 - ``rebuild [mongo|search|all] [--batch-size N] [--keep-old] [--dry-run]``: blue/green rebuild
   from the event store (``projections.rebuild``), with a progress bar (events done / total,
-  events/s, ETA);
+  events/s, ETA). ``--offline`` instead drops the live read models and builds in place
+  (``projections.rebuild.offline``, what a restore does): faster, but readers see nothing or a
+  partial model until it ends, so it is refused while any Ledgerline process runs (pid files
+  under the data directory, as ``backup restore`` checks) and with ``--keep-old``;
 - ``status [--json]``: relay and projector positions, backlog, age and per-partition lag
   (``projections.status``);
 - ``verify [mongo|search|all] [--settle S]``: compare the live read models with a scratch
@@ -26,7 +29,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from infra.cli.failures import failures_as_one_line, operator_settings, sigterm_interrupts
+from infra.cli.failures import (
+    fail,
+    failures_as_one_line,
+    operator_settings,
+    sigterm_interrupts,
+)
 from infra.cli.progress import ProgressObserver
 from infra.settings import Settings
 
@@ -73,13 +81,26 @@ def rebuild(
             help="Serve /metrics (ledgerline_rebuild_progress_ratio) on this port while running.",
         ),
     ] = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Drop the live read models and build in place (no generations, no swap): "
+            "only while every Ledgerline process is stopped; refused otherwise.",
+        ),
+    ] = False,
 ) -> None:
     """Rebuild read models from the event store into a fresh generation and swap it in."""
+    from projections.rebuild.offline import rebuild_offline
     from projections.rebuild.run import RebuildOptions, plan_rebuild
     from projections.rebuild.run import rebuild as run_rebuild
 
     kinds = _kinds(target)
+    if offline and keep_old:
+        fail("--offline replaces the live read models in place: it cannot --keep-old them", 2)
     settings = operator_settings()
+    if offline:
+        _refuse_offline_while_running(settings)
     options = RebuildOptions(batch_size=batch_size, keep_old=keep_old)
     console = Console(highlight=False)
     with (
@@ -87,8 +108,29 @@ def rebuild(
         sigterm_interrupts(),
         _resources(settings, kinds) as (store, targets),
     ):
+        if dry_run and offline:
+            _print_offline_plan(console, targets)
+            return
         if dry_run:
             _print_plan(console, plan_rebuild(store, targets, options))
+            return
+        if offline:
+            with ProgressObserver(console, "rebuild", target) as observer:
+                try:
+                    report = rebuild_offline(store, targets, options, observer)
+                except KeyboardInterrupt:
+                    fail(
+                        "interrupted: the read models are partly built; run the rebuild again", 130
+                    )
+            console.print(
+                f"Rebuilt {', '.join(kinds)} offline from {report.events:,} events in "
+                f"{report.seconds:.1f} s ({report.events_per_second:,.0f} events/s)."
+            )
+            for done in report.targets:
+                console.print(
+                    f"{done.kind}: rebuilt in place ({', '.join(done.live)}); dropped before: "
+                    f"{', '.join(done.dropped) or 'nothing'}."
+                )
             return
         with contextlib.ExitStack() as scraped:
             if metrics_port is not None:
@@ -137,6 +179,26 @@ def rebuild(
                     f"{done.kind}: {done.rejected} events could not be projected (logged), as "
                     "the live projector would have dead-lettered them."
                 )
+
+
+def _refuse_offline_while_running(settings: Settings) -> None:
+    from infra.servers.process import running_ledgerline_processes
+
+    running = running_ledgerline_processes(settings.data_dir)
+    if running:
+        fail(
+            f"Ledgerline processes are running ({', '.join(running)}): stop them before an "
+            "offline rebuild, or rebuild without --offline (blue/green, safe while they run)"
+        )
+
+
+def _print_offline_plan(console: Console, targets: Sequence[Any]) -> None:
+    console.print("Dry run: nothing was changed.")
+    for target in targets:
+        console.print(
+            f"{target.kind}: drop {', '.join(target.live_names())} and leftovers of interrupted "
+            "runs, forget unfinished swaps, rebuild into the live names, then index them"
+        )
 
 
 def _print_plan(console: Console, plan: Any) -> None:

@@ -152,6 +152,16 @@ def process_alive(pid: int, marker: str) -> bool:
     return not cmdline or marker in " ".join(cmdline)
 
 
+def running_ledgerline_processes(data_dir: Path) -> list[str]:
+    """Names of the Ledgerline processes (relay, projectors, APIs...) whose pid files under
+    ``data_dir/pids`` belong to a live ``infra.cli`` process."""
+    return [
+        path.stem
+        for path in sorted((data_dir / "pids").glob("*.pid"))
+        if (pid := read_pid_file(path)) is not None and process_alive(pid, "infra.cli")
+    ]
+
+
 def wait_gone(pid: int, deadline: float) -> bool:
     """Wait until `pid` has exited (reaping it if it is our child); True if it did."""
 

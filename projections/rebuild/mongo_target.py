@@ -1,18 +1,19 @@
 """The MongoDB read model's generations for rebuilds and verify (see ``targets``).
 
 A generation is a full set of read-model collections with the suffix ``_g<epoch ms>``
-(``accounts_g1764429223123``…), created with the live collections' indexes. Swapping renames each
-one onto its live name with ``dropTarget=True``: atomic per collection (a reader sees the whole old
-or the whole new collection), and the old collection is dropped by the rename itself. The six
-renames are not one transaction: between two of them a reader can see, say, new accounts next to
-old notifications; both generations are complete, so that is the ordinary cross-collection lag of
-the read models. With ``keep_old`` the live collection is first renamed to ``<name>_old_g<epoch
-ms>`` and the new one renamed into place after it: two renames, so for a moment the live name does
-not exist and a read finds nothing there (milliseconds on MongoDB, where a rename is a catalogue
-change; longer on the SecantusDB stand-in, which copies a collection to rename it); writes of the
-live projector in that moment are not lost (the rebuild's tail re-projects them). Leftovers of
-interrupted runs are the ``<name>_g<digits>`` collections; kept old generations (``_old_``) are
-never dropped automatically.
+(``accounts_g1764429223123``…), bulk-loaded with unjournaled writes and without secondary indexes,
+then given the live collections' indexes and made durable (``seal``) before the swap. Swapping
+renames each one onto its live name with ``dropTarget=True``: atomic per collection (a reader sees
+the whole old or the whole new collection), and the old collection is dropped by the rename itself.
+The six renames are not one transaction: between two of them a reader can see, say, new accounts
+next to old notifications; both generations are complete, so that is the ordinary cross-collection
+lag of the read models. With ``keep_old`` the live collection is first renamed to
+``<name>_old_g<epoch ms>`` and the new one renamed into place after it: two renames, so for a
+moment the live name does not exist and a read finds nothing there (milliseconds on MongoDB, where
+a rename is a catalogue change; longer on the SecantusDB stand-in, which copies a collection to
+rename it); writes of the live projector in that moment are not lost (the rebuild's tail re-
+projects them). Leftovers of interrupted runs are the ``<name>_g<digits>`` collections; kept old
+generations (``_old_``) are never dropped automatically.
 """
 
 from __future__ import annotations
@@ -104,6 +105,13 @@ class MongoGenerationStore:
         """Nothing to do: MongoDB writes are visible once acknowledged."""
 
 
+def _unjournaled(database: Database[Document]) -> Database[Document]:
+    """``database`` with acknowledged but unjournaled writes, for bulk loads nobody reads until
+    ``seal``: its journaled write then makes all of them durable at once (see
+    ``MongoTarget._flush_journal``); a load that dies before is dropped and run again."""
+    return database.with_options(write_concern=WriteConcern(w=1, j=False))
+
+
 def _raise_unless_duplicates(error: BulkWriteError) -> None:
     details = error.details
     if details.get("writeConcernErrors") or any(
@@ -166,8 +174,20 @@ class MongoTarget:
 
     def create(self, generation: str) -> GenerationStore:
         names = self.names(generation)
+        ensure_mongo_collections(self.database, names, indexes=False)
+        return MongoGenerationStore(_unjournaled(self.database), names)
+
+    def seal(self, generation: str | None) -> None:
+        names = self.live if generation is None else self.names(generation)
         ensure_mongo_collections(self.database, names)
-        return MongoGenerationStore(self.database, names)
+        self._flush_journal()
+
+    def replace_live(self) -> tuple[GenerationStore, list[str]]:
+        existing = set(self.database.list_collection_names())
+        dropped = [name for name in self.live_names() if name in existing]
+        self.drop(dropped)
+        ensure_mongo_collections(self.database, self.live, indexes=False)
+        return MongoGenerationStore(_unjournaled(self.database), self.live), dropped
 
     def swap_steps(self, generation: str, keep_old: bool) -> list[str]:
         steps = []

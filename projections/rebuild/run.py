@@ -6,7 +6,8 @@ over the event store feeds every target):
 1. take the read models' locks (``projections.rebuild.guard``); finish any swap an earlier run
    journalled but did not complete (it died between its swap and the end of its tail); drop the
    leftovers of interrupted runs (``targets``);
-2. count the events (the progress bar's total), create a fresh generation per target and fold
+2. count the events (the progress bar's total), create a fresh generation per target (without
+   secondary indexes) and fold
    the whole store into it in commit order from the start (``read_committed``; only the stream
    types the targets project, see ``projections.rebuild.source``), through the live projector's
    own pure folds (``projections.rebuild.builder``), reading, folding and writing overlapped
@@ -15,7 +16,8 @@ over the event store feeds every target):
    read), write the buffered documents, and repeat until a pass finds less than one batch, so
    the generation is within a batch of the head when it is swapped. Passes never wait for a
    read that returns nothing: on a busy store events arrive faster than a pass ends, and
-   waiting for silence would never swap;
+   waiting for silence would never swap. Then index the generation and make it durable
+   (``RebuildTarget.seal``);
 4. journal the swap (generation + checkpoint), swap (MongoDB ``rename`` with ``dropTarget``,
    Elasticsearch one ``update_aliases`` call; see ``mongo_target`` and ``search_target``);
 5. project the tail: read from the rebuild's checkpoint until a read comes back short, into the
@@ -30,6 +32,9 @@ over the event store feeds every target):
    may find a document one or more versions behind an event; it waits for that
    (``RunnerConfig.version_gap_patience_s``) instead of dead-lettering;
 6. clear the journal, drop the old generation unless ``keep_old``.
+
+When nothing else runs (a restore), ``projections.rebuild.offline`` does without generations,
+swap and tail.
 
 Interruptions: everything before step 4 happens in a generation nobody reads, so an exception,
 Ctrl-C or kill -9 there leaves the live read model untouched; an exception or Ctrl-C drops the
@@ -317,6 +322,11 @@ def _build_generations(
             source, builders, checkpoint, options.batch_size, observer, total, report.events
         )
         report.events += more
+        for build in builds:
+            # Indexes and durability once, after the load (see ``targets``); events that arrive
+            # meanwhile are the tail's.
+            observer.phase("indexing", ", ".join(build.target.generation_names(build.generation)))
+            build.target.seal(build.generation)
         return checkpoint
     except BaseException:
         for build in builds:

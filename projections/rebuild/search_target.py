@@ -171,6 +171,19 @@ class SearchTarget:
         )
         return SearchGenerationStore(self.client, names, self.bulk_chunk)
 
+    def seal(self, generation: str | None) -> None:
+        """Nothing to add: the mappings come with the index, ``finish`` refreshed it, and
+        Elasticsearch fsyncs its translog before it acknowledges a bulk request."""
+
+    def replace_live(self) -> tuple[GenerationStore, list[str]]:
+        """A new generation that takes the aliases at once (an alias move costs nothing here,
+        unlike a MongoDB rename on the stand-in); the indices that held them are dropped."""
+        generation = self.new_generation()
+        store = self.create(generation)
+        old = self.swap(generation, keep_old=False)
+        self.drop(old)
+        return store, old
+
     def _holders(self) -> dict[str, list[str]]:
         """Alias -> the indices it points to (live aliases only)."""
         holders: dict[str, list[str]] = {alias: [] for alias in self.live_names()}

@@ -7,6 +7,14 @@ generation's, but into the live names and only where newer (a stream document is
 if the live one has an older version, an insert-once line only inserted if missing), so
 whatever the live projector wrote meanwhile wins when it is ahead.
 
+A generation is bulk-loaded without secondary indexes and indexed by ``seal`` once loaded,
+before it is swapped in: nobody reads it meanwhile, and building an index over a loaded
+collection costs the MongoDB stand-in far less than maintaining it per insert (at 100,000 events
+the same documents took 56 s with the indexes in place, 11 s + 11 s for the index builds after).
+
+An offline rebuild (``projections.rebuild.offline``) skips the generations: ``replace_live``
+drops the live model and builds into the live names, ``seal(None)`` indexes them.
+
 Both targets also read whole generations (or the live model) back for ``verify``.
 """
 
@@ -58,7 +66,20 @@ class RebuildTarget(Protocol):
         """Old generations kept by ``--keep-old``."""
         ...
 
-    def create(self, generation: str) -> GenerationStore: ...
+    def create(self, generation: str) -> GenerationStore:
+        """A new generation to bulk-load, without its secondary indexes (``seal`` adds them)."""
+        ...
+
+    def seal(self, generation: str | None) -> None:
+        """After the bulk load of ``generation`` (None: the live names, offline): create its
+        secondary indexes, then make everything written to it durable."""
+        ...
+
+    def replace_live(self) -> tuple[GenerationStore, list[str]]:
+        """Offline rebuilds only (nothing else may read or write the read model meanwhile):
+        drop the live model; returns a store that builds straight into the live names (without
+        secondary indexes until ``seal(None)``) and the physical names dropped."""
+        ...
 
     def swap_steps(self, generation: str, keep_old: bool) -> list[str]:
         """What ``swap`` would do, in words (for ``--dry-run``)."""
