@@ -20,7 +20,7 @@ generation** per epoch rather than an epoch marker inside the old topic:
   deliveries and mail outbox live in the same database and were rolled back with it, so the
   notifier plans them again for those few events (at least once, same ids), and never for the
   lost future, whose events are gone.
-- Read models are rebuilt from the restored store (blue/green, ``projections.rebuild``), which
+- Read models are rebuilt from the restored store (offline, ``projections.rebuild.offline``), which
   drops every document of the lost future; their stream versions would otherwise block the new
   events that reuse those versions.
 
