@@ -37,7 +37,7 @@ def test_dry_run_prints_the_plan_and_changes_nothing(world: World) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "Dry run: nothing was changed." in out
-    assert "Source: 38 events in the event store" in out and "batches of 500" in out
+    assert "Source: 39 events in the event store" in out and "batches of 500" in out
     assert "drop leftovers of interrupted runs: accounts_g17" in out
     assert "rename accounts_g" in out and "-> accounts (dropTarget" in out
     assert f"move alias {world.prefix}-payments from {world.prefix}-payments-v1 to" in out

@@ -56,7 +56,7 @@ class Scene:
 
 @pytest.fixture
 def scene(world: World, kafka_server: KafkaServer) -> Iterator[Scene]:
-    """38 events; the relay published the first 30 to a private topic; group ``ledgerline-mongo``
+    """39 events; the relay published the first 30 to a private topic; group ``ledgerline-mongo``
     committed all of partition 0, one record less on partition 1, nothing on partition 2; the
     dead-letter topic holds two letters of the mongo projector and one of the search one."""
     world.append(mixed_story().ledger.envelopes)
