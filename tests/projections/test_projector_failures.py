@@ -108,10 +108,14 @@ def test_an_unexpected_error_crashes_the_projector_and_commits_nothing(
     assert pipeline.lag(group_id) == len(envelopes)
 
 
-def test_run_projector_projects_from_settings_until_stopped(pipeline: Pipeline) -> None:
+def test_run_projector_projects_from_settings_until_stopped(
+    pipeline: Pipeline, database_url: str
+) -> None:
     story = mixed_story()
     pipeline.publish(story.ledger.envelopes)
     settings = Settings(
+        # The projector reads the store's epoch topic (projections.epochs) before Kafka.
+        LEDGERLINE_DATABASE_URL=database_url,
         LEDGERLINE_KAFKA_BOOTSTRAP_SERVERS=pipeline.bootstrap_servers,
         LEDGERLINE_ELASTICSEARCH_URL=pipeline.elasticsearch_url,
         LEDGERLINE_MONGO_URL=pipeline.mongo_url,
