@@ -164,9 +164,11 @@ def test_dev_down_stops_a_supervisor_started_as_python_m_infra_cli(tmp_path: Pat
     settings = Settings(data_dir=tmp_path)
     pid_file = tmp_path / "pids" / "supervisor.pid"
     pid_file.parent.mkdir(parents=True)
-    unrelated = subprocess.Popen(["sleep", "120"])
+    # Stand-ins that live until their stdin closes (killed at the end in any case).
+    waits = "import sys; sys.stdin.read()"
+    unrelated = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     ours = subprocess.Popen(
-        [sys.executable, "-c", "import time; time.sleep(120)", "-m", "infra.cli", "dev", "run"]
+        [sys.executable, "-c", waits, "-m", "infra.cli", "dev", "run"], stdin=subprocess.PIPE
     )
     try:
         write_pid_file(pid_file, unrelated.pid)

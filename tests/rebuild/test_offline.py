@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -19,6 +18,7 @@ from projections.rebuild.guard import PendingSwap, RebuildGuard
 from projections.rebuild.mongo_target import MongoTarget
 from projections.rebuild.offline import OFFLINE, rebuild_offline
 from projections.rebuild.run import RebuildOptions
+from tests.polling import wait_for
 from tests.projections.scenario import busy_ledger, mixed_story
 from tests.rebuild.conftest import World, all_events
 
@@ -157,10 +157,7 @@ def test_offline_is_refused_in_one_line_while_processes_run_or_with_keep_old(
         stdin=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 10
-        while not process_alive(process.pid, "infra.cli"):
-            assert time.monotonic() < deadline, "the stand-in process did not start"
-            time.sleep(0.05)
+        wait_for(lambda: process_alive(process.pid, "infra.cli"), 10, what="the stand-in process")
         (tmp_path / "pids").mkdir()
         write_pid_file(tmp_path / "pids" / "projector-mongo.pid", process.pid)
 
