@@ -7,7 +7,8 @@ no-op span, and batch steps skip even that (``batches``). On, ``configure_tracin
 installs the provider once per process: a request is traced with probability ``ratio`` or as
 its client's ``traceparent`` says, decided before any span exists, children follow their parent,
 and only HTTP requests may start a trace (``sampling``); spans outside a sampled trace are not
-even started (``sampled_only``); batched OTLP export with URLs and error texts scrubbed
+even started (``sampled_only``); batched OTLP/HTTP export (``otlp_export``, with a faster
+encoder than the SDK exporter's: ``otlp_encoding``) with URLs and error texts scrubbed
 (``redaction``), instrumentation of psycopg and pymongo, FastAPI's native request spans
 (``http``), Elasticsearch's native client spans; ``logs`` puts ``trace_id`` and ``span_id`` on
 log lines.

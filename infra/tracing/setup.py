@@ -64,12 +64,12 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
         return Tracing(name)
     # Imported here: a process without tracing never loads the SDK, the exporter or the
     # instrumentations.
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
     from opentelemetry.instrumentation.pymongo import PymongoInstrumentor
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    from infra.tracing.otlp_export import OtlpHttpSpanExporter
     from infra.tracing.process_resource import process_resource
     from infra.tracing.redaction import RedactingExporter
     from infra.tracing.sampled_only import SampledOnlyTracerProvider
@@ -84,7 +84,7 @@ def configure_tracing(settings: Settings, service: str) -> Tracing:
         shutdown_on_exit=False,
     )
     exporter = RedactingExporter(
-        OTLPSpanExporter(endpoint=otlp_traces_url(settings.tracing_endpoint), timeout=10)
+        OtlpHttpSpanExporter(otlp_traces_url(settings.tracing_endpoint), timeout_s=10)
     )
     # Spans show up in Jaeger within about a second; a full batch leaves at once. The queue
     # holds a few seconds of a busy process's spans at 100 % sampling (the default 2,048 was

@@ -1,8 +1,7 @@
 """What sampling costs and decides: a request is traced as its client's ``traceparent`` says, or
 with the configured ratio, decided before any span exists (``infra.tracing.http``); a request
 left out and every span outside a sampled trace start nothing at all, not even a sampler call
-(``infra.tracing.sampled_only``); inside a sampled trace, spans are recorded as before, and
-exported under the process's one resource (``infra.tracing.process_resource``).
+(``infra.tracing.sampled_only``); inside a sampled trace, spans are recorded as before.
 
 In-process with SDK providers of the tests' own (recording in memory) handed to FastAPI, the
 tracers and one psycopg connection (on the session's PostgreSQL) directly, never installed
@@ -19,9 +18,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from opentelemetry import trace
 from opentelemetry.context import Context
-from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -38,7 +35,6 @@ from opentelemetry.trace import (
 from opentelemetry.util.types import Attributes
 
 from infra.tracing.http import api_telemetry, request_traced, untraced
-from infra.tracing.process_resource import process_resource
 from infra.tracing.sampled_only import SampledOnlyTracerProvider
 from infra.tracing.sampling import entry_point_sampler
 
@@ -222,29 +218,3 @@ def test_a_statement_outside_a_sampled_trace_starts_no_span_and_inside_one_is_re
     parent = spans["select"].parent
     assert parent is not None
     assert parent.span_id == spans["GET /"].context.span_id
-
-
-def test_spans_of_a_process_are_exported_under_its_one_resource_hashed_once() -> None:
-    resource = process_resource("ledgerline-unit")
-    plain = Resource(resource.attributes, resource.schema_url)
-    assert resource == plain
-    assert hash(resource) == hash(plain)  # same grouping as the SDK's own resource would get
-
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    tracer = provider.get_tracer("test")
-    for name in ("one", "two", "three"):
-        tracer.start_span(name).end()
-    provider.shutdown()
-
-    encoded = encode_spans(exporter.get_finished_spans())
-    assert len(encoded.resource_spans) == 1
-    (group,) = encoded.resource_spans
-    attributes = {kv.key: kv.value.string_value for kv in group.resource.attributes}
-    assert attributes["service.name"] == "ledgerline-unit"
-    assert [span.name for scope in group.scope_spans for span in scope.spans] == [
-        "one",
-        "two",
-        "three",
-    ]
