@@ -1,12 +1,15 @@
-"""What a user's profile may hold: the e-mail address, the full name and the roles, each
-validated and normalised before an event records it (``domain.user`` calls these once, for new
-input; replayed events are never re-judged)."""
+"""What a user's profile may hold: the e-mail address, the full name, the roles and the
+language, each validated and normalised before an event records it (``domain.user`` calls
+these once, for new input; replayed events are never re-judged)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from domain.errors import InvalidEmail, InvalidName, InvalidRole
+from domain.preferences import DEFAULT_LANGUAGE, normalize_language
 
 ROLES: frozenset[str] = frozenset({"customer", "operator", "auditor", "admin"})
 DEFAULT_ROLES: tuple[str, ...] = ("customer",)
@@ -52,3 +55,16 @@ def normalize_roles(value: object) -> list[str]:
     if unknown:
         raise InvalidRole(f"Unknown roles {unknown!r}; allowed: {sorted(ROLES)}.")
     return list(dict.fromkeys(value))
+
+
+def normalized_registration(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A registration's fields with the e-mail address, full name, roles and language (the
+    default when not given) normalised; any other field as it is."""
+    language = fields.get("language")
+    return {
+        **fields,
+        "email": normalize_email(fields.get("email")),
+        "full_name": normalize_full_name(fields.get("full_name")),
+        "roles": normalize_roles(fields.get("roles")),
+        "language": DEFAULT_LANGUAGE if language is None else normalize_language(language),
+    }

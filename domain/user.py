@@ -38,7 +38,6 @@ from domain.errors import (
     UserForgotten,
 )
 from domain.preferences import (
-    DEFAULT_LANGUAGE,
     default_email_preferences,
     merged_email_preferences,
     normalize_language,
@@ -49,6 +48,7 @@ from domain.profile import (
     normalize_email,
     normalize_full_name,
     normalize_roles,
+    normalized_registration,
 )
 
 UserStatus = Literal["active", "deactivated"]
@@ -89,12 +89,7 @@ class User(Aggregate):
     ) -> Self:
         # __init__ is replayed for every stored Registered event, so the command input is
         # validated and normalised here, once, before the event exists (see domain/__init__).
-        kwargs["email"] = normalize_email(kwargs.get("email"))
-        kwargs["full_name"] = normalize_full_name(kwargs.get("full_name"))
-        kwargs["roles"] = normalize_roles(kwargs.get("roles"))
-        language = kwargs.get("language")
-        kwargs["language"] = DEFAULT_LANGUAGE if language is None else normalize_language(language)
-        return super()._create(event_class, id=id, **kwargs)
+        return super()._create(event_class, id=id, **normalized_registration(kwargs))
 
     @event(Registered)
     def __init__(
